@@ -1,0 +1,152 @@
+//! The error type shared by the tools, and the one place that turns errors into
+//! messages and exit codes.
+
+use std::io::Write;
+
+use nix::errno::Errno;
+
+use crate::sys::strerror;
+
+/// Everything that can end a tool early.
+///
+/// The variants follow util-linux's message shapes: `err()` (with errno text), `errx()`
+/// (without), getopt's complaints (which name argv\[0\] as typed), and silent exits whose
+/// status came from somewhere else (a helper process, a waited-for child).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// getopt's own complaint; printed after argv\[0\] as typed, then the "Try" line.
+    #[error("{0}")]
+    Getopt(String),
+    /// A bad value on the command line: `<name>: <msg>` and the "Try" line.
+    #[error("{0}")]
+    Usage(String),
+    /// Only the "Try '<name> --help'" line (util-linux's `errtryhelp`).
+    #[error("")]
+    TryHelp,
+    /// `<name>: <msg>`.
+    #[error("{0}")]
+    Msg(String),
+    /// `<name>: <what>: <strerror(errno)>`.
+    #[error("{what}: {}", strerror(*.errno as i32))]
+    Sys { what: String, errno: Errno },
+    /// `execvp` failed: 127 for ENOENT, 126 otherwise.
+    #[error("failed to execute {prog}: {}", strerror(*.errno as i32))]
+    Exec { prog: String, errno: Errno },
+    /// An error followed by a line of advice.
+    #[error("{source}")]
+    Hint { source: Box<Error>, hint: String },
+    /// Exit with this status without a message (the cause was already reported).
+    #[error("")]
+    Exit(i32),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An `err()`-style error: `what` and the errno text.
+    pub fn sys(what: impl Into<String>, errno: Errno) -> Error {
+        Error::Sys { what: what.into(), errno }
+    }
+
+    /// An `err()`-style error from an `io::Error` (falls back to a plain message).
+    pub fn io(what: impl Into<String>, e: &std::io::Error) -> Error {
+        match e.raw_os_error() {
+            Some(n) => Error::sys(what, Errno::from_raw(n)),
+            None => Error::Msg(format!("{}: {e}", what.into())),
+        }
+    }
+
+    pub fn msg(m: impl Into<String>) -> Error {
+        Error::Msg(m.into())
+    }
+
+    pub fn usage(m: impl Into<String>) -> Error {
+        Error::Usage(m.into())
+    }
+
+    pub fn with_hint(self, hint: impl Into<String>) -> Error {
+        Error::Hint { source: Box::new(self), hint: hint.into() }
+    }
+
+    /// The errno behind this error, if any.
+    pub fn errno(&self) -> Option<Errno> {
+        match self {
+            Error::Sys { errno, .. } | Error::Exec { errno, .. } => Some(*errno),
+            Error::Hint { source, .. } => source.errno(),
+            _ => None,
+        }
+    }
+
+    /// The exit status util-linux uses for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Exec { errno: Errno::ENOENT, .. } => 127,
+            Error::Exec { .. } => 126,
+            Error::Exit(code) => *code,
+            Error::Hint { source, .. } => source.exit_code(),
+            _ => 1,
+        }
+    }
+
+    /// Writes the message as util-linux would. `name` is the basename of argv\[0\],
+    /// `argv0` argv\[0\] as typed (getopt's messages use that one).
+    pub fn render(&self, name: &str, argv0: &str) -> String {
+        let try_help = format!("Try '{name} --help' for more information.\n");
+        match self {
+            Error::Getopt(m) => format!("{argv0}: {m}\n{try_help}"),
+            Error::Usage(m) => format!("{name}: {m}\n{try_help}"),
+            Error::TryHelp => try_help,
+            Error::Exit(_) => String::new(),
+            Error::Hint { source, hint } => format!("{}{name}: hint: {hint}\n", source.render(name, argv0)),
+            other => format!("{name}: {other}\n"),
+        }
+    }
+
+    /// Prints the message to stderr (one write, so concurrent output doesn't interleave
+    /// within it) and returns the exit status.
+    pub fn report(&self, name: &str, argv0: &str) -> i32 {
+        let text = self.render(name, argv0);
+        if !text.is_empty() {
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        }
+        self.exit_code()
+    }
+}
+
+impl From<crate::getopt::GetoptError> for Error {
+    fn from(e: crate::getopt::GetoptError) -> Self {
+        Error::Getopt(e.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_and_codes() {
+        let e = Error::sys("unshare failed", Errno::EPERM);
+        assert_eq!(e.render("rs-unshare", "./rs-unshare"), "rs-unshare: unshare failed: Operation not permitted\n");
+        assert_eq!(e.exit_code(), 1);
+        let e = Error::Getopt("invalid option -- 'x'".into());
+        assert_eq!(
+            e.render("unshare", "/usr/bin/unshare"),
+            "/usr/bin/unshare: invalid option -- 'x'\nTry 'unshare --help' for more information.\n"
+        );
+        let e = Error::Exec { prog: "nope".into(), errno: Errno::ENOENT };
+        assert_eq!(e.exit_code(), 127);
+        assert_eq!(e.render("u", "u"), "u: failed to execute nope: No such file or directory\n");
+        assert_eq!(Error::Exec { prog: "x".into(), errno: Errno::EACCES }.exit_code(), 126);
+        assert_eq!(Error::Exit(42).exit_code(), 42);
+        assert_eq!(Error::Exit(42).render("u", "u"), "");
+        assert_eq!(Error::TryHelp.render("u", "u"), "Try 'u --help' for more information.\n");
+        let h = Error::sys("unshare failed", Errno::EPERM).with_hint("try -r");
+        assert_eq!(h.render("u", "u"), "u: unshare failed: Operation not permitted\nu: hint: try -r\n");
+        assert_eq!(h.errno(), Some(Errno::EPERM));
+    }
+
+    #[test]
+    fn glibc_errno_words() {
+        assert_eq!(Error::sys("x", Errno::ERANGE).to_string(), "x: Numerical result out of range");
+    }
+}

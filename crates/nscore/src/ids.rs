@@ -1,0 +1,134 @@
+//! User and group ids: strict number parsing and name look-ups.
+//!
+//! util-linux parses ids with `strtoul`-like helpers that accept `-1` or wrap
+//! `4294967296` to 0, which silently turns a typo into root. Here an id is decimal
+//! digits only, no sign, no spaces, and below 4294967295 (`(uid_t)-1`, which the kernel
+//! reserves as "no id").
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+use nix::errno::Errno;
+use nix::unistd::{Gid, Group, Uid, User};
+
+/// The largest valid id (`(uid_t)-1` is not one).
+pub const MAX_ID: u32 = u32::MAX - 1;
+
+/// Parses a decimal unsigned number with no sign or spaces. `Err(EINVAL)` for anything
+/// that isn't one, `Err(ERANGE)` for one that doesn't fit `u64`.
+pub fn parse_u64(s: &[u8]) -> Result<u64, Errno> {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return Err(Errno::EINVAL);
+    }
+    s.iter()
+        .try_fold(0u64, |acc, &b| acc.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0'))))
+        .ok_or(Errno::ERANGE)
+}
+
+/// Parses an id: `Err(EINVAL)` if not a number, `Err(ERANGE)` if above [`MAX_ID`].
+pub fn parse_id(s: &[u8]) -> Result<u32, Errno> {
+    let v = parse_u64(s)?;
+    if v > u64::from(MAX_ID) {
+        return Err(Errno::ERANGE);
+    }
+    Ok(v as u32)
+}
+
+/// A signed 64-bit decimal number (time offsets): optional sign, then digits.
+pub fn parse_i64(s: &[u8]) -> Result<i64, Errno> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mag = parse_u64(digits)?;
+    if neg {
+        if mag == 1u64 << 63 {
+            return Ok(i64::MIN);
+        }
+        i64::try_from(mag).map(|v| -v).map_err(|_| Errno::ERANGE)
+    } else {
+        i64::try_from(mag).map_err(|_| Errno::ERANGE)
+    }
+}
+
+/// A uid given as a number or a user name.
+pub fn uid_from_str(s: &OsStr) -> Result<u32, Errno> {
+    match parse_id(s.as_bytes()) {
+        Err(Errno::EINVAL) => {}
+        other => return other,
+    }
+    let name = std::str::from_utf8(s.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    match User::from_name(name) {
+        Ok(Some(u)) => Ok(u.uid.as_raw()),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// A gid given as a number or a group name.
+pub fn gid_from_str(s: &OsStr) -> Result<u32, Errno> {
+    match parse_id(s.as_bytes()) {
+        Err(Errno::EINVAL) => {}
+        other => return other,
+    }
+    let name = std::str::from_utf8(s.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    match Group::from_name(name) {
+        Ok(Some(g)) => Ok(g.gid.as_raw()),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// The passwd entry's name of `uid`.
+pub fn user_name(uid: u32) -> Option<String> {
+    User::from_uid(Uid::from_raw(uid)).ok().flatten().map(|u| u.name)
+}
+
+/// The group entry's name of `gid`.
+pub fn group_name(gid: u32) -> Option<String> {
+    Group::from_gid(Gid::from_raw(gid)).ok().flatten().map(|g| g.name)
+}
+
+/// The passwd entry's login shell of `uid`, if it has a non-empty one.
+pub fn login_shell(uid: u32) -> Option<std::path::PathBuf> {
+    User::from_uid(Uid::from_raw(uid)).ok().flatten().map(|u| u.shell).filter(|s| !s.as_os_str().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert_eq!(parse_id(b"0"), Ok(0));
+        assert_eq!(parse_id(b"65534"), Ok(65534));
+        assert_eq!(parse_id(b"4294967294"), Ok(4294967294));
+        assert_eq!(parse_id(b"4294967295"), Err(Errno::ERANGE));
+        assert_eq!(parse_id(b"4294967296"), Err(Errno::ERANGE));
+        assert_eq!(parse_id(b"99999999999999999999999"), Err(Errno::ERANGE));
+        for bad in [&b""[..], b"-1", b"+1", b" 1", b"1 ", b"1x", b"0x10", b"abc"] {
+            assert_eq!(parse_id(bad), Err(Errno::EINVAL), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn signed() {
+        assert_eq!(parse_i64(b"-5"), Ok(-5));
+        assert_eq!(parse_i64(b"+5"), Ok(5));
+        assert_eq!(parse_i64(b"9223372036854775807"), Ok(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775808"), Err(Errno::ERANGE));
+        assert_eq!(parse_i64(b"-"), Err(Errno::EINVAL));
+        assert_eq!(parse_i64(b"1.5"), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(uid_from_str(OsStr::new("root")), Ok(0));
+        assert_eq!(uid_from_str(OsStr::new("12345")), Ok(12345));
+        assert_eq!(uid_from_str(OsStr::new("no-such-user-xyz")), Err(Errno::EINVAL));
+        assert_eq!(uid_from_str(OsStr::new("-1")), Err(Errno::EINVAL));
+        assert_eq!(gid_from_str(OsStr::new("root")), Ok(0));
+        assert_eq!(user_name(0).as_deref(), Some("root"));
+        assert_eq!(group_name(0).as_deref(), Some("root"));
+    }
+}

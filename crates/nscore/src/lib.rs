@@ -1,0 +1,19 @@
+//! nscore: the namespace primitives shared by rs-unshare, rs-nsenter and rs-lsns.
+//!
+//! The pure pieces (the namespace-type table, parsers for ids, signals, id maps and
+//! `/proc` files, the getopt work-alike) are usable by any Rust program; the system
+//! calls they need are wrapped in [`sys`], the crate's only `unsafe` code.
+
+pub mod cli;
+pub mod error;
+pub mod exec;
+pub mod getopt;
+pub mod idmap;
+pub mod ids;
+pub mod nstype;
+pub mod procfs;
+pub mod signal;
+pub mod sys;
+
+pub use error::{Error, Result};
+pub use nstype::{NsSet, NsType};

@@ -1,0 +1,339 @@
+//! The only module with `unsafe` code and raw `libc` calls.
+//!
+//! Everything else in the workspace goes through nix's safe wrappers or through the
+//! functions here. Each function is a thin, checked wrapper: it turns `-1` into an
+//! `Errno` and owned descriptors into `OwnedFd`, and does no policy of its own.
+
+use std::ffi::CStr;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use nix::errno::Errno;
+use nix::unistd::Pid;
+
+/// glibc's text for an errno (nix has its own table, whose words differ from glibc's in
+/// places, e.g. ERANGE; util-linux prints glibc's).
+pub fn strerror(errno: i32) -> String {
+    let mut buf = [0 as libc::c_char; 256];
+    // SAFETY: the buffer is valid for its length; the XSI strerror_r NUL-terminates.
+    let rc = unsafe { libc::strerror_r(errno, buf.as_mut_ptr(), buf.len()) };
+    if rc != 0 {
+        return format!("Unknown error {errno}");
+    }
+    // SAFETY: NUL-terminated by strerror_r.
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+}
+
+/// What `fork` returned in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forked {
+    Parent(Pid),
+    Child,
+}
+
+/// `fork(2)`. The tools call it only while single-threaded (before any thread is
+/// started), which is what makes it sound to keep running Rust code in the child.
+pub fn fork() -> Result<Forked, Errno> {
+    // SAFETY: the binaries are single-threaded until exec; tests that fork do so only to
+    // run async-signal-safe system calls and then `_exit`.
+    match unsafe { libc::fork() } {
+        -1 => Err(Errno::last()),
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(Pid::from_raw(pid))),
+    }
+}
+
+/// `_exit(2)`: leave a forked child without running the parent's exit handlers or
+/// flushing buffers it inherited.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit is always safe to call.
+    unsafe { libc::_exit(code) }
+}
+
+fn fd_result(rc: libc::c_long) -> Result<OwnedFd, Errno> {
+    if rc < 0 {
+        Err(Errno::last())
+    } else {
+        // SAFETY: the kernel just returned this new descriptor to us.
+        Ok(unsafe { OwnedFd::from_raw_fd(rc as RawFd) })
+    }
+}
+
+fn int_result(rc: libc::c_int) -> Result<libc::c_int, Errno> {
+    if rc < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// `pidfd_open(2)`; the descriptor is always close-on-exec.
+pub fn pidfd_open(pid: Pid, flags: libc::c_uint) -> Result<OwnedFd, Errno> {
+    // SAFETY: plain system call with integer arguments.
+    fd_result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), flags) })
+}
+
+/// `pidfd_getfd(2)`: a close-on-exec duplicate of descriptor `fd` of the pidfd's process.
+pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> Result<OwnedFd, Errno> {
+    // SAFETY: plain system call with integer arguments.
+    fd_result(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })
+}
+
+/// `pidfd_send_signal(2)`.
+pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
+    // SAFETY: plain system call; a null siginfo is allowed.
+    let rc = unsafe {
+        libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), sig, std::ptr::null::<libc::siginfo_t>(), 0)
+    };
+    if rc < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(())
+    }
+}
+
+/// `setns(2)` on a namespace file or a pidfd with a raw `CLONE_NEW*` mask (nix's
+/// `CloneFlags` lacks `CLONE_NEWTIME`).
+pub fn setns(fd: BorrowedFd<'_>, flags: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: plain system call.
+    int_result(unsafe { libc::setns(fd.as_raw_fd(), flags) }).map(drop)
+}
+
+/// `unshare(2)` with a raw `CLONE_*` mask.
+pub fn unshare(flags: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: plain system call.
+    int_result(unsafe { libc::unshare(flags) }).map(drop)
+}
+
+// ioctl numbers of linux/nsfs.h: _IO(0xb7, n).
+const NSIO: libc::c_ulong = 0xb7;
+const fn io(nr: libc::c_ulong) -> libc::c_ulong {
+    (NSIO << 8) | nr
+}
+/// `NS_GET_USERNS`: the user namespace that owns a namespace.
+pub const NS_GET_USERNS: libc::c_ulong = io(0x1);
+/// `NS_GET_PARENT`: the parent of a pid or user namespace.
+pub const NS_GET_PARENT: libc::c_ulong = io(0x2);
+/// `NS_GET_NSTYPE`: the `CLONE_NEW*` type of a namespace file.
+pub const NS_GET_NSTYPE: libc::c_ulong = io(0x3);
+/// `NS_GET_OWNER_UID`: `_IO(0xb7, 4)`, writes a uid through its argument.
+pub const NS_GET_OWNER_UID: libc::c_ulong = io(0x4);
+/// `SIOCGSKNS`: the network namespace of a socket.
+pub const SIOCGSKNS: libc::c_ulong = 0x894C;
+
+fn ioctl_fd(fd: BorrowedFd<'_>, req: libc::c_ulong) -> Result<OwnedFd, Errno> {
+    // SAFETY: these requests take no argument and return a new descriptor.
+    fd_result(unsafe { libc::ioctl(fd.as_raw_fd(), req as _) } as libc::c_long)
+}
+
+/// `NS_GET_USERNS` on a namespace descriptor.
+pub fn ns_get_userns(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    ioctl_fd(fd, NS_GET_USERNS)
+}
+
+/// `NS_GET_PARENT` on a pid or user namespace descriptor.
+pub fn ns_get_parent(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    ioctl_fd(fd, NS_GET_PARENT)
+}
+
+/// `NS_GET_NSTYPE`: the `CLONE_NEW*` flag of the namespace.
+pub fn ns_get_nstype(fd: BorrowedFd<'_>) -> Result<libc::c_int, Errno> {
+    // SAFETY: the request takes no argument and returns an int.
+    int_result(unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) })
+}
+
+/// `NS_GET_OWNER_UID` on a user namespace descriptor.
+pub fn ns_get_owner_uid(fd: BorrowedFd<'_>) -> Result<u32, Errno> {
+    let mut uid: libc::uid_t = 0;
+    // SAFETY: the kernel writes one uid_t through the pointer.
+    int_result(unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_OWNER_UID as _, &mut uid as *mut libc::uid_t) })?;
+    Ok(uid)
+}
+
+/// `SIOCGSKNS`: a descriptor for the network namespace of socket `fd`.
+pub fn socket_netns(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    ioctl_fd(fd, SIOCGSKNS)
+}
+
+/// `prctl(PR_SET_PDEATHSIG, sig)` with any signal number (real-time ones included).
+pub fn set_pdeathsig(sig: i32) -> Result<(), Errno> {
+    // SAFETY: plain prctl with integer arguments.
+    int_result(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) }).map(drop)
+}
+
+/// Sets `sig` to its default action and unblocks it, so that raising it acts as if we
+/// had never changed anything (the caller may have started us with it ignored or blocked).
+pub fn reset_and_unblock(sig: i32) -> Result<(), Errno> {
+    // SAFETY: installing SIG_DFL has no memory-safety requirements; the sigset is local.
+    unsafe {
+        if sig != libc::SIGKILL && sig != libc::SIGSTOP && libc::signal(sig, libc::SIG_DFL) == libc::SIG_ERR {
+            return Err(Errno::last());
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        int_result(libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut())).map(drop)
+    }
+}
+
+/// Restores the default action of `sig` (e.g. SIGPIPE, which Rust's runtime ignores and
+/// an exec'd program would otherwise inherit ignored).
+pub fn default_action(sig: i32) -> Result<(), Errno> {
+    // SAFETY: installing SIG_DFL has no memory-safety requirements.
+    if unsafe { libc::signal(sig, libc::SIG_DFL) } == libc::SIG_ERR {
+        return Err(Errno::last());
+    }
+    Ok(())
+}
+
+/// `kill(2)`, with any signal number.
+pub fn kill(pid: Pid, sig: i32) -> Result<(), Errno> {
+    // SAFETY: plain system call.
+    int_result(unsafe { libc::kill(pid.as_raw(), sig) }).map(drop)
+}
+
+/// Blocks (or with `block == false` unblocks) `sigs`; returns the previous mask.
+pub fn sigmask(how_block: bool, sigs: &[i32]) -> Result<libc::sigset_t, Errno> {
+    // SAFETY: sigsets are plain data initialised by sigemptyset.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &s in sigs {
+            libc::sigaddset(&mut set, s);
+        }
+        let how = if how_block { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
+        int_result(libc::sigprocmask(how, &set, &mut old))?;
+        Ok(old)
+    }
+}
+
+/// Restores a mask saved by [`sigmask`].
+pub fn set_sigmask(mask: &libc::sigset_t) -> Result<(), Errno> {
+    // SAFETY: the mask came from sigprocmask.
+    int_result(unsafe { libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) }).map(drop)
+}
+
+static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward_handler(sig: libc::c_int) {
+    let pid = FORWARD_TO.load(Ordering::Relaxed);
+    if pid > 0 {
+        // SAFETY: kill is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// Makes SIGTERM and SIGINT received by this process be re-sent to `child`
+/// (unshare's `--forward-signals`). Returns which signal failed to install.
+pub fn forward_signals_to(child: Pid) -> Result<(), (i32, Errno)> {
+    FORWARD_TO.store(child.as_raw(), Ordering::Relaxed);
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        // SAFETY: the handler only calls the async-signal-safe kill(2) and reads an atomic.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = forward_handler as *const () as libc::sighandler_t;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            if libc::sigaction(sig, &sa, std::ptr::null_mut()) < 0 {
+                return Err((sig, Errno::last()));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const CAP_VERSION_3: u32 = 0x2008_0522;
+
+/// The three capability sets of this thread as 64-bit masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CapSets {
+    pub effective: u64,
+    pub permitted: u64,
+    pub inheritable: u64,
+}
+
+/// `capget(2)` for this thread.
+pub fn capget() -> Result<CapSets, Errno> {
+    let mut hdr = CapHeader { version: CAP_VERSION_3, pid: 0 };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: header and two data structs as the v3 ABI requires.
+    int_result(unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) } as libc::c_int)?;
+    let join = |f: fn(&CapData) -> u32| u64::from(f(&data[0])) | (u64::from(f(&data[1])) << 32);
+    Ok(CapSets {
+        effective: join(|d| d.effective),
+        permitted: join(|d| d.permitted),
+        inheritable: join(|d| d.inheritable),
+    })
+}
+
+/// `capset(2)` for this thread.
+pub fn capset(sets: CapSets) -> Result<(), Errno> {
+    let mut hdr = CapHeader { version: CAP_VERSION_3, pid: 0 };
+    let split = |v: u64, i: usize| (v >> (32 * i)) as u32;
+    let data: [CapData; 2] = std::array::from_fn(|i| CapData {
+        effective: split(sets.effective, i),
+        permitted: split(sets.permitted, i),
+        inheritable: split(sets.inheritable, i),
+    });
+    // SAFETY: header and two data structs as the v3 ABI requires.
+    int_result(unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) } as libc::c_int).map(drop)
+}
+
+/// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap)`.
+pub fn ambient_raise(cap: u32) -> Result<(), Errno> {
+    // SAFETY: plain prctl with integer arguments.
+    int_result(unsafe {
+        libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, cap as libc::c_ulong, 0, 0)
+    })
+    .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strerror_is_glibc() {
+        assert_eq!(strerror(libc::EPERM), "Operation not permitted");
+        assert_eq!(strerror(libc::ERANGE), "Numerical result out of range");
+    }
+
+    #[test]
+    fn ioctl_numbers() {
+        assert_eq!(NS_GET_USERNS, 0xb701);
+        assert_eq!(NS_GET_PARENT, 0xb702);
+        assert_eq!(NS_GET_NSTYPE, 0xb703);
+        assert_eq!(NS_GET_OWNER_UID, 0xb704);
+    }
+
+    #[test]
+    fn nstype_of_own_namespaces() {
+        let f = std::fs::File::open("/proc/self/ns/net").unwrap();
+        use std::os::fd::AsFd;
+        assert_eq!(ns_get_nstype(f.as_fd()).unwrap(), libc::CLONE_NEWNET);
+        let u = std::fs::File::open("/proc/self/ns/user").unwrap();
+        // the initial user namespace has no parent we may see
+        assert!(ns_get_parent(u.as_fd()).is_err());
+    }
+
+    #[test]
+    fn capget_reads_something() {
+        let c = capget().unwrap();
+        assert_eq!(c.effective & !c.permitted, 0);
+    }
+}
