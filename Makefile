@@ -1,0 +1,41 @@
+# nsutils: rs-unshare, rs-nsenter, rs-lsns
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(DESTDIR)$(PREFIX)/bin
+MANDIR := $(DESTDIR)$(PREFIX)/share/man
+CARGO ?= cargo
+
+# Binaries and their man pages (section 1 for the commands, 8 for lsns).
+BINS := rs-unshare
+MAN1 := rs-unshare.1
+MAN8 :=
+
+.PHONY: all build test lint unit integration install uninstall clean bench
+
+all: build
+
+build:
+	$(CARGO) build --release --locked
+
+# Everything CI runs: formatting, lints, unit tests, integration tests (as root they
+# also cover the unprivileged path through setpriv).
+test: lint
+	$(CARGO) test --workspace --locked --all-targets -- --test-threads=2
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+install: build
+	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man8
+	for b in $(BINS); do install -m 0755 target/release/$$b $(BINDIR)/$$b; done
+	for m in $(MAN1); do install -m 0644 man/$$m $(MANDIR)/man1/$$m; done
+	for m in $(MAN8); do install -m 0644 man/$$m $(MANDIR)/man8/$$m; done
+
+uninstall:
+	for b in $(BINS); do rm -f $(BINDIR)/$$b; done
+	for m in $(MAN1); do rm -f $(MANDIR)/man1/$$m; done
+	for m in $(MAN8); do rm -f $(MANDIR)/man8/$$m; done
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,182 @@
+//! Shared helpers for the integration tests: privilege checks that never skip in CI,
+//! running a binary as uid 65534, bounded waits, and mount-table snapshots.
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// True when running in CI, where a missing privilege is a failure, not a skip.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Skips (returns false) when not root, except in CI where it panics.
+pub fn require_root(test: &str) -> bool {
+    if nix::unistd::geteuid().is_root() {
+        return true;
+    }
+    assert!(!in_ci(), "{test}: needs root, and CI must run every privileged test");
+    eprintln!("{test}: skipped (needs root)");
+    false
+}
+
+/// Whether an unprivileged user may create user namespaces here (checked by trying).
+pub fn unpriv_userns_ok() -> bool {
+    static OK: OnceLock<bool> = OnceLock::new();
+    *OK.get_or_init(|| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-U", "true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Skips (returns false) when uid 65534 cannot run the unprivileged tests, except in CI.
+pub fn require_unpriv(test: &str) -> bool {
+    if !require_root(test) {
+        return false;
+    }
+    if unpriv_userns_ok() {
+        return true;
+    }
+    assert!(!in_ci(), "{test}: unprivileged user namespaces are not allowed, and CI must run this test");
+    eprintln!("{test}: skipped (unprivileged user namespaces disallowed)");
+    false
+}
+
+/// A copy of `bin` that uid 65534 can execute: the checkout may sit under a private
+/// directory (such as /root), so the binary is copied to a world-readable temporary one.
+pub fn world_exec_copy(bin: &str) -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("nsutils-test-{}", std::process::id()));
+        fs::create_dir_all(&d).unwrap();
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+        d
+    });
+    let src = Path::new(bin);
+    let dst = dir.join(src.file_name().unwrap());
+    if !dst.exists() {
+        // copy under a temporary name, then rename: tests run in parallel
+        let tmp = dir.join(format!("{}.{:?}", src.file_name().unwrap().to_string_lossy(), std::thread::current().id()));
+        fs::copy(src, &tmp).unwrap();
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::rename(&tmp, &dst).unwrap();
+    }
+    dst
+}
+
+/// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups.
+pub fn as_nobody(bin: &str) -> Command {
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(world_exec_copy(bin));
+    c.current_dir("/");
+    c
+}
+
+/// Runs a command with a deadline (a hung namespace test must not hang CI); the child
+/// is killed by PID if it overruns, and the test fails.
+pub fn run_timeout(cmd: &mut Command, secs: u64) -> Output {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn");
+    wait_timeout(child, secs)
+}
+
+/// Waits for a spawned child with a deadline, collecting its output.
+pub fn wait_timeout(mut child: Child, secs: u64) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    // read the pipes on threads so a chatty child cannot block on a full pipe
+    let out = child.stdout.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut s, &mut v).ok();
+            v
+        })
+    });
+    let err = child.stderr.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut s, &mut v).ok();
+            v
+        })
+    });
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("command timed out after {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: out.map(|t| t.join().unwrap()).unwrap_or_default(),
+        stderr: err.map(|t| t.join().unwrap()).unwrap_or_default(),
+    }
+}
+
+/// Runs and returns (stdout, stderr, exit code or 128+signal).
+pub fn run(cmd: &mut Command) -> (String, String, i32) {
+    let o = run_timeout(cmd, 60);
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
+}
+
+/// The shell-style status: the exit code, or 128 + the signal that killed it.
+pub fn code(o: &Output) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    o.status.code().unwrap_or_else(|| 128 + o.status.signal().unwrap_or(0))
+}
+
+/// Our mount table (mount points only), to check that nothing was left mounted.
+pub fn mount_points() -> Vec<String> {
+    let text = fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let mut v: Vec<String> = text.lines().map(|l| l.split(' ').nth(4).unwrap_or("").to_string()).collect();
+    v.sort();
+    v
+}
+
+/// The inode of one of our own namespaces.
+pub fn own_ns(name: &str) -> u64 {
+    let l = fs::read_link(format!("/proc/self/ns/{name}")).unwrap();
+    parse_ns_inode(&l.to_string_lossy())
+}
+
+/// `net:[4026531840]` -> 4026531840.
+pub fn parse_ns_inode(link: &str) -> u64 {
+    let s = link.trim();
+    let start = s.find('[').expect("ns link") + 1;
+    s[start..s.len() - 1].parse().unwrap()
+}
+
+/// A private scratch directory (removed by the caller's `TempDir` drop).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("nsutils-{tag}-{}-{n}", std::process::id()));
+        fs::create_dir_all(&p).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
