@@ -6,8 +6,8 @@ MANDIR := $(DESTDIR)$(PREFIX)/share/man
 CARGO ?= cargo
 
 # Binaries and their man pages (section 1 for the commands, 8 for lsns).
-BINS := rs-unshare
-MAN1 := rs-unshare.1
+BINS := rs-unshare rs-nsenter
+MAN1 := rs-unshare.1 rs-nsenter.1
 MAN8 :=
 
 .PHONY: all build test lint unit integration install uninstall clean bench

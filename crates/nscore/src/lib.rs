@@ -4,7 +4,9 @@
 //! `/proc` files, the getopt work-alike) are usable by any Rust program; the system
 //! calls they need are wrapped in [`sys`], the crate's only `unsafe` code.
 
+pub mod caps;
 pub mod cli;
+pub mod environ;
 pub mod error;
 pub mod exec;
 pub mod getopt;

@@ -303,6 +303,33 @@ pub fn ambient_raise(cap: u32) -> Result<(), Errno> {
     .map(drop)
 }
 
+/// `open_by_handle_at(2)` with an nsfs file handle: the namespace whose 64-bit ID is `id`
+/// (Linux 6.19 or newer understands such handles). `nsfs_fd` is any descriptor on nsfs,
+/// which tells the kernel the filesystem to look in.
+pub fn open_ns_by_id(nsfs_fd: BorrowedFd<'_>, id: u64) -> Result<OwnedFd, Errno> {
+    /// `struct file_handle` followed by `struct nsfs_file_handle` (linux/nsfs.h).
+    #[repr(C)]
+    struct NsHandle {
+        handle_bytes: u32,
+        handle_type: libc::c_int,
+        ns_id: u64,
+        ns_type: u32,
+        ns_inum: u32,
+    }
+    /// `FILEID_NSFS` of linux/exportfs.h.
+    const FILEID_NSFS: libc::c_int = 0xf1;
+    let mut handle = NsHandle { handle_bytes: 16, handle_type: FILEID_NSFS, ns_id: id, ns_type: 0, ns_inum: 0 };
+    // SAFETY: the handle is a valid file_handle with 16 bytes of payload, as declared.
+    fd_result(unsafe {
+        libc::syscall(
+            libc::SYS_open_by_handle_at,
+            nsfs_fd.as_raw_fd(),
+            &mut handle as *mut NsHandle,
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,25 @@
+//! rs-nsenter: run a program in the namespaces of another process, or of namespace
+//! files, as util-linux's nsenter(1) does.
+//!
+//! `cli` parses the command line into a `plan::Plan` (pure, unit-tested); `run` carries
+//! it out. All errors are `nscore::Error`, rendered and mapped to exit codes in one place.
+
+use std::ffi::OsString;
+
+use nscore::cli::{print_stdout, Invocation};
+
+pub mod cli;
+pub mod plan;
+pub mod run;
+
+/// The whole tool: argv in, exit status out (the binary's `main` only adds `exit`).
+pub fn main_with_args(args: Vec<OsString>) -> i32 {
+    let (inv, args) = Invocation::new(args, "rs-nsenter");
+    let result = match cli::parse(&args) {
+        Ok(cli::Command::Help) => print_stdout(&cli::help(&inv.name)),
+        Ok(cli::Command::Version) => print_stdout(&inv.version_line()),
+        Ok(cli::Command::Run(plan)) => run::run(&plan),
+        Err(e) => Err(e),
+    };
+    inv.finish(result)
+}
