@@ -102,6 +102,15 @@ impl Target {
         Ok(ours.is_ok_and(|o| o.st_dev == theirs.st_dev && o.st_ino == theirs.st_ino))
     }
 
+    /// The path of the target's working directory, relative to our root.
+    fn cwd_link(&self) -> Result<OsString> {
+        let link = match &self.dir {
+            Some(dir) => nix::fcntl::readlinkat(dir, "cwd"),
+            None => nix::fcntl::readlink(self.path("cwd").as_str()),
+        };
+        link.map_err(|e| Error::sys(format!("cannot read link {}", self.path("cwd")), e))
+    }
+
     fn pidfd(&self) -> Result<&OwnedFd> {
         self.pidfd.as_ref().map_err(|e| Error::sys(format!("failed to pidfd_open() for {}", self.pid), *e))
     }
@@ -356,18 +365,9 @@ pub fn run(plan: &Plan) -> Result<i32> {
     if plan.wd == Some(DirSpec::Target) {
         wd_fd = Some(by_pid("--wd")?.open("cwd", DIRECTORY)?);
     }
-    let wdns: Option<OsString> = match &plan.wdns {
-        Some(DirSpec::Path(p)) => Some(p.clone()),
-        Some(DirSpec::Target) => {
-            let t = by_pid("--wdns")?;
-            let link = match &t.dir {
-                Some(dir) => nix::fcntl::readlinkat(dir, "cwd"),
-                None => nix::fcntl::readlink(t.path("cwd").as_str()),
-            };
-            Some(link.map_err(|e| Error::sys(format!("cannot read link {}", t.path("cwd")), e))?)
-        }
-        None => None,
-    };
+    if plan.wdns == Some(DirSpec::Target) {
+        by_pid("--wdns")?;
+    }
     let env = if plan.env {
         let raw = by_pid("--env")?.read("environ", "failed to get environment variables")?;
         Some(nscore::environ::parse_environ(&raw))
@@ -417,7 +417,7 @@ pub fn run(plan: &Plan) -> Result<i32> {
     // 11. Enter.
     enter(pidfd, via_target, &mut files)?;
     // 12.-14. Root and working directory.
-    let saved_cwd = if root_fd.is_some() && wd_fd.is_none() && wdns.is_none() {
+    let saved_cwd = if root_fd.is_some() && wd_fd.is_none() && plan.wdns.is_none() {
         Some(
             nix::fcntl::open(".", DIRECTORY, Mode::empty())
                 .map_err(|e| Error::sys("cannot open current working directory", e))?,
@@ -430,7 +430,13 @@ pub fn run(plan: &Plan) -> Result<i32> {
         nix::unistd::chroot(".").map_err(|e| Error::sys("chroot failed", e))?;
         nix::unistd::chdir("/").map_err(|e| Error::sys("cannot change directory to /", e))?;
     }
-    if let Some(dir) = &wdns {
+    if let Some(spec) = &plan.wdns {
+        let dir = match (spec, &target) {
+            (DirSpec::Path(p), _) => p.clone(),
+            // Read now, so the path is the target's as seen from the root we now share.
+            (DirSpec::Target, Some(t)) => t.cwd_link()?,
+            (DirSpec::Target, None) => return Err(Error::msg("no target PID specified")),
+        };
         wd_fd = Some(
             nix::fcntl::open(dir.as_os_str(), DIRECTORY, Mode::empty())
                 .map_err(|e| Error::sys("cannot open current working directory", e))?,
