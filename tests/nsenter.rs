@@ -852,3 +852,39 @@ fn keep_caps_in_a_user_namespace() {
     assert_ne!(out.trim(), "CapAmb:\t0000000000000000");
     assert_eq!(amb(&[]).0.trim(), "CapAmb:\t0000000000000000");
 }
+
+#[test]
+fn thread_ids_use_the_per_file_fallback() {
+    if !require_root("thread_ids_use_the_per_file_fallback") {
+        return;
+    }
+    // pidfd_open refuses a thread that is not a group leader: the namespaces are then
+    // opened one by one through /proc, as on kernels without pidfds.
+    let script = r#"
+import ctypes, os, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.unshare(0x04000000) == 0
+t = threading.Thread(target=time.sleep, args=(300,), daemon=True)
+t.start()
+print(t.native_id, flush=True)
+time.sleep(300)
+"#;
+    let mut py = Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = py.stdout.take().unwrap();
+    let pid = py.id() as i32;
+    let _guard = Target { pid, head: py, pidfd: None };
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).unwrap();
+    let tid = line.trim().to_string();
+    assert_ne!(tid, pid.to_string());
+    assert!(nscore::sys::pidfd_open(nix::unistd::Pid::from_raw(tid.parse().unwrap()), 0).is_err());
+    assert_eq!(links_inside(&["-t", &tid, "-u", "-i"], &["uts", "ipc"]), [link(pid, "uts"), link("self", "ipc")]);
+    let (_, err, code) = nsenter(&["-t", &tid, "-N", "0", "true"]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with(&format!("rs-nsenter: failed to pidfd_open() for {tid}: ")), "{err}");
+}
