@@ -7,6 +7,7 @@ mod common;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::os::fd::AsFd;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -123,6 +124,21 @@ impl Drop for Target {
     }
 }
 
+/// A python3 process running `script`, once it has printed its first line (returned).
+fn python_target(script: &str) -> (Target, String) {
+    let mut py = Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = py.stdout.take().unwrap();
+    let target = Target { pid: py.id() as i32, head: py, pidfd: None };
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).unwrap();
+    (target, line)
+}
+
 /// Reads the namespace links of the program rs-nsenter starts, for each name.
 fn links_inside(args: &[&str], names: &[&str]) -> Vec<String> {
     let script = names.iter().map(|n| format!("readlink /proc/self/ns/{n}")).collect::<Vec<_>>().join("; ");
@@ -188,6 +204,16 @@ fn user_namespace_as_root() {
     // -a: the user namespace differs, so it is entered with the others
     let got = links_inside(&["-t", &pid, "-a"], &["user", "net", "uts"]);
     assert_eq!(got, vec![link(&pid, "user"), link(&pid, "net"), link("self", "uts")]);
+    // a network namespace owned by our user namespace, and a user namespace made inside
+    // it: only entered as root before the user namespace (pass 1), not after
+    let mut c = Command::new(UNSHARE);
+    c.args(["-n", "--fork", "--kill-child", UNSHARE, "-U", "--map-root-user", "sleep", "300"]);
+    let inner = Target::spawn(c, 1);
+    let got = links_inside(&["-t", &inner.pid(), "-U", "-n"], &["user", "net"]);
+    assert_eq!(got, [link(inner.pid, "user"), link(inner.pid, "net")]);
+    let (user, net) = (format!("-U/proc/{}/ns/user", inner.pid), format!("-n/proc/{}/ns/net", inner.pid));
+    let got = links_inside(&[&user, &net], &["user", "net"]);
+    assert_eq!(got, [link(inner.pid, "user"), link(inner.pid, "net")]);
     // the same user namespace as ours cannot be entered (EINVAL), as util-linux says
     let (_, err, code) = nsenter(&["-t", &std::process::id().to_string(), "-U", "true"]);
     assert_eq!(code, 1);
@@ -474,17 +500,8 @@ assert libc.setns(home, 0x40000000) == 0
 print(s.fileno(), inside, flush=True)
 time.sleep(300)
 "#;
-    let mut py = Command::new("/usr/bin/python3")
-        .args(["-c", script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = py.stdout.take().unwrap();
-    let pid = py.id().to_string();
-    let _guard = Target { pid: py.id() as i32, head: py, pidfd: None };
-    let mut line = String::new();
-    BufReader::new(out).read_line(&mut line).unwrap();
+    let (py, line) = python_target(script);
+    let pid = py.pid();
     let mut parts = line.split_whitespace();
     let (fd, inside) = (parts.next().unwrap().to_string(), parts.next().unwrap().to_string());
     assert_eq!(link(&pid, "net"), link("self", "net"));
@@ -510,11 +527,18 @@ fn exit_status_and_signals() {
     let t = Target::unshare(&["-p", "-n"]);
     let pid = t.pid();
     for extra in [&["-p"][..], &["-n"][..], &["-p", "-F"][..]] {
-        for (script, want) in [("exit 7", 7), ("kill -TERM $$", 143), ("kill -KILL $$", 137), ("true", 0)] {
+        for (script, want, status) in [
+            ("exit 7", 7, (Some(7), None)),
+            ("kill -TERM $$", 143, (None, Some(libc::SIGTERM))),
+            ("kill -KILL $$", 137, (None, Some(libc::SIGKILL))),
+            ("true", 0, (Some(0), None)),
+        ] {
             let mut a = vec!["-t", pid.as_str()];
             a.extend_from_slice(extra);
             a.extend(["sh", "-c", script]);
-            assert_eq!(nsenter(&a).2, want, "{a:?}");
+            let o = common::run_timeout(Command::new(BIN).args(&a), 60);
+            // a signal is passed on as a death by that signal, not as an exit status
+            assert_eq!((o.status.code(), o.status.signal()), status, "{a:?}");
             if extra == ["-p"] {
                 assert_eq!(oracle(&a).2, want, "oracle {a:?}");
             }
@@ -533,8 +557,8 @@ child = "import os, signal; signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.S
 os.execv(bin, [bin, "-t", pid, "-p", "/usr/bin/python3", "-c", child])
 "#;
     for how in ["ignore", "block"] {
-        let (_, err, code) = run(Command::new("/usr/bin/python3").args(["-c", wrapper, how, BIN, &pid]));
-        assert_eq!(code, 143, "{how}: {err}");
+        let o = common::run_timeout(Command::new("/usr/bin/python3").args(["-c", wrapper, how, BIN, &pid]), 60);
+        assert_eq!(o.status.signal(), Some(libc::SIGTERM), "{how}: {}", String::from_utf8_lossy(&o.stderr));
     }
 }
 
@@ -597,6 +621,10 @@ fn unprivileged_rootless_container() {
         let (out, err, code) = run(as_nobody(BIN).args(["-t", &pid]).args(extra).args(["sh", "-c", script]));
         assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0), "{extra:?}");
     }
+    // a user namespace file goes first in the second pass, before the target's others
+    let user_file = format!("--user=/proc/{pid}/ns/user");
+    let (out, err, code) = run(as_nobody(BIN).args(["-t", &pid, &user_file, "-n", "-m", "-u", "sh", "-c", script]));
+    assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0));
     // util-linux cannot enter it with -a: it tries the shared cgroup namespace too
     let (_, _, code) = run(Command::new("setpriv").args([
         "--reuid=65534",
@@ -869,17 +897,8 @@ t.start()
 print(t.native_id, flush=True)
 time.sleep(300)
 "#;
-    let mut py = Command::new("/usr/bin/python3")
-        .args(["-c", script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = py.stdout.take().unwrap();
-    let pid = py.id() as i32;
-    let _guard = Target { pid, head: py, pidfd: None };
-    let mut line = String::new();
-    BufReader::new(out).read_line(&mut line).unwrap();
+    let (py, line) = python_target(script);
+    let pid = py.pid;
     let tid = line.trim().to_string();
     assert_ne!(tid, pid.to_string());
     assert!(nscore::sys::pidfd_open(nix::unistd::Pid::from_raw(tid.parse().unwrap()), 0).is_err());

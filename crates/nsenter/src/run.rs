@@ -284,7 +284,8 @@ fn wait_for(child: Pid) -> Result<i32> {
                 // The caller may have started us with the signal ignored or blocked.
                 sys::reset_and_unblock(sig).map_err(|e| Error::sys("sigprocmask unblock failed", e))?;
                 sys::kill(nix::unistd::getpid(), sig).map_err(|e| Error::sys("kill failed", e))?;
-                return Ok(128 + sig);
+                // Only a signal that cannot kill us gets here, as with util-linux.
+                return Ok(1);
             }
             Ok(_) | Err(Errno::EINTR) => {}
             Err(e) => return Err(Error::sys("waitpid failed", e)),
