@@ -311,9 +311,26 @@ fn dir_owner(target: &Target) -> Result<FileStat> {
     nix::sys::stat::fstat(dir.as_fd()).map_err(|e| Error::sys(format!("fstat({})", dir.as_raw_fd()), e))
 }
 
-/// Runs the plan; returns only on failure, or in the parent after a fork.
-pub fn run(plan: &Plan) -> Result<i32> {
-    // 1. What the command line names is opened first, as util-linux does while parsing.
+/// Namespaces to enter, by source: the target's (one `setns` on its pidfd) and files.
+struct ToEnter {
+    via_target: NsSet,
+    files: [Option<OwnedFd>; 8],
+}
+
+impl ToEnter {
+    fn all(&self) -> NsSet {
+        NsType::ALL.into_iter().filter(|t| self.via_target.contains(*t) || self.files[*t as usize].is_some()).collect()
+    }
+
+    fn set_file(&mut self, t: NsType, fd: OwnedFd) {
+        self.files[t as usize] = Some(fd);
+        self.via_target.remove(t);
+    }
+}
+
+/// Step 1: the namespace files and directories the command line names, opened first as
+/// util-linux opens them while parsing.
+fn open_named(plan: &Plan) -> Result<ToEnter> {
     let mut files: [Option<OwnedFd>; 8] = Default::default();
     for t in NsType::ALL {
         match plan.ns_source(t) {
@@ -322,140 +339,120 @@ pub fn run(plan: &Plan) -> Result<i32> {
             _ => {}
         }
     }
-    let mut root_fd = match &plan.root {
-        Some(DirSpec::Path(p)) => Some(open_dir(p)?),
-        _ => None,
-    };
-    let mut wd_fd = match &plan.wd {
-        Some(DirSpec::Path(p)) => Some(open_dir(p)?),
-        _ => None,
-    };
-    // 2. -Z: we have no SELinux library; its kernel interface is enough where it is on.
-    if plan.follow_context && !selinux_enabled() {
-        return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
-    }
-    // 3.-4. The target, and which of its namespaces to enter.
-    let target = plan.target.map(Target::pin).transpose()?;
-    let mut via_target: NsSet =
-        NsType::ALL.into_iter().filter(|t| plan.ns_source(*t) == Some(&NsSource::Target)).collect();
-    if let (true, Some(target)) = (plan.all, &target) {
+    let via_target = NsType::ALL.into_iter().filter(|t| plan.ns_source(*t) == Some(&NsSource::Target)).collect();
+    Ok(ToEnter { via_target, files })
+}
+
+/// Steps 3-4: `-a`'s namespaces, and per-file opening where there is no pidfd.
+fn add_target_namespaces(plan: &Plan, target: &Target, ns: &mut ToEnter) -> Result<()> {
+    if plan.all {
         for t in NsType::ALL.into_iter().filter(|t| plan.ns_source(*t).is_none()) {
             let supported = std::path::Path::new(&format!("/proc/self/ns/{}", t.proc_name())).exists();
             if supported && !target.shared_with_us(t)? {
-                via_target.insert(t);
+                ns.via_target.insert(t);
             }
         }
     }
-    let mut pidfd = None;
-    if let Some(target) = &target {
-        match &target.pidfd {
-            Ok(fd) => pidfd = Some(fd),
-            Err(_) => {
-                for t in via_target.iter() {
-                    files[t as usize] = Some(target.open(&format!("ns/{}", t.proc_name()), RDONLY)?);
-                }
-                via_target = NsSet::EMPTY;
-            }
+    if target.pidfd.is_err() {
+        for t in ns.via_target.iter() {
+            ns.set_file(t, target.open(&format!("ns/{}", t.proc_name()), RDONLY)?);
         }
     }
-    // 5. Everything else read by PID.
-    let by_pid = |what: &str| target.as_ref().ok_or_else(|| Error::msg(format!("no target PID specified for {what}")));
+    Ok(())
+}
+
+/// What is read from the target by PID (step 5), besides its namespaces.
+#[derive(Default)]
+struct FromTarget {
+    root: Option<OwnedFd>,
+    wd: Option<OwnedFd>,
+    env: Option<Vec<OsString>>,
+    cgroup_procs: Option<File>,
+    exec_context: Option<Vec<u8>>,
+}
+
+fn read_from_target(plan: &Plan, t: &Target) -> Result<FromTarget> {
+    let mut r = FromTarget::default();
     if plan.root == Some(DirSpec::Target) {
-        root_fd = Some(by_pid("--root")?.open("root", DIRECTORY)?);
+        r.root = Some(t.open("root", DIRECTORY)?);
     }
     if plan.wd == Some(DirSpec::Target) {
-        wd_fd = Some(by_pid("--wd")?.open("cwd", DIRECTORY)?);
+        r.wd = Some(t.open("cwd", DIRECTORY)?);
     }
-    if plan.wdns == Some(DirSpec::Target) {
-        by_pid("--wdns")?;
+    if plan.env {
+        let raw = t.read("environ", "failed to get environment variables")?;
+        r.env = Some(nscore::environ::parse_environ(&raw));
     }
-    let env = if plan.env {
-        let raw = by_pid("--env")?.read("environ", "failed to get environment variables")?;
-        Some(nscore::environ::parse_environ(&raw))
-    } else {
-        None
-    };
-    let follows = plan.uid == Some(IdSpec::Follow) || plan.gid == Some(IdSpec::Follow);
-    if follows {
-        dir_owner(by_pid("follow")?)?;
+    if plan.uid == Some(IdSpec::Follow) || plan.gid == Some(IdSpec::Follow) {
+        dir_owner(t)?;
     }
-    let mut cgroup_procs = if plan.join_cgroup { Some(open_cgroup_procs(by_pid("--join-cgroup")?)?) } else { None };
-    let exec_context = if plan.follow_context {
-        let t = by_pid("--follow-context")?;
+    if plan.join_cgroup {
+        r.cgroup_procs = Some(open_cgroup_procs(t)?);
+    }
+    if plan.follow_context {
         let mut ctx = t.read("attr/current", &format!("failed to get {} SELinux context", t.pid))?;
         while ctx.last() == Some(&0) || ctx.last() == Some(&b'\n') {
             ctx.pop();
         }
-        Some(ctx)
-    } else {
-        None
-    };
-    // 6. --user-parent: the parent of the user namespace we would otherwise enter.
+        r.exec_context = Some(ctx);
+    }
+    Ok(r)
+}
+
+/// Steps 6-7: `--user-parent` and `-N` replace the user and network entries.
+fn add_derived_namespaces(plan: &Plan, target: Option<&Target>, ns: &mut ToEnter) -> Result<()> {
+    let by_pid = |what: &str| target.ok_or_else(|| Error::msg(format!("no target PID specified for {what}")));
     if plan.user_parent {
-        let base = match files[NsType::User as usize].take() {
+        let base = match ns.files[NsType::User as usize].take() {
             Some(fd) => fd,
             None => by_pid("--user-parent")?.open("ns/user", RDONLY)?,
         };
         let parent = sys::ns_get_parent(base.as_fd()).map_err(|e| Error::sys("failed to open parent namespace", e))?;
-        files[NsType::User as usize] = Some(parent);
-        via_target.remove(NsType::User);
+        ns.set_file(NsType::User, parent);
     }
-    // 7. -N: the network namespace of one of the target's sockets.
     if let Some(fd) = plan.net_socket {
-        files[NsType::Net as usize] = Some(socket_netns(by_pid("--net-socket")?, fd)?);
-        via_target.remove(NsType::Net);
+        ns.set_file(NsType::Net, socket_netns(by_pid("--net-socket")?, fd)?);
     }
-    // Everything above came from the pinned process only if it is still the same one.
-    if let Some(t) = &target {
-        t.check_alive()?;
-    }
-    // 8.-10.
-    let entered: NsSet =
-        NsType::ALL.into_iter().filter(|t| via_target.contains(*t) || files[*t as usize].is_some()).collect();
-    let user_entered = entered.contains(NsType::User);
-    let (uid, gid) = plan.credentials(user_entered);
-    let setgroups_failed_before = user_entered && gid.is_some() && nix::unistd::setgroups(&[]).is_err();
-    // 11. Enter.
-    enter(pidfd, via_target, &mut files)?;
-    // 12.-14. Root and working directory.
-    let saved_cwd = if root_fd.is_some() && wd_fd.is_none() && plan.wdns.is_none() {
-        Some(
-            nix::fcntl::open(".", DIRECTORY, Mode::empty())
-                .map_err(|e| Error::sys("cannot open current working directory", e))?,
-        )
-    } else {
-        None
+    Ok(())
+}
+
+/// Steps 12-14: root, then working directory.
+fn change_directories(plan: &Plan, target: Option<&Target>, root: Option<OwnedFd>, wd: Option<OwnedFd>) -> Result<()> {
+    let cannot_open_cwd = |e| Error::sys("cannot open current working directory", e);
+    let saved_cwd = match (&root, &wd, &plan.wdns) {
+        (Some(_), None, None) => Some(nix::fcntl::open(".", DIRECTORY, Mode::empty()).map_err(cannot_open_cwd)?),
+        _ => None,
     };
-    if let Some(root) = root_fd.take() {
+    if let Some(root) = root {
         nix::unistd::fchdir(&root).map_err(|e| Error::sys("change directory by root file descriptor failed", e))?;
         nix::unistd::chroot(".").map_err(|e| Error::sys("chroot failed", e))?;
         nix::unistd::chdir("/").map_err(|e| Error::sys("cannot change directory to /", e))?;
     }
-    if let Some(spec) = &plan.wdns {
-        let dir = match (spec, &target) {
-            (DirSpec::Path(p), _) => p.clone(),
-            // Read now, so the path is the target's as seen from the root we now share.
-            (DirSpec::Target, Some(t)) => t.cwd_link()?,
-            (DirSpec::Target, None) => return Err(Error::msg("no target PID specified")),
-        };
-        wd_fd = Some(
-            nix::fcntl::open(dir.as_os_str(), DIRECTORY, Mode::empty())
-                .map_err(|e| Error::sys("cannot open current working directory", e))?,
-        );
-    }
-    if let Some(wd) = wd_fd.or(saved_cwd) {
+    let wdns = match (&plan.wdns, target) {
+        (Some(DirSpec::Path(p)), _) => Some(p.clone()),
+        // Read now, so the path is the target's as seen from the root we now share.
+        (Some(DirSpec::Target), Some(t)) => Some(t.cwd_link()?),
+        (Some(DirSpec::Target), None) => return Err(Error::msg("no target PID specified")),
+        (None, _) => None,
+    };
+    let wd = match wdns {
+        Some(dir) => Some(nix::fcntl::open(dir.as_os_str(), DIRECTORY, Mode::empty()).map_err(cannot_open_cwd)?),
+        None => wd.or(saved_cwd),
+    };
+    if let Some(wd) = wd {
         nix::unistd::fchdir(&wd)
             .map_err(|e| Error::sys("change directory by working directory file descriptor failed", e))?;
     }
-    // 16. Join the cgroup before forking, so the child is born in it.
-    if let Some(procs) = &mut cgroup_procs {
-        procs
-            .write_all(format!("{}\n", std::process::id()).as_bytes())
-            .map_err(|e| Error::io("write cgroup.procs failed", &e))?;
-    }
-    drop(cgroup_procs);
-    // 17. follow: the owner of /proc/PID as this user namespace sees it.
-    let owner = match (&target, follows) {
+    Ok(())
+}
+
+/// Step 17: `-S`/`-G` values, `follow` resolved to the owner of `/proc/PID` as the
+/// entered user namespace sees it.
+fn resolve_ids(
+    target: Option<&Target>,
+    (uid, gid): (Option<IdSpec>, Option<IdSpec>),
+) -> Result<(Option<u32>, Option<u32>)> {
+    let owner = match (target, uid == Some(IdSpec::Follow) || gid == Some(IdSpec::Follow)) {
         (Some(t), true) => Some(dir_owner(t)?),
         _ => None,
     };
@@ -464,7 +461,61 @@ pub fn run(plan: &Plan) -> Result<i32> {
         Some(IdSpec::Follow) => owner.as_ref().map(pick),
         None => None,
     };
-    let (uid, gid) = (resolve(uid, |s| s.st_uid), resolve(gid, |s| s.st_gid));
+    Ok((resolve(uid, |s| s.st_uid), resolve(gid, |s| s.st_gid)))
+}
+
+/// Step 21: the program, or the default shell (`$SHELL` of the environment it gets).
+fn program(plan: &Plan, env: Option<&[OsString]>) -> Program {
+    if !plan.program.is_empty() {
+        return Program::from_operands(&plan.program, 0);
+    }
+    let shell = match env {
+        Some(e) => nscore::environ::lookup(e, "SHELL").map(OsStr::to_os_string),
+        None => std::env::var_os("SHELL"),
+    };
+    default_shell(shell, nix::unistd::getuid().as_raw())
+}
+
+/// Runs the plan; returns only on failure, or in the parent after a fork.
+pub fn run(plan: &Plan) -> Result<i32> {
+    let mut ns = open_named(plan)?;
+    let open_path = |d: &Option<DirSpec>| match d {
+        Some(DirSpec::Path(p)) => open_dir(p).map(Some),
+        _ => Ok(None),
+    };
+    let (root, wd) = (open_path(&plan.root)?, open_path(&plan.wd)?);
+    // 2. -Z: we have no SELinux library; its kernel interface is enough where it is on.
+    if plan.follow_context && !selinux_enabled() {
+        return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
+    }
+    let target = plan.target.map(Target::pin).transpose()?;
+    let mut from = FromTarget::default();
+    if let Some(t) = &target {
+        add_target_namespaces(plan, t, &mut ns)?;
+        from = read_from_target(plan, t)?;
+    }
+    add_derived_namespaces(plan, target.as_ref(), &mut ns)?;
+    // Everything above came from the pinned process only if it is still the same one.
+    if let Some(t) = &target {
+        t.check_alive()?;
+    }
+    // 8.-10. Entering a user namespace means becoming root there, unless told otherwise.
+    let entered = ns.all();
+    let user_entered = entered.contains(NsType::User);
+    let ids = plan.credentials(user_entered);
+    let setgroups_failed_before = user_entered && ids.1.is_some() && nix::unistd::setgroups(&[]).is_err();
+    // 11.
+    let pidfd = target.as_ref().and_then(|t| t.pidfd.as_ref().ok());
+    enter(pidfd, ns.via_target, &mut ns.files)?;
+    // 12.-14.
+    change_directories(plan, target.as_ref(), root.or(from.root), wd.or(from.wd))?;
+    // 16. Join the cgroup before forking, so the child is born in it.
+    if let Some(mut procs) = from.cgroup_procs {
+        procs
+            .write_all(format!("{}\n", std::process::id()).as_bytes())
+            .map_err(|e| Error::io("write cgroup.procs failed", &e))?;
+    }
+    let (uid, gid) = resolve_ids(target.as_ref(), ids)?;
     drop(target);
     // 18. Fork so that the program is inside the PID namespace.
     if plan.forks_if(entered.contains(NsType::Pid)) {
@@ -484,21 +535,12 @@ pub fn run(plan: &Plan) -> Result<i32> {
     if plan.keep_caps && user_entered {
         nscore::caps::raise_ambient_all()?;
     }
-    if let Some(ctx) = exec_context {
+    if let Some(ctx) = from.exec_context {
         std::fs::write("/proc/thread-self/attr/exec", &ctx)
             .map_err(|e| Error::io(format!("failed to set exec context to '{}'", String::from_utf8_lossy(&ctx)), &e))?;
     }
     // 21.
-    let prog = if plan.program.is_empty() {
-        let shell = match &env {
-            Some(e) => nscore::environ::lookup(e, "SHELL").map(OsStr::to_os_string),
-            None => std::env::var_os("SHELL"),
-        };
-        default_shell(shell, nix::unistd::getuid().as_raw())
-    } else {
-        Program::from_operands(&plan.program, 0)
-    };
-    Err(nscore::exec::exec(&prog, env.as_deref()))
+    Err(nscore::exec::exec(&program(plan, from.env.as_deref()), from.env.as_deref()))
 }
 
 #[cfg(test)]
