@@ -77,6 +77,8 @@ pub fn as_nobody(bin: &str) -> Command {
     let mut c = Command::new("setpriv");
     c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(world_exec_copy(bin));
     c.current_dir("/");
+    // a PATH uid 65534 may search (the caller's may hold private directories)
+    c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     c
 }
 
