@@ -719,7 +719,7 @@ fn same_as_util_linux() {
         &["-u", "sh", "-c", "hostname x; hostname"],
         &["-n", "-i", "true"],
         &["-f", "sh", "-c", "exit 3"],
-        &["-fp", "--mount-proc", "sh", "-c", "echo $$; ls /proc | grep -c '^[0-9]'"],
+        &["-fp", "--mount-proc", "sh", "-c", "echo $$; readlink /proc/self"],
         &["-S", "1", "-G", "1", "id"],
         &["-r", "-G", "0", "id"],
         &["--", "echo", "-n", "x"],
@@ -755,4 +755,40 @@ fn same_as_util_linux() {
         }
         differential(args);
     }
+}
+
+#[test]
+fn version_and_help() {
+    let (out, err, code) = u(&["-V"]);
+    assert_eq!(
+        (out, err, code),
+        (format!("rs-unshare from nsutils {}\n", env!("CARGO_PKG_VERSION")), String::new(), 0)
+    );
+    let (out, _, code) = run(Command::new(BIN).arg0("unshare").arg("--version"));
+    assert!(out.starts_with("unshare from nsutils "), "{out}");
+    assert_eq!(code, 0);
+    // help wins over a later mistake, as in a getopt loop
+    let (out, err, code) = u(&["--help", "--bogus"]);
+    assert!(out.contains("--map-users") && err.is_empty() && code == 0);
+    // help and version write to stdout and report a full disk
+    let o = Command::new(BIN).arg("-h").stdout(fs::File::create("/dev/full").unwrap()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "rs-unshare: write error: No space left on device\n");
+}
+
+#[test]
+fn namespace_limit_is_explained() {
+    if !require_root("namespace_limit_is_explained") {
+        return;
+    }
+    // the limit is per user namespace, so lower it in one of our own
+    let script = format!("echo 0 > /proc/sys/user/max_uts_namespaces && exec {BIN} -u true");
+    let (_, err, code) = u(&["-r", "sh", "-c", &script]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "rs-unshare: unshare failed: No space left on device\n\
+         rs-unshare: hint: a namespace limit was reached: see sysctl user.max_uts_namespaces \
+         (or the user namespace nesting limit of 32)\n"
+    );
 }

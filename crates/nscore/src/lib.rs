@@ -4,6 +4,7 @@
 //! `/proc` files, the getopt work-alike) are usable by any Rust program; the system
 //! calls they need are wrapped in [`sys`], the crate's only `unsafe` code.
 
+pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod exec;
@@ -11,6 +12,8 @@ pub mod getopt;
 pub mod idmap;
 pub mod ids;
 pub mod nstype;
+pub mod persist;
+pub mod process;
 pub mod procfs;
 pub mod signal;
 pub mod sys;

@@ -8,11 +8,13 @@ use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::mount::{mount, umount2, MntFlags, MsFlags};
-use nix::sys::wait::{waitpid, WaitStatus};
+use nix::mount::{mount, MsFlags};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::{getpid, Gid, Pid, Uid};
 use nscore::cli::Invocation;
 use nscore::idmap::{self, IdKind, IdRange, MapSpec, PendingRange};
+use nscore::persist::bind_namespaces;
+use nscore::process::{pass_on, pidfd_exited, wait_retrying};
 use nscore::sys::{self, Forked};
 use nscore::{Error, NsType, Result};
 
@@ -52,7 +54,7 @@ impl Helper {
         if let Some(tx) = self.go.take() {
             nix::unistd::write(tx.as_fd(), b"1").map_err(|e| Error::sys("failed to release helper", e))?;
         }
-        match wait_retrying(self.pid)? {
+        match wait_retrying(self.pid, None)? {
             WaitStatus::Exited(_, 0) => Ok(()),
             WaitStatus::Exited(_, code) => Err(Error::Exit(code)),
             _ => Err(Error::Exit(1)),
@@ -69,7 +71,7 @@ impl Helper {
 impl Drop for Helper {
     fn drop(&mut self) {
         if self.go.take().is_some() {
-            let _ = wait_retrying(self.pid);
+            let _ = wait_retrying(self.pid, None);
         }
     }
 }
@@ -86,16 +88,6 @@ fn wait_for_go(rx: &OwnedFd) -> bool {
     }
 }
 
-fn wait_retrying(pid: Pid) -> Result<WaitStatus> {
-    loop {
-        match waitpid(pid, None) {
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(Error::sys("waitpid failed", e)),
-            Ok(st) => return Ok(st),
-        }
-    }
-}
-
 /// Runs the plan. Returns only in the waiting parent (with the child's status) or on
 /// failure; otherwise the program replaces this process.
 pub fn run(plan: &Plan, inv: &Invocation) -> Result<i32> {
@@ -104,7 +96,7 @@ pub fn run(plan: &Plan, inv: &Invocation) -> Result<i32> {
 
     let bind_helper = if plan.bind_helper_needed() {
         let persist = plan.persist.clone();
-        Some(Helper::spawn(inv, move || bind_all(me, &persist))?)
+        Some(Helper::spawn(inv, move || bind_namespaces(me, &persist))?)
     } else {
         None
     };
@@ -230,7 +222,7 @@ fn write_maps_from_outside(target: Pid, euid: u32, uid: Option<Vec<IdRange>>, gi
             // one exec each: run newuidmap in a child, then become newgidmap
             match sys::fork().map_err(|e| Error::sys("fork failed", e))? {
                 Forked::Child => Err(exec_newidmap(IdKind::Uid, target, &u)),
-                Forked::Parent(pid) => match wait_retrying(pid)? {
+                Forked::Parent(pid) => match wait_retrying(pid, None)? {
                     WaitStatus::Exited(_, 0) => Err(exec_newidmap(IdKind::Gid, target, &g)),
                     WaitStatus::Exited(_, c) => Err(Error::Exit(c)),
                     _ => Err(Error::Exit(1)),
@@ -273,28 +265,11 @@ fn write_time_offsets(plan: &Plan) -> Result<()> {
     idmap::write_proc_file("/proc/self/timens_offsets", text.as_bytes(), "failed to open", "failed to write to")
 }
 
-/// Bind-mounts `/proc/<pid>/ns/<type>` onto each file. If one fails, the ones already
-/// made are undone, so a refused command leaves no mount behind.
-fn bind_all(pid: Pid, persist: &[(NsType, std::path::PathBuf)]) -> Result<()> {
-    let mut done: Vec<&Path> = Vec::new();
-    for (t, file) in persist {
-        let src = format!("/proc/{pid}/ns/{}", t.for_children_name());
-        if let Err(e) = mount(Some(src.as_str()), file.as_path(), None::<&str>, MsFlags::MS_BIND, None::<&str>) {
-            for d in done {
-                let _ = umount2(d, MntFlags::MNT_DETACH);
-            }
-            return Err(Error::sys(format!("mount {src} on {} failed", file.display()), e));
-        }
-        done.push(file);
-    }
-    Ok(())
-}
-
 fn bind_persistent(plan: &Plan, helper: Option<Helper>, me: Pid) -> Result<()> {
     match helper {
         Some(h) => h.release(),
         None if plan.persist.is_empty() => Ok(()),
-        None => bind_all(me, &plan.persist),
+        None => bind_namespaces(me, &plan.persist),
     }
 }
 
@@ -338,29 +313,14 @@ fn fork_and_wait(plan: &Plan, bind_helper: Option<Helper>, me: Pid) -> Result<i3
             }
             if let Err(e) = bind_persistent(plan, bind_helper, me) {
                 let _ = sys::kill(child, libc::SIGKILL);
-                let _ = wait_retrying(child);
+                let _ = wait_retrying(child, None);
                 return Err(e);
             }
             if let Some((_, tx)) = gate {
                 nix::unistd::write(tx.as_fd(), b"1").map_err(|e| Error::sys("failed to release child", e))?;
             }
-            wait_child(child)
+            pass_on(wait_retrying(child, None)?)
         }
-    }
-}
-
-/// Waits for the child; its exit status becomes ours, and its fatal signal kills us too
-/// (after restoring the signal's default action, which the caller may have changed).
-fn wait_child(child: Pid) -> Result<i32> {
-    match wait_retrying(child)? {
-        WaitStatus::Exited(_, code) => Ok(code),
-        WaitStatus::Signaled(_, sig, _) => {
-            let sig = sig as i32;
-            sys::reset_and_unblock(sig).map_err(|e| Error::sys("sigprocmask unblock failed", e))?;
-            let _ = sys::kill(getpid(), sig);
-            Err(Error::msg("child exit failed"))
-        }
-        _ => Err(Error::msg("child exit failed")),
     }
 }
 
@@ -438,30 +398,16 @@ fn prepare(plan: &Plan, parent_fd: Option<OwnedFd>) -> Result<()> {
         nix::unistd::setuid(Uid::from_raw(uid)).map_err(|e| Error::sys("setuid() failed", e))?;
     }
     if plan.keep_caps && plan.namespaces.contains(NsType::User) {
-        keep_caps()?;
+        nscore::caps::keep_caps()?;
     }
     // Last: the kernel clears the parent-death signal on every credential change.
     if let (Some(sig), Some(fd)) = (plan.kill_child, parent_fd) {
         sys::set_pdeathsig(sig).map_err(|e| Error::sys("prctl failed", e))?;
-        if parent_gone(&fd)? {
+        if pidfd_exited(fd.as_fd())? {
             sys::exit_now(1);
         }
     }
     Ok(())
-}
-
-/// Whether the parent (its pidfd turns readable on exit) died before we armed the
-/// parent-death signal.
-fn parent_gone(fd: &OwnedFd) -> Result<bool> {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-    loop {
-        match poll(&mut fds, PollTimeout::ZERO) {
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(Error::sys("poll parent pidfd failed", e)),
-            Ok(n) => return Ok(n > 0),
-        }
-    }
 }
 
 fn write_setgroups(sg: Setgroups) -> Result<()> {
@@ -478,25 +424,6 @@ fn mount_binfmt(b: &Binfmt) -> Result<()> {
     if let Some(interp) = &b.interp {
         let reg = b.dir.join("register");
         idmap::write_proc_file(&reg.to_string_lossy(), interp.as_bytes(), "cannot open", "write failed")?;
-    }
-    Ok(())
-}
-
-/// `--keep-caps`: the capabilities we hold in the new user namespace survive exec as
-/// ambient capabilities (inheritable first, as the kernel requires).
-fn keep_caps() -> Result<()> {
-    let mut caps = sys::capget().map_err(|e| Error::sys("capget failed", e))?;
-    caps.inheritable = caps.permitted;
-    sys::capset(caps).map_err(|e| Error::sys("capset failed", e))?;
-    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(40)
-        .min(63);
-    for cap in 0..=last {
-        if caps.effective & (1u64 << cap) != 0 {
-            sys::ambient_raise(cap).map_err(|e| Error::sys("prctl(PR_CAP_AMBIENT) failed", e))?;
-        }
     }
     Ok(())
 }
