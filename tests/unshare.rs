@@ -251,6 +251,32 @@ fn subordinate_id_maps() {
         let (_, err, code) = u(&["--map-auto", "true"]);
         assert_eq!((err.as_str(), code), ("rs-unshare: no line matching user \"root\" in /etc/subuid\n", 1));
     }
+    // an unprivileged user's range maps go through newuidmap/newgidmap (same test: the
+    // files are shared state)
+    if !require_unpriv("subordinate_id_maps (unprivileged)") {
+        return;
+    }
+    if !Path::new("/usr/bin/newuidmap").exists() {
+        assert!(!in_ci(), "newuidmap missing: .ci/run installs the uidmap package");
+        eprintln!("subordinate_id_maps: newuidmap part skipped (uidmap not installed)");
+        return;
+    }
+    let _files = SubidFiles::install("nobody:200000:1000");
+    let show = "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups";
+    let (out, err, code) = u_nobody(&["--map-users=0:200000:1000", "--map-groups=0:200000:1000", "sh", "-c", show]);
+    let norm = |o: &str| o.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(norm(&out), vec!["0 200000 1000", "0 200000 1000", "allow"]);
+    // -r keeps its id and the block keeps its full size (util-linux 2.41-2.42 lost one)
+    let (out, err, code) = u_nobody(&["-r", "--map-auto", "sh", "-c", show]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(norm(&out), vec!["0 65534 1", "1 200000 1000", "0 65534 1", "1 200000 1000", "allow"]);
+    let (out, _, code) = u_nobody(&["-c", "--map-subids", "cat", "/proc/self/uid_map"]);
+    assert_eq!((norm(&out), code), (vec!["65534 65534 1".to_string(), "200000 200000 1000".to_string()], 0));
+    // newuidmap refuses ids outside the user's block; its status is passed on
+    let (_, err, code) = u_nobody(&["--map-users=0:300000:10", "true"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.starts_with("newuidmap: "), "{err}");
 }
 
 #[test]
@@ -678,18 +704,14 @@ fn unprivileged_user() {
     assert_eq!(code, 1);
     assert_eq!(err.lines().next().unwrap(), "rs-unshare: unshare failed: Operation not permitted");
     assert!(err.lines().nth(1).unwrap().starts_with("rs-unshare: hint: "), "{err}");
-    // range maps need newuidmap when not root
-    let (_, err, code) = u_nobody(&["--map-users=0:100000:10", "true"]);
-    assert_ne!(code, 0);
-    if Command::new("sh").args(["-c", "command -v newuidmap"]).output().unwrap().status.success() {
-        assert!(err.starts_with("newuidmap"), "{err}");
-    } else {
-        assert_eq!(code, 127);
-        assert!(
-            err.starts_with("rs-unshare: failed to execute newuidmap: No such file or directory\nrs-unshare: hint: "),
-            "{err}"
-        );
-    }
+    // range maps need newuidmap when not root: without it, a clear message
+    let (_, err, code) = run(as_nobody(BIN).env("PATH", "/nonexistent").args(["--map-users=0:100000:10", "true"]));
+    assert_eq!(code, 127);
+    assert_eq!(
+        err,
+        "rs-unshare: failed to execute newuidmap: No such file or directory\n\
+         rs-unshare: hint: range maps need newuidmap (package uidmap) when not run as root\n"
+    );
     // --kill-child as an unprivileged user, with a PID namespace
     let (out, _, code) = u_nobody(&["-r", "-p", "--kill-child", "sh", "-c", "echo $$"]);
     assert_eq!((out.as_str(), code), ("1\n", 0));

@@ -74,7 +74,7 @@ pub fn world_exec_copy(bin: &str) -> PathBuf {
 
 /// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups.
 pub fn as_nobody(bin: &str) -> Command {
-    let mut c = Command::new("setpriv");
+    let mut c = Command::new("/usr/bin/setpriv");
     c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(world_exec_copy(bin));
     c.current_dir("/");
     // a PATH uid 65534 may search (the caller's may hold private directories)
