@@ -427,22 +427,12 @@ fn signals_and_exit_status() {
     // no fork: the program's own status
     assert_eq!(u(&["sh", "-c", "exit 9"]).2, 9);
     // the caller ignored and blocked SIGTERM: we still die of it like the child
-    let py = "import os,signal; signal.signal(15, signal.SIG_DFL); signal.pthread_sigmask(signal.SIG_UNBLOCK, [15]); os.kill(os.getpid(), 15)";
-    let mut c = us();
-    c.args(["-f", "python3", "-c", py]);
-    unsafe {
-        c.pre_exec(|| {
-            nix::sys::signal::sigprocmask(
-                nix::sys::signal::SigmaskHow::SIG_BLOCK,
-                Some(&[nix::sys::signal::Signal::SIGTERM].into_iter().collect()),
-                None,
-            )
-            .map_err(std::io::Error::from)?;
-            libc::signal(libc::SIGTERM, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-    assert_eq!(code(&run_timeout(&mut c, 30)), 143);
+    let child = "import os,signal; signal.signal(15, signal.SIG_DFL); signal.pthread_sigmask(signal.SIG_UNBLOCK, [15]); os.kill(os.getpid(), 15)";
+    let caller = format!(
+        "import os,signal; signal.pthread_sigmask(signal.SIG_BLOCK, [15]); signal.signal(15, signal.SIG_IGN); \
+         os.execv({BIN:?}, [{BIN:?}, '-f', 'python3', '-c', {child:?}])"
+    );
+    assert_eq!(run(Command::new("python3").args(["-c", &caller])).2, 143);
     // exec failures, with and without fork
     let d = TempDir::new("noexec");
     let plain = d.path().join("plain-file");
