@@ -55,6 +55,15 @@ pub fn require_unpriv(test: &str) -> bool {
 pub fn world_exec_copy(bin: &str) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = DIR.get_or_init(|| {
+        // copies of earlier test runs whose process is gone
+        for e in fs::read_dir(std::env::temp_dir()).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("nsutils-test-") {
+                if !Path::new(&format!("/proc/{pid}")).exists() {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
         let d = std::env::temp_dir().join(format!("nsutils-test-{}", std::process::id()));
         fs::create_dir_all(&d).unwrap();
         fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
@@ -74,9 +83,11 @@ pub fn world_exec_copy(bin: &str) -> PathBuf {
 
 /// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups.
 pub fn as_nobody(bin: &str) -> Command {
-    let mut c = Command::new("setpriv");
+    let mut c = Command::new("/usr/bin/setpriv");
     c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(world_exec_copy(bin));
     c.current_dir("/");
+    // a PATH uid 65534 may search (the caller's may hold private directories)
+    c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     c
 }
 

@@ -25,12 +25,20 @@ pub struct Opt<T> {
     pub short: Option<u8>,
     pub long: Option<&'static str>,
     pub has_arg: HasArg,
+    /// What the short form takes; differs from `has_arg` where util-linux's short-option
+    /// string gives the letter no optional value (unshare's `-n` vs `--net[=file]`).
+    pub short_has_arg: HasArg,
     pub id: T,
 }
 
-impl<T> Opt<T> {
+impl<T: Copy> Opt<T> {
     pub const fn new(short: Option<u8>, long: Option<&'static str>, has_arg: HasArg, id: T) -> Self {
-        Opt { short, long, has_arg, id }
+        Opt { short, long, has_arg, short_has_arg: has_arg, id }
+    }
+
+    /// The same option, with a short form that takes no value.
+    pub const fn short_without_value(self) -> Self {
+        Opt { short: self.short, long: self.long, has_arg: self.has_arg, short_has_arg: HasArg::No, id: self.id }
     }
 }
 
@@ -59,6 +67,18 @@ pub fn parse<T: Copy + PartialEq>(
     args: &[OsString],
     opts: &[Opt<T>],
     ordering: Ordering,
+) -> Result<Parsed<T>, GetoptError> {
+    parse_until(args, opts, ordering, |_| false)
+}
+
+/// Like [`parse`], but returns as soon as an option for which `stop` is true has been
+/// read: getopt loops act on `--help` and `--version` at once, so later mistakes on the
+/// line are never reported.
+pub fn parse_until<T: Copy + PartialEq>(
+    args: &[OsString],
+    opts: &[Opt<T>],
+    ordering: Ordering,
+    stop: impl Fn(&T) -> bool,
 ) -> Result<Parsed<T>, GetoptError> {
     let mut out = Parsed { opts: Vec::new(), operands: Vec::new() };
     let mut i = 0;
@@ -91,6 +111,9 @@ pub fn parse<T: Copy + PartialEq>(
                 },
             };
             out.opts.push((opt.id, val));
+            if stop(&opt.id) {
+                return Ok(out);
+            }
             continue;
         }
         if arg.len() > 1 && arg[0] == b'-' {
@@ -102,7 +125,7 @@ pub fn parse<T: Copy + PartialEq>(
                     return Err(GetoptError(format!("invalid option -- '{}'", show_byte(c))));
                 };
                 let rest = &arg[j..];
-                let val = match opt.has_arg {
+                let val = match opt.short_has_arg {
                     HasArg::No => None,
                     HasArg::Optional if rest.is_empty() => None,
                     HasArg::Optional => Some(OsStr::from_bytes(rest).to_os_string()),
@@ -116,6 +139,9 @@ pub fn parse<T: Copy + PartialEq>(
                     },
                 };
                 out.opts.push((opt.id, val.clone()));
+                if stop(&opt.id) {
+                    return Ok(out);
+                }
                 if val.is_some() {
                     break;
                 }
@@ -272,6 +298,24 @@ mod tests {
         assert_eq!(e(&["--fork=3"]), "option '--fork' doesn't allow an argument");
         assert_eq!(e(&["--fo=3"]), "option '--fork' doesn't allow an argument");
         assert_eq!(e(&["--=x"]), "unrecognized option '--=x'");
+    }
+
+    #[test]
+    fn short_forms_without_values() {
+        let opts = [
+            Opt::new(Some(b'n'), Some("net"), HasArg::Optional, Id::Net).short_without_value(),
+            Opt::new(Some(b'f'), Some("fork"), HasArg::No, Id::Fork),
+        ];
+        let p = parse(&args(&["-nf", "--net=/x"]), &opts, Ordering::RequireOrder).unwrap();
+        assert_eq!(p.opts, vec![(Id::Net, None), (Id::Fork, None), (Id::Net, val("/x"))]);
+    }
+
+    #[test]
+    fn stops_early() {
+        let p = parse_until(&args(&["-f", "--root=/x", "--bogus"]), OPTS, Ordering::Permute, |id| *id == Id::Root);
+        assert_eq!(p.unwrap().opts, vec![(Id::Fork, None), (Id::Root, val("/x"))]);
+        let p = parse_until(&args(&["-fxR", "--bogus"]), OPTS, Ordering::Permute, |id| *id == Id::Fork);
+        assert_eq!(p.unwrap().opts, vec![(Id::Fork, None)]);
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod getopt;
 pub mod idmap;
 pub mod ids;
 pub mod nstype;
+pub mod persist;
+pub mod process;
 pub mod procfs;
 pub mod signal;
 pub mod sys;

@@ -13,7 +13,7 @@ use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
 use nix::sys::stat::{FileStat, Mode, SFlag};
 use nix::sys::statfs::{fstatfs, statfs, CGROUP2_SUPER_MAGIC, NSFS_MAGIC};
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::sys::wait::{WaitPidFlag, WaitStatus};
 use nix::unistd::{Gid, Pid, Uid};
 use nscore::exec::{default_shell, Program};
 use nscore::getopt::lossy;
@@ -64,9 +64,7 @@ impl Target {
     /// `/proc/PID` before this check is known to be that process's.
     fn check_alive(&self) -> Result<()> {
         let Ok(pidfd) = &self.pidfd else { return Ok(()) };
-        let mut fds = [nix::poll::PollFd::new(pidfd.as_fd(), nix::poll::PollFlags::POLLIN)];
-        nix::poll::poll(&mut fds, 0u16).map_err(|e| Error::sys("poll failed", e))?;
-        if fds[0].revents().is_some_and(|r| r.contains(nix::poll::PollFlags::POLLIN)) {
+        if nscore::process::pidfd_exited(pidfd.as_fd())? {
             return Err(Error::msg(format!("target process {} has terminated", self.pid)));
         }
         Ok(())
@@ -273,22 +271,12 @@ fn enter(pidfd: Option<&OwnedFd>, mut via_pidfd: NsSet, files: &mut [Option<Owne
 /// status, or killed by the same signal.
 fn wait_for(child: Pid) -> Result<i32> {
     loop {
-        match waitpid(child, Some(WaitPidFlag::WUNTRACED)) {
-            Ok(WaitStatus::Stopped(..)) => {
+        match nscore::process::wait_retrying(child, Some(WaitPidFlag::WUNTRACED))? {
+            WaitStatus::Stopped(..) => {
                 sys::kill(nix::unistd::getpid(), libc::SIGSTOP).map_err(|e| Error::sys("kill failed", e))?;
                 sys::kill(child, libc::SIGCONT).map_err(|e| Error::sys("kill failed", e))?;
             }
-            Ok(WaitStatus::Exited(_, code)) => return Ok(code),
-            Ok(WaitStatus::Signaled(_, sig, _)) => {
-                let sig = sig as i32;
-                // The caller may have started us with the signal ignored or blocked.
-                sys::reset_and_unblock(sig).map_err(|e| Error::sys("sigprocmask unblock failed", e))?;
-                sys::kill(nix::unistd::getpid(), sig).map_err(|e| Error::sys("kill failed", e))?;
-                // Only a signal that cannot kill us gets here, as with util-linux.
-                return Ok(1);
-            }
-            Ok(_) | Err(Errno::EINTR) => {}
-            Err(e) => return Err(Error::sys("waitpid failed", e)),
+            status => return nscore::process::pass_on(status),
         }
     }
 }
@@ -533,7 +521,7 @@ pub fn run(plan: &Plan) -> Result<i32> {
     }
     // 20.
     if plan.keep_caps && user_entered {
-        nscore::caps::raise_ambient_all()?;
+        nscore::caps::keep_caps()?;
     }
     if let Some(ctx) = from.exec_context {
         std::fs::write("/proc/thread-self/attr/exec", &ctx)

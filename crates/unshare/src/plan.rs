@@ -1,0 +1,525 @@
+//! Turns the parsed command line into a [`Plan`]: every "A implies B", "A and B are
+//! exclusive" and number rule lives here, so it is checked before anything happens and
+//! unit-tested without privileges.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use nix::errno::Errno;
+use nscore::exec::Program;
+use nscore::getopt::lossy;
+use nscore::idmap::{parse_map_spec, MapSpec};
+use nscore::ids::{gid_from_str, parse_i64, parse_id, uid_from_str};
+use nscore::{Error, NsSet, NsType, Result};
+
+use crate::cli::{Args, Id};
+
+/// What the caller's environment contributes to the plan.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub euid: u32,
+    pub egid: u32,
+    /// The real uid, whose passwd shell is the fallback program.
+    pub uid: u32,
+    pub shell: Option<OsString>,
+    /// The environment at start-up, `NAME=value`.
+    pub env: Vec<OsString>,
+}
+
+/// The mount propagation applied to `/` in a new mount namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    Private,
+    Shared,
+    Slave,
+    Unchanged,
+}
+
+impl Propagation {
+    fn parse(s: &str) -> Result<Propagation> {
+        Ok(match s {
+            "private" => Propagation::Private,
+            "shared" => Propagation::Shared,
+            "slave" => Propagation::Slave,
+            "unchanged" => Propagation::Unchanged,
+            _ => return Err(Error::msg(format!("unsupported propagation mode: {s}"))),
+        })
+    }
+}
+
+/// `--setgroups` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setgroups {
+    Allow,
+    Deny,
+}
+
+impl Setgroups {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Setgroups::Allow => "allow",
+            Setgroups::Deny => "deny",
+        }
+    }
+}
+
+/// binfmt_misc work: where to mount it, and an interpreter to register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binfmt {
+    pub dir: PathBuf,
+    pub interp: Option<OsString>,
+}
+
+impl Binfmt {
+    /// The `F` (fix binary) flag: the interpreter is opened at registration, so it must
+    /// be registered before a chroot hides it.
+    pub fn fix_binary(&self) -> bool {
+        self.interp
+            .as_deref()
+            .and_then(|i| i.as_bytes().rsplit(|&b| b == b':').next())
+            .is_some_and(|f| f.contains(&b'F'))
+    }
+}
+
+/// Everything rs-unshare will do, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub namespaces: NsSet,
+    /// `--<type>=file`: bind mounts that keep namespaces alive, in command-line order.
+    pub persist: Vec<(NsType, PathBuf)>,
+    pub fork: bool,
+    pub kill_child: Option<i32>,
+    pub forward_signals: bool,
+    pub mount_proc: Option<PathBuf>,
+    pub binfmt: Option<Binfmt>,
+    pub propagation: Propagation,
+    pub root: Option<PathBuf>,
+    pub wd: Option<PathBuf>,
+    pub setuid: Option<u32>,
+    pub setgid: Option<u32>,
+    /// The single uid mapping: inner id for our euid.
+    pub map_user: Option<u32>,
+    pub map_group: Option<u32>,
+    pub map_users: Vec<MapSpec>,
+    pub map_groups: Vec<MapSpec>,
+    pub owner: Option<(u32, u32)>,
+    pub setgroups: Option<Setgroups>,
+    pub keep_caps: bool,
+    pub monotonic: Option<i64>,
+    pub boottime: Option<i64>,
+    /// `None`: the program inherits our environment; `Some`: exactly these entries.
+    pub env: Option<Vec<OsString>>,
+    pub program: Program,
+    pub euid: u32,
+    pub egid: u32,
+}
+
+/// What `main` should do.
+#[derive(Debug)]
+pub enum Action {
+    Help,
+    Version,
+    Run(Box<Plan>),
+}
+
+fn text(v: &OsStr) -> String {
+    lossy(v)
+}
+
+/// `failed to parse <what>: '<s>'`, with the errno text for out-of-range numbers.
+fn parse_failure(what: &str, s: &OsStr, errno: Errno) -> Error {
+    let m = format!("failed to parse {what}: '{}'", text(s));
+    if errno == Errno::ERANGE {
+        Error::sys(m, errno)
+    } else {
+        Error::msg(m)
+    }
+}
+
+fn value(v: &Option<OsString>) -> &OsStr {
+    v.as_deref().unwrap_or_default()
+}
+
+/// Builds the plan. `ctx` is the caller's ids and environment.
+pub fn plan(args: Args, ctx: &Context) -> Result<Action> {
+    let mut p = Plan {
+        namespaces: NsSet::EMPTY,
+        persist: Vec::new(),
+        fork: false,
+        kill_child: None,
+        forward_signals: false,
+        mount_proc: None,
+        binfmt: None,
+        propagation: Propagation::Private,
+        root: None,
+        wd: None,
+        setuid: None,
+        setgid: None,
+        map_user: None,
+        map_group: None,
+        map_users: Vec::new(),
+        map_groups: Vec::new(),
+        owner: None,
+        setgroups: None,
+        keep_caps: false,
+        monotonic: None,
+        boottime: None,
+        env: None,
+        program: Program { path: OsString::new(), argv: Vec::new() },
+        euid: ctx.euid,
+        egid: ctx.egid,
+    };
+    let mut clear_env = false;
+    let mut whitelist: Vec<OsString> = Vec::new();
+    let mut binfmt_dir: Option<PathBuf> = None;
+    let mut binfmt_default = false;
+    let mut interp: Option<OsString> = None;
+    let mut ns = NsSet::EMPTY;
+    for (id, v) in &args.opts {
+        match id {
+            Id::Help => return Ok(Action::Help),
+            Id::Version => return Ok(Action::Version),
+            Id::Ns(t) => {
+                ns.insert(*t);
+                if let Some(file) = v {
+                    p.persist.retain(|(pt, _)| pt != t);
+                    p.persist.push((*t, PathBuf::from(file)));
+                }
+            }
+            Id::Fork => p.fork = true,
+            Id::KillChild => {
+                p.fork = true;
+                p.kill_child = Some(match v {
+                    None => libc::SIGKILL,
+                    Some(s) => nscore::signal::parse_signal_name(&text(s))
+                        .ok_or_else(|| Error::msg(format!("unknown signal: {}", text(s))))?,
+                });
+            }
+            Id::ForwardSignals => {
+                p.fork = true;
+                p.forward_signals = true;
+            }
+            Id::MountProc => {
+                ns.insert(NsType::Mnt);
+                p.mount_proc = Some(v.as_ref().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/proc")));
+            }
+            Id::MountBinfmt => {
+                ns.insert(NsType::User);
+                ns.insert(NsType::Mnt);
+                match v {
+                    Some(d) => binfmt_dir = Some(PathBuf::from(d)),
+                    None => binfmt_default = true,
+                }
+            }
+            Id::LoadInterp => {
+                ns.insert(NsType::User);
+                ns.insert(NsType::Mnt);
+                interp = v.clone();
+                if binfmt_dir.is_none() {
+                    binfmt_default = true;
+                }
+            }
+            Id::MapUser => {
+                ns.insert(NsType::User);
+                p.map_user = Some(uid_from_str(value(v)).map_err(|e| {
+                    Error::sys(format!("failed to parse uid '{}'", text(value(v))), single_map_errno(e))
+                })?);
+            }
+            Id::MapGroup => {
+                ns.insert(NsType::User);
+                p.map_group = Some(gid_from_str(value(v)).map_err(|e| {
+                    Error::sys(format!("failed to parse gid '{}'", text(value(v))), single_map_errno(e))
+                })?);
+            }
+            Id::MapRootUser => {
+                ns.insert(NsType::User);
+                p.map_user = Some(0);
+                p.map_group = Some(0);
+            }
+            Id::MapCurrentUser => {
+                ns.insert(NsType::User);
+                p.map_user = Some(ctx.euid);
+                p.map_group = Some(ctx.egid);
+            }
+            Id::MapAuto | Id::MapSubids => {
+                ns.insert(NsType::User);
+                let spec = if *id == Id::MapAuto { MapSpec::Auto } else { MapSpec::Subids };
+                p.map_users.push(spec);
+                p.map_groups.push(spec);
+            }
+            Id::MapUsers | Id::MapGroups => {
+                ns.insert(NsType::User);
+                let spec = parse_map_spec(&text(value(v)))?;
+                if *id == Id::MapUsers { &mut p.map_users } else { &mut p.map_groups }.push(spec);
+            }
+            Id::Owner => {
+                ns.insert(NsType::User);
+                p.owner = Some(parse_owner(value(v)).ok_or_else(|| Error::msg("failed to parse owner"))?);
+            }
+            Id::Propagation => p.propagation = Propagation::parse(&text(value(v)))?,
+            Id::Setgroups => {
+                p.setgroups = Some(match value(v).as_bytes() {
+                    b"allow" => Setgroups::Allow,
+                    b"deny" => Setgroups::Deny,
+                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{}'", text(value(v))))),
+                })
+            }
+            Id::KeepCaps => p.keep_caps = true,
+            Id::Setuid => {
+                p.setuid = Some(parse_id(value(v).as_bytes()).map_err(|e| parse_failure("uid", value(v), e))?)
+            }
+            Id::Setgid => {
+                p.setgid = Some(parse_id(value(v).as_bytes()).map_err(|e| parse_failure("gid", value(v), e))?)
+            }
+            Id::Root => p.root = v.as_ref().map(PathBuf::from),
+            Id::Wd => p.wd = v.as_ref().map(PathBuf::from),
+            Id::Monotonic => {
+                p.monotonic =
+                    Some(parse_i64(value(v).as_bytes()).map_err(|e| parse_failure("monotonic offset", value(v), e))?)
+            }
+            Id::Boottime => {
+                p.boottime =
+                    Some(parse_i64(value(v).as_bytes()).map_err(|e| parse_failure("boottime offset", value(v), e))?)
+            }
+            Id::ClearEnv => clear_env = true,
+            Id::WhitelistEnv => whitelist
+                .extend(nscore::getopt::split_commas(value(v)).filter(|s| !s.is_empty()).map(OsStr::to_os_string)),
+        }
+    }
+    if binfmt_default || binfmt_dir.is_some() {
+        if binfmt_dir.is_none() && p.mount_proc.is_none() {
+            // the default binfmt_misc directory lives in a proc of the new namespaces
+            p.mount_proc = Some(PathBuf::from("/proc"));
+        }
+        p.binfmt =
+            Some(Binfmt { dir: binfmt_dir.unwrap_or_else(|| PathBuf::from("/proc/sys/fs/binfmt_misc")), interp });
+    }
+    p.namespaces = ns;
+
+    if (p.monotonic.is_some() || p.boottime.is_some()) && !ns.contains(NsType::Time) {
+        return Err(Error::msg("options --monotonic and --boottime require unsharing of a time namespace (-T)"));
+    }
+    if p.persist.iter().any(|(t, _)| *t == NsType::Pid) && !p.fork {
+        // pid_for_children exists only once a child was forked
+        return Err(Error::msg("persisting a PID namespace (--pid=<file>) requires --fork"));
+    }
+    if p.setgroups == Some(Setgroups::Allow) && p.writes_own_gid_map() {
+        return Err(Error::msg("options --setgroups=allow and --map-group are mutually exclusive"));
+    }
+    if clear_env || !whitelist.is_empty() {
+        p.env = Some(
+            ctx.env
+                .iter()
+                .filter(|e| {
+                    let name = e.as_bytes().split(|&b| b == b'=').next().unwrap_or_default();
+                    whitelist.iter().any(|w| w.as_bytes() == name)
+                })
+                .cloned()
+                .collect(),
+        );
+    }
+    p.program = match args.operands.first() {
+        Some(_) => Program::from_operands(&args.operands, ctx.uid),
+        None => nscore::exec::default_shell(ctx.shell.clone(), ctx.uid),
+    };
+    Ok(Action::Run(Box::new(p)))
+}
+
+/// util-linux reports a bad `--map-user` value with EINVAL; an out-of-range number keeps
+/// its own errno so the message says why.
+fn single_map_errno(e: Errno) -> Errno {
+    if e == Errno::ERANGE {
+        e
+    } else {
+        Errno::EINVAL
+    }
+}
+
+/// `uid:gid`, both plain numbers.
+fn parse_owner(s: &OsStr) -> Option<(u32, u32)> {
+    let b = s.as_bytes();
+    let colon = b.iter().position(|&c| c == b':')?;
+    Some((parse_id(&b[..colon]).ok()?, parse_id(&b[colon + 1..]).ok()?))
+}
+
+impl Plan {
+    /// Whether a helper process writes this kind's map (ranges, or `--owner`, which leaves
+    /// us without the rights to write our own).
+    pub fn uid_map_by_helper(&self) -> bool {
+        !self.map_users.is_empty() || (self.owner.is_some() && self.map_user.is_some())
+    }
+
+    pub fn gid_map_by_helper(&self) -> bool {
+        !self.map_groups.is_empty() || (self.owner.is_some() && self.map_group.is_some())
+    }
+
+    /// Whether this process writes its own single gid map (which needs `deny` in
+    /// setgroups first).
+    pub fn writes_own_gid_map(&self) -> bool {
+        self.map_group.is_some() && !self.gid_map_by_helper()
+    }
+
+    /// Whether persistence needs the helper forked before `unshare(2)`: after a new
+    /// mount namespace our bind mounts would land in it, and after a new user namespace
+    /// we lack the rights over the original mount namespace.
+    pub fn bind_helper_needed(&self) -> bool {
+        !self.persist.is_empty() && (self.namespaces.contains(NsType::Mnt) || self.namespaces.contains(NsType::User))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::parse;
+
+    fn ctx() -> Context {
+        Context {
+            euid: 1000,
+            egid: 100,
+            uid: 1000,
+            shell: Some("/bin/bash".into()),
+            env: vec!["A=1".into(), "B=2".into(), "PATH=/bin".into()],
+        }
+    }
+
+    fn plan_of(v: &[&str]) -> Result<Plan> {
+        let args: Vec<OsString> = v.iter().map(OsString::from).collect();
+        match plan(parse(&args).map_err(Error::from)?, &ctx())? {
+            Action::Run(p) => Ok(*p),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn err_of(v: &[&str]) -> String {
+        plan_of(v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn implications() {
+        let p = plan_of(&["-r"]).unwrap();
+        assert!(p.namespaces.contains(NsType::User));
+        assert_eq!((p.map_user, p.map_group), (Some(0), Some(0)));
+        let p = plan_of(&["-c"]).unwrap();
+        assert_eq!((p.map_user, p.map_group), (Some(1000), Some(100)));
+        let p = plan_of(&["--mount-proc"]).unwrap();
+        assert!(p.namespaces.contains(NsType::Mnt) && !p.namespaces.contains(NsType::Pid) && !p.fork);
+        assert_eq!(p.mount_proc, Some(PathBuf::from("/proc")));
+        let p = plan_of(&["--kill-child"]).unwrap();
+        assert!(p.fork);
+        assert_eq!(p.kill_child, Some(libc::SIGKILL));
+        assert!(plan_of(&["--forward-signals"]).unwrap().fork);
+        let p = plan_of(&["--map-auto"]).unwrap();
+        assert_eq!((p.map_users.clone(), p.map_groups.clone()), (vec![MapSpec::Auto], vec![MapSpec::Auto]));
+        assert!(p.uid_map_by_helper() && p.namespaces.contains(NsType::User));
+        let p = plan_of(&["--map-subids"]).unwrap();
+        assert_eq!(p.map_users, vec![MapSpec::Subids]);
+        let p = plan_of(&["--owner=5:6"]).unwrap();
+        assert_eq!(p.owner, Some((5, 6)));
+        assert!(p.namespaces.contains(NsType::User) && !p.uid_map_by_helper());
+        assert!(plan_of(&["--owner=5:6", "-r"]).unwrap().uid_map_by_helper());
+    }
+
+    #[test]
+    fn binfmt_implications() {
+        let p = plan_of(&["--mount-binfmt"]).unwrap();
+        assert!(p.namespaces.contains(NsType::User) && p.namespaces.contains(NsType::Mnt));
+        assert_eq!(p.binfmt.as_ref().unwrap().dir, PathBuf::from("/proc/sys/fs/binfmt_misc"));
+        assert_eq!(p.mount_proc, Some(PathBuf::from("/proc")));
+        let p = plan_of(&["--mount-binfmt=/b"]).unwrap();
+        assert_eq!(p.binfmt.unwrap().dir, PathBuf::from("/b"));
+        assert_eq!(p.mount_proc, None);
+        let p = plan_of(&["-l", ":x:E::x::/bin/cat:F"]).unwrap();
+        let b = p.binfmt.unwrap();
+        assert!(b.fix_binary());
+        assert_eq!(b.dir, PathBuf::from("/proc/sys/fs/binfmt_misc"));
+        assert_eq!(p.mount_proc, Some(PathBuf::from("/proc")));
+        assert!(!plan_of(&["-l", ":x:E::x::/bin/cat:"]).unwrap().binfmt.unwrap().fix_binary());
+    }
+
+    #[test]
+    fn last_single_mapping_wins() {
+        let p = plan_of(&["-r", "--map-user=7", "-c", "--map-group=root"]).unwrap();
+        assert_eq!((p.map_user, p.map_group), (Some(1000), Some(0)));
+        let p = plan_of(&["--map-user=root"]).unwrap();
+        assert_eq!(p.map_user, Some(0));
+    }
+
+    #[test]
+    fn persistence() {
+        let p = plan_of(&["--net=/a", "--uts=/b", "--net=/c"]).unwrap();
+        assert_eq!(p.persist, vec![(NsType::Uts, PathBuf::from("/b")), (NsType::Net, PathBuf::from("/c"))]);
+        assert!(!p.bind_helper_needed());
+        assert!(plan_of(&["--net=/a", "-m"]).unwrap().bind_helper_needed());
+        assert!(plan_of(&["--user=/a"]).unwrap().bind_helper_needed());
+        assert_eq!(err_of(&["--pid=/a"]), "persisting a PID namespace (--pid=<file>) requires --fork");
+        assert!(plan_of(&["--pid=/a", "-f"]).is_ok());
+    }
+
+    #[test]
+    fn bad_values() {
+        assert_eq!(err_of(&["--propagation=foo"]), "unsupported propagation mode: foo");
+        assert_eq!(err_of(&["--setgroups=foo"]), "unsupported --setgroups argument 'foo'");
+        assert_eq!(err_of(&["--kill-child=15"]), "unknown signal: 15");
+        assert_eq!(err_of(&["-S", "abc"]), "failed to parse uid: 'abc'");
+        assert_eq!(err_of(&["-S", "-1"]), "failed to parse uid: '-1'");
+        assert_eq!(err_of(&["-S", "4294967296"]), "failed to parse uid: '4294967296': Numerical result out of range");
+        assert_eq!(err_of(&["-G", "x"]), "failed to parse gid: 'x'");
+        assert_eq!(err_of(&["--map-user=-1"]), "failed to parse uid '-1': Invalid argument");
+        assert_eq!(err_of(&["--map-user=nosuchuserxyz"]), "failed to parse uid 'nosuchuserxyz': Invalid argument");
+        assert_eq!(
+            err_of(&["--map-group=4294967295"]),
+            "failed to parse gid '4294967295': Numerical result out of range"
+        );
+        assert_eq!(err_of(&["--map-users=1:2"]), "invalid mapping '1:2'");
+        assert_eq!(err_of(&["--map-groups=0:4294967000:1000"]), "invalid mapping '0:4294967000:1000'");
+        assert_eq!(err_of(&["--owner=1"]), "failed to parse owner");
+        assert_eq!(err_of(&["--owner=1:-1"]), "failed to parse owner");
+        assert_eq!(err_of(&["-T", "--monotonic", "abc"]), "failed to parse monotonic offset: 'abc'");
+        assert_eq!(
+            err_of(&["-T", "--boottime", "99999999999999999999"]),
+            "failed to parse boottime offset: '99999999999999999999': Numerical result out of range"
+        );
+    }
+
+    #[test]
+    fn exclusions() {
+        assert_eq!(
+            err_of(&["--monotonic", "5"]),
+            "options --monotonic and --boottime require unsharing of a time namespace (-T)"
+        );
+        let p = plan_of(&["-T", "--monotonic", "-5", "--boottime=+7"]).unwrap();
+        assert_eq!((p.monotonic, p.boottime), (Some(-5), Some(7)));
+        assert_eq!(
+            err_of(&["-r", "--setgroups=allow"]),
+            "options --setgroups=allow and --map-group are mutually exclusive"
+        );
+        // with a range map the single mapping is written by the helper: allow is fine
+        assert!(plan_of(&["-r", "--map-groups=1:100000:10", "--setgroups=allow"]).is_ok());
+    }
+
+    #[test]
+    fn environment() {
+        assert_eq!(plan_of(&["true"]).unwrap().env, None);
+        assert_eq!(plan_of(&["--clear-env", "true"]).unwrap().env, Some(vec![]));
+        let p = plan_of(&["--whitelist-env", "B", "--whitelist-env=PATH,NOPE", "true"]).unwrap();
+        assert_eq!(p.env, Some(vec![OsString::from("B=2"), OsString::from("PATH=/bin")]));
+    }
+
+    #[test]
+    fn program_or_shell() {
+        let p = plan_of(&["-U", "ls", "-l"]).unwrap();
+        assert_eq!(p.program.argv, vec![OsString::from("ls"), OsString::from("-l")]);
+        let p = plan_of(&["-U"]).unwrap();
+        assert_eq!(p.program.path, "/bin/bash");
+        assert_eq!(p.program.argv, vec![OsString::from("-bash")]);
+    }
+
+    #[test]
+    fn help_and_version_win() {
+        let args: Vec<OsString> = ["-h", "--bogus-later-is-not-reached"].iter().map(OsString::from).collect();
+        assert!(matches!(plan(parse(&args).unwrap(), &ctx()).unwrap(), Action::Help));
+        let args: Vec<OsString> = ["-V", "-h"].iter().map(OsString::from).collect();
+        assert!(matches!(plan(parse(&args).unwrap(), &ctx()).unwrap(), Action::Version));
+    }
+}
