@@ -51,7 +51,8 @@ pub enum Command {
 
 /// Parses the arguments after argv\[0\].
 pub fn parse(args: &[OsString]) -> Result<Command> {
-    let parsed = getopt::parse(args, OPTIONS, Ordering::RequireOrder)?;
+    let parsed =
+        getopt::parse_until(args, OPTIONS, Ordering::RequireOrder, |id| matches!(id, OptId::Help | OptId::Version))?;
     let mut plan = Plan::default();
     for (id, val) in &parsed.opts {
         match plan.apply(*id, val.as_deref())? {
@@ -163,7 +164,9 @@ mod tests {
 
     #[test]
     fn help_and_errors() {
-        assert!(run(&["-h", "--bogus"]).is_err());
+        // like a getopt loop, --help acts at once: later mistakes go unnoticed
+        assert!(matches!(run(&["-h", "--bogus"]), Ok(Command::Help)));
+        assert!(run(&["--bogus", "-h"]).is_err());
         assert!(matches!(run(&["-h", "-t", "x"]), Ok(Command::Help)));
         assert!(matches!(run(&["--vers"]), Ok(Command::Version)));
         assert_eq!(run(&["-x"]).unwrap_err().to_string(), "invalid option -- 'x'");
