@@ -1,0 +1,393 @@
+//! Discovery: one pass over /proc builds the [`Model`]; everything else (stat, cmdline,
+//! owner ioctls, NETNSID) is looked up later, only for the lines that need it.
+//!
+//! Cost per process is one `openat` of `/proc/PID/ns`, one `readlinkat` per selected type
+//! and, for the fd scan, one `getdents64` plus one `readlinkat` per open descriptor: the
+//! link text (`net:[4026531840]`, `socket:[123]`) tells type and inode without a `stat`.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use nix::errno::Errno;
+use nix::fcntl::{openat, readlinkat, OFlag};
+use nix::sys::stat::{fstat, fstatat, Mode};
+use nix::unistd::Pid;
+use nscore::procfs::{parse_mountinfo, parse_ns_link, parse_stat};
+use nscore::sys;
+use nscore::{Error, NsSet, NsType};
+
+use crate::model::{Access, Model, Namespace, Origin};
+use crate::netlink;
+
+/// What the scan must look for.
+#[derive(Clone, Debug)]
+pub struct ScanOpts {
+    pub types: NsSet,
+    pub task: Option<i32>,
+    /// The positional namespace whose member processes are wanted.
+    pub target: Option<u64>,
+}
+
+const DIR_FLAGS: OFlag = OFlag::O_RDONLY.union(OFlag::O_DIRECTORY).union(OFlag::O_CLOEXEC);
+
+/// Calls `f` for every name in directory `dir` (without `.` and `..`).
+fn each_entry(dir: BorrowedFd<'_>, buf: &mut [u8], mut f: impl FnMut(&[u8])) {
+    while let Ok(n) = sys::getdents64(dir, buf) {
+        if n == 0 {
+            break;
+        }
+        for name in sys::dirent_names(&buf[..n]) {
+            if name != b"." && name != b".." {
+                f(name);
+            }
+        }
+    }
+}
+
+fn digits(name: &[u8]) -> Option<i32> {
+    if name.is_empty() || !name.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(name).ok()?.parse().ok()
+}
+
+/// An open fd of process `pid` that names a namespace or a socket.
+enum FdRef {
+    Ns { ino: u64, ty: NsType, pid: i32, fd: i32 },
+    Socket { ino: u64, pid: i32, fd: i32 },
+}
+
+fn inode(fd: BorrowedFd<'_>) -> Option<u64> {
+    fstat(fd).ok().map(|st| st.st_ino)
+}
+
+/// A scan's model plus what it learned lazily about processes and namespaces.
+pub struct Scan {
+    pub model: Model,
+    proc_dir: OwnedFd,
+    stats: HashMap<i32, Option<(i32, Vec<u8>)>>,
+    users: HashMap<u32, String>,
+    relations: HashMap<u64, (Option<u64>, Option<u64>)>,
+    netlink: Option<Option<OwnedFd>>,
+    /// Set when the kernel lacks an ns ioctl (exit status 2).
+    pub unsupported: bool,
+}
+
+impl Scan {
+    pub fn run(o: &ScanOpts) -> Result<Scan, Error> {
+        let proc_dir =
+            nix::fcntl::open("/proc", DIR_FLAGS, Mode::empty()).map_err(|e| Error::sys("cannot open /proc", e))?;
+        let mut s = Scan {
+            model: Model::default(),
+            proc_dir,
+            stats: HashMap::new(),
+            users: HashMap::new(),
+            relations: HashMap::new(),
+            netlink: None,
+            unsupported: false,
+        };
+        let refs = s.scan_processes(o);
+        s.add_fd_namespaces(o.types, refs);
+        s.add_mounts(o.types)?;
+        Ok(s)
+    }
+
+    fn scan_processes(&mut self, o: &ScanOpts) -> Vec<FdRef> {
+        let mut pids = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        each_entry(self.proc_dir.as_fd(), &mut buf, |name| pids.extend(digits(name)));
+        let mut refs = Vec::new();
+        let mut path = Vec::with_capacity(32);
+        for pid in pids {
+            path.clear();
+            path.extend_from_slice(pid.to_string().as_bytes());
+            path.extend_from_slice(b"/ns");
+            let Ok(nsdir) = openat(self.proc_dir.as_fd(), OsStr::from_bytes(&path), DIR_FLAGS, Mode::empty()) else {
+                continue; // gone, or not ours to see
+            };
+            for t in o.types.iter() {
+                let Ok(link) = readlinkat(nsdir.as_fd(), t.proc_name()) else { continue };
+                let Some((ty, ino)) = parse_ns_link(link.as_bytes()) else { continue };
+                self.model.attach(ino, ty, pid);
+                if o.target == Some(ino) {
+                    self.model.members.push(pid);
+                }
+                if o.task == Some(pid) {
+                    self.model.task_ns.push(ino);
+                }
+            }
+            drop(nsdir);
+            path.truncate(path.len() - 2);
+            path.extend_from_slice(b"fd");
+            self.scan_fds(pid, &path, o.types, &mut buf, &mut refs);
+        }
+        refs
+    }
+
+    /// Namespaces and sockets among the open fds of `pid` (`path` is `PID/fd`).
+    fn scan_fds(&self, pid: i32, path: &[u8], types: NsSet, buf: &mut [u8], refs: &mut Vec<FdRef>) {
+        let Ok(fddir) = openat(self.proc_dir.as_fd(), OsStr::from_bytes(path), DIR_FLAGS, Mode::empty()) else {
+            return;
+        };
+        let want_sockets = types.contains(NsType::Net);
+        each_entry(fddir.as_fd(), buf, |name| {
+            let Some(fd) = digits(name) else { return };
+            let Ok(link) = readlinkat(fddir.as_fd(), OsStr::from_bytes(name)) else { return };
+            let link = link.as_bytes();
+            if let Some(rest) = link.strip_prefix(b"socket:[") {
+                if want_sockets {
+                    if let Some(ino) = rest.strip_suffix(b"]").and_then(|d| nscore::ids::parse_u64(d).ok()) {
+                        refs.push(FdRef::Socket { ino, pid, fd });
+                    }
+                }
+            } else if let Some((ty, ino)) = parse_ns_link(link) {
+                if types.contains(ty) {
+                    refs.push(FdRef::Ns { ino, ty, pid, fd });
+                }
+            }
+        });
+    }
+
+    /// Namespaces that only an fd or a socket keeps alive, with the owners and parents
+    /// that nothing else shows us.
+    fn add_fd_namespaces(&mut self, types: NsSet, refs: Vec<FdRef>) {
+        let mut seen_sockets = HashSet::new();
+        let mut pidfds: HashMap<i32, Option<OwnedFd>> = HashMap::new();
+        for r in refs {
+            match r {
+                FdRef::Ns { ino, ty, pid, fd } => {
+                    if self.model.index.contains_key(&ino) {
+                        continue;
+                    }
+                    let path = PathBuf::from(format!("/proc/{pid}/fd/{fd}"));
+                    let file = nix::fcntl::open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok();
+                    self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+                    if let Some(f) = file {
+                        self.add_ancestors(f.as_fd(), ty, types);
+                    }
+                }
+                FdRef::Socket { ino, pid, fd } => {
+                    if !seen_sockets.insert(ino) {
+                        continue;
+                    }
+                    let pidfd = pidfds.entry(pid).or_insert_with(|| sys::pidfd_open(Pid::from_raw(pid), 0).ok());
+                    let Some(pidfd) = pidfd.as_ref() else { continue };
+                    let Ok(sock) = sys::pidfd_getfd(pidfd.as_fd(), fd) else { continue };
+                    let Ok(netns) = sys::socket_netns(sock.as_fd()) else { continue };
+                    let Some(ino) = inode(netns.as_fd()) else { continue };
+                    if self.model.index.contains_key(&ino) {
+                        continue;
+                    }
+                    self.add_ancestors(netns.as_fd(), NsType::Net, types);
+                    self.model.add(Namespace::new(ino, NsType::Net, Access::Held(netns), Origin::Held));
+                }
+            }
+        }
+    }
+
+    fn add_ancestors(&mut self, fd: BorrowedFd<'_>, ty: NsType, types: NsSet) {
+        let mut up: Vec<(OwnedFd, NsType)> = Vec::new();
+        if matches!(ty, NsType::Pid | NsType::User) {
+            if let Ok(p) = sys::ns_get_parent(fd) {
+                up.push((p, ty));
+            }
+        }
+        if let Ok(o) = sys::ns_get_userns(fd) {
+            up.push((o, NsType::User));
+        }
+        for (f, t) in up {
+            let Some(ino) = inode(f.as_fd()) else { continue };
+            if self.model.index.contains_key(&ino) || !types.contains(t) {
+                continue;
+            }
+            self.add_ancestors(f.as_fd(), t, types);
+            self.model.add(Namespace::new(ino, t, Access::Held(f), Origin::Held));
+        }
+    }
+
+    /// nsfs bind mounts: the NSFS column, and namespaces nothing but a mount keeps.
+    fn add_mounts(&mut self, types: NsSet) -> Result<(), Error> {
+        let text =
+            std::fs::read("/proc/self/mountinfo").map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
+        for m in parse_mountinfo(&text) {
+            let Some((ty, ino)) = m.nsfs_target() else { continue };
+            let list = self.model.nsfs.entry(ino).or_default();
+            if !list.contains(&m.mount_point) {
+                list.push(m.mount_point.clone());
+            }
+            if types.contains(ty) && !self.model.index.contains_key(&ino) {
+                let path = PathBuf::from(OsStr::from_bytes(&m.mount_point));
+                self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+            }
+        }
+        Ok(())
+    }
+
+    /// PPID and comm of a process (from `/proc/PID/stat`, read once).
+    fn stat(&mut self, pid: i32) -> Option<&(i32, Vec<u8>)> {
+        let proc_dir = &self.proc_dir;
+        self.stats
+            .entry(pid)
+            .or_insert_with(|| {
+                let buf = read_at(proc_dir.as_fd(), &format!("{pid}/stat"), 4096)?;
+                parse_stat(&buf).map(|s| (s.ppid, s.comm))
+            })
+            .as_ref()
+    }
+
+    pub fn ppid(&mut self, pid: i32) -> Option<i32> {
+        self.stat(pid).map(|s| s.0)
+    }
+
+    /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
+    pub fn command(&mut self, pid: i32) -> Vec<u8> {
+        let mut c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), 8192).unwrap_or_default();
+        while c.last() == Some(&0) {
+            c.pop();
+        }
+        if c.is_empty() {
+            return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
+        }
+        for b in &mut c {
+            if *b == 0 {
+                *b = b' ';
+            }
+        }
+        c
+    }
+
+    /// The owner of `/proc/PID` (the process's effective uid).
+    pub fn uid(&self, pid: i32) -> Option<u32> {
+        fstatat(self.proc_dir.as_fd(), pid.to_string().as_str(), nix::fcntl::AtFlags::empty()).ok().map(|s| s.st_uid)
+    }
+
+    pub fn user_name(&mut self, uid: u32) -> String {
+        self.users.entry(uid).or_insert_with(|| nscore::ids::user_name(uid).unwrap_or_else(|| uid.to_string())).clone()
+    }
+
+    /// Opens namespace `idx` for an ioctl.
+    fn open_ns(&self, idx: usize) -> Option<OwnedFd> {
+        let ns = &self.model.namespaces[idx];
+        let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+        match &ns.access {
+            Access::Rep => {
+                let path = format!("{}/ns/{}", ns.rep?, ns.ty.proc_name());
+                openat(self.proc_dir.as_fd(), path.as_str(), flags, Mode::empty()).ok()
+            }
+            Access::Path(p) => nix::fcntl::open(p, flags, Mode::empty()).ok(),
+            Access::Held(fd) => fd.try_clone().ok(),
+        }
+    }
+
+    fn check_ioctl<T>(&mut self, r: Result<T, Errno>, name: &str) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(Errno::ENOTTY | Errno::ENOSYS) => {
+                if !self.unsupported {
+                    eprintln!("{}: Unsupported ioctl {name}", crate::prog_name());
+                }
+                self.unsupported = true;
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// The parent (pid and user namespaces only) and owner of namespace `idx`, as
+    /// inodes; ancestors the model lacks are added as ghosts when `add` allows their type.
+    pub fn relations(&mut self, idx: usize, add: Option<NsSet>) -> (Option<u64>, Option<u64>) {
+        let ino = self.model.namespaces[idx].ino;
+        if add.is_none() {
+            if let Some(r) = self.relations.get(&ino) {
+                return *r;
+            }
+        }
+        let ty = self.model.namespaces[idx].ty;
+        let Some(fd) = self.open_ns(idx) else {
+            self.relations.insert(ino, (None, None));
+            return (None, None);
+        };
+        let mut found = [None, None];
+        for (k, rel) in [(0, NsType::Pid), (1, NsType::User)] {
+            let res = if k == 0 {
+                if !matches!(ty, NsType::Pid | NsType::User) {
+                    continue;
+                }
+                let r = sys::ns_get_parent(fd.as_fd());
+                self.check_ioctl(r, "NS_GET_PARENT")
+            } else {
+                let r = sys::ns_get_userns(fd.as_fd());
+                self.check_ioctl(r, "NS_GET_USERNS")
+            };
+            let Some(afd) = res else { continue };
+            let Some(aino) = inode(afd.as_fd()) else { continue };
+            found[k] = Some(aino);
+            let aty = if k == 0 { ty } else { rel };
+            if let Some(types) = add {
+                if types.contains(aty) && !self.model.index.contains_key(&aino) {
+                    self.model.add(Namespace::new(aino, aty, Access::Held(afd), Origin::Ghost));
+                }
+            }
+        }
+        let r = (found[0], found[1]);
+        self.relations.insert(ino, r);
+        r
+    }
+
+    /// NS_GET_OWNER_UID for a user namespace without processes.
+    pub fn owner_uid(&mut self, idx: usize) -> Option<u32> {
+        if self.model.namespaces[idx].ty != NsType::User {
+            return None;
+        }
+        let fd = self.open_ns(idx)?;
+        let r = sys::ns_get_owner_uid(fd.as_fd());
+        self.check_ioctl(r, "NS_GET_OWNER_UID")
+    }
+
+    /// The NETNSID column: the peer id the kernel gave this network namespace, as seen
+    /// from ours; empty when it cannot be asked.
+    pub fn netnsid(&mut self, idx: usize) -> Vec<u8> {
+        if self.model.namespaces[idx].ty != NsType::Net {
+            return Vec::new();
+        }
+        if self.netlink.is_none() {
+            self.netlink = Some(netlink::open().ok());
+        }
+        let rep = match self.model.namespaces[idx].access {
+            Access::Rep => self.model.namespaces[idx].rep,
+            _ => None,
+        };
+        let held = if rep.is_none() { self.open_ns(idx) } else { None };
+        let Some(Some(sock)) = &self.netlink else { return Vec::new() };
+        let target = match (rep, &held) {
+            (Some(pid), _) => netlink::Target::Pid(pid as u32),
+            (None, Some(fd)) => netlink::Target::Fd(fd.as_raw_fd() as u32),
+            _ => return Vec::new(),
+        };
+        match netlink::get_nsid(sock.as_fd(), target) {
+            Ok(Some(id)) => id.to_string().into_bytes(),
+            Ok(None) => b"unassigned".to_vec(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// Reads up to `max` bytes of a /proc file relative to the /proc directory.
+fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
+    let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
+    let mut buf = vec![0u8; max];
+    let mut len = 0;
+    while len < max {
+        match nix::unistd::read(fd.as_fd(), &mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(Errno::EINTR) => continue,
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(len);
+    Some(buf)
+}
