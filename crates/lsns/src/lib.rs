@@ -46,7 +46,7 @@ fn run(inv: &Invocation, args: &[OsString]) -> Result<i32, Error> {
     match cli::parse(args)? {
         Action::Help => print_stdout(&cli::help(&inv.name)),
         Action::Version => print_stdout(&inv.version_line()),
-        Action::ListColumns { format } => write_out(&output::render(&column_list(), &style(format, false))),
+        Action::ListColumns { format } => write_out(&column_list(), &style(format, false)),
         Action::List(plan) => list(inv, &plan),
     }
 }
@@ -72,7 +72,7 @@ fn list(inv: &Invocation, plan: &Plan) -> Result<i32, Error> {
     if plan.format == Format::Table && !plan.notruncate {
         st.term_width = nscore::sys::terminal_width(std::io::stdout().as_fd());
     }
-    write_out(&output::render(&table, &st))?;
+    write_out(&table, &st)?;
     Ok(if scan.unsupported { 2 } else { 0 })
 }
 
@@ -106,9 +106,9 @@ fn column_list() -> Table {
     Table { name: "lsns-columns", cols: vec![col("NAME", true), col("TYPE", false), col("DESCRIPTION", false)], rows }
 }
 
-/// Writes the whole output at once; a failure is util-linux's `write error`.
-fn write_out(bytes: &[u8]) -> Result<i32, Error> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| Error::io("write error", &e))?;
+/// Renders to stdout; a failure is util-linux's `write error`.
+fn write_out(table: &Table, style: &Style) -> Result<i32, Error> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    output::render_to(table, style, &mut out).and_then(|()| out.flush()).map_err(|e| Error::io("write error", &e))?;
     Ok(0)
 }

@@ -7,6 +7,8 @@ mod json;
 mod raw;
 mod table;
 
+use std::io::{self, Write};
+
 use crate::columns::Kind;
 
 /// One output column as the renderers see it.
@@ -71,17 +73,24 @@ impl Style {
     }
 }
 
-/// Renders `t`; an empty table prints nothing at all, not even the header.
-pub fn render(t: &Table, s: &Style) -> Vec<u8> {
+/// Renders `t` into `out`; an empty table prints nothing at all, not even the header.
+pub fn render_to(t: &Table, s: &Style, out: &mut dyn Write) -> io::Result<()> {
     if t.rows.is_empty() {
-        return Vec::new();
+        return Ok(());
     }
     let order = Order::of(t);
     match s.mode {
-        Mode::Table => table::render(t, &order, s),
-        Mode::Raw => raw::render(t, &order, s),
-        Mode::Json(style) => json::render(t, &order, style),
+        Mode::Table => table::render(t, &order, s, out),
+        Mode::Raw => raw::render(t, &order, s, out),
+        Mode::Json(style) => out.write_all(&json::render(t, &order, style)),
     }
+}
+
+/// Renders `t` to bytes.
+pub fn render(t: &Table, s: &Style) -> Vec<u8> {
+    let mut v = Vec::new();
+    render_to(t, s, &mut v).expect("writing to a Vec cannot fail");
+    v
 }
 
 /// The print order of a table: depth-first when it is a tree, else as added.

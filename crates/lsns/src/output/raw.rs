@@ -1,6 +1,8 @@
 //! Raw output: one space between cells, nothing padded, and every byte that could split
 //! or hide a field (blanks, backslashes, control and non-ASCII bytes) written as `\xHH`.
 
+use std::io::{self, Write};
+
 use super::{glyphs, Order, Style, Table};
 
 pub(crate) fn escape(bytes: &[u8], out: &mut Vec<u8>) {
@@ -13,7 +15,7 @@ pub(crate) fn escape(bytes: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-pub(super) fn render(t: &Table, order: &Order, s: &Style) -> Vec<u8> {
+pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut buf = Vec::new();
     if s.headings {
         let names: Vec<&str> = t.cols.iter().map(|c| c.name).collect();
@@ -31,8 +33,10 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style) -> Vec<u8> {
             escape(&t.rows[r].cells[i], &mut buf);
         }
         buf.push(b'\n');
+        out.write_all(&buf)?;
+        buf.clear();
     }
-    buf
+    out.write_all(&buf)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The human-readable table: columns as wide as their widest cell (or header), numbers on
 //! the right, one space between columns and no padding after the last one.
 
+use std::io::{self, Write};
+
 use super::{glyphs, Order, Style, Table};
 
 /// Makes a cell safe for a terminal: control bytes, invalid UTF-8 and (outside a UTF-8
@@ -75,52 +77,77 @@ fn cut(s: &str, max: usize) -> (String, usize) {
     (out, w)
 }
 
-pub(super) fn render(t: &Table, order: &Order, s: &Style) -> Vec<u8> {
-    let ncols = t.cols.len();
-    // cells[row][col] = physical lines of (text, width)
-    let mut cells: Vec<Vec<Vec<(String, usize)>>> = vec![Vec::new(); t.rows.len()];
-    let mut widths: Vec<usize> = vec![0; ncols];
+/// The physical lines of a cell: NSFS-like cells split at `\n`, others are one line.
+fn parts(v: &[u8], multiline: bool) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(v);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.iter().position(|&b| b == b'\n').filter(|_| multiline) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// Two passes over the rows, the first for the widths, the second writing; cells are
+/// encoded again rather than kept, so memory stays at the size of the model.
+pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let mut widths: Vec<usize> = vec![0; t.cols.len()];
     if s.headings {
         for (i, c) in t.cols.iter().enumerate() {
             widths[i] = c.name.len();
         }
     }
+    let glyph_width = |r: usize| order.prefix[r].chars().count() * 2;
     for &(r, _) in &order.seq {
-        let row = &t.rows[r];
-        let mut out = Vec::with_capacity(ncols);
         for (i, c) in t.cols.iter().enumerate() {
-            let v = &row.cells[i];
-            let parts: Vec<&[u8]> = if c.multiline { v.split(|&b| b == b'\n').collect() } else { vec![&v[..]] };
-            let mut lines = Vec::with_capacity(parts.len());
-            for p in parts {
-                let (mut text, mut w) = safe_encode(p, s.utf8);
-                if c.tree && order.tree && !order.prefix[r].is_empty() {
-                    let g = glyphs(&order.prefix[r], s.utf8);
-                    w += g.chars().count();
-                    text = g + &text;
-                }
-                widths[i] = widths[i].max(w);
-                lines.push((text, w));
+            let extra = if c.tree && order.tree { glyph_width(r) } else { 0 };
+            for p in parts(&t.rows[r].cells[i], c.multiline) {
+                widths[i] = widths[i].max(safe_encode(p, s.utf8).1 + extra);
             }
-            out.push(lines);
         }
-        cells[r] = out;
     }
     if let Some(tw) = s.term_width {
         shrink_to_terminal(t, &mut widths, tw);
     }
-    let mut buf = Vec::new();
+    let mut line = String::new();
     if s.headings {
         let head: Vec<Vec<(String, usize)>> = t.cols.iter().map(|c| vec![(c.name.to_string(), c.name.len())]).collect();
-        write_line(&mut buf, t, &widths, &head, 0);
+        write_line(&mut line, t, &widths, &head, 0);
+        out.write_all(line.as_bytes())?;
     }
     for &(r, _) in &order.seq {
-        let height = cells[r].iter().map(Vec::len).max().unwrap_or(1);
-        for line in 0..height {
-            write_line(&mut buf, t, &widths, &cells[r], line);
+        let cells: Vec<Vec<(String, usize)>> = t
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                parts(&t.rows[r].cells[i], c.multiline)
+                    .map(|p| {
+                        let (text, w) = safe_encode(p, s.utf8);
+                        if c.tree && order.tree && !order.prefix[r].is_empty() {
+                            (glyphs(&order.prefix[r], s.utf8) + &text, w + glyph_width(r))
+                        } else {
+                            (text, w)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            line.clear();
+            write_line(&mut line, t, &widths, &cells, k);
+            out.write_all(line.as_bytes())?;
         }
     }
-    buf
+    Ok(())
 }
 
 /// On a terminal, a truncatable column gives up width until the line fits.
@@ -135,9 +162,8 @@ fn shrink_to_terminal(t: &Table, widths: &mut [usize], term: usize) {
     }
 }
 
-fn write_line(buf: &mut Vec<u8>, t: &Table, widths: &[usize], cells: &[Vec<(String, usize)>], line: usize) {
+fn write_line(text: &mut String, t: &Table, widths: &[usize], cells: &[Vec<(String, usize)>], line: usize) {
     let last = t.cols.len() - 1;
-    let mut text = String::new();
     for (i, c) in t.cols.iter().enumerate() {
         if i > 0 {
             text.push(' ');
@@ -146,21 +172,20 @@ fn write_line(buf: &mut Vec<u8>, t: &Table, widths: &[usize], cells: &[Vec<(Stri
         if w > widths[i] {
             (v, w) = cut(&v, widths[i]);
         }
-        let pad = " ".repeat(widths[i] - w);
+        let pad = widths[i] - w;
         if c.right && !c.tree {
             if !(i == last && w == 0) {
-                text.push_str(&pad);
+                text.extend(std::iter::repeat(' ').take(pad));
             }
             text.push_str(&v);
         } else {
             text.push_str(&v);
             if i != last {
-                text.push_str(&pad);
+                text.extend(std::iter::repeat(' ').take(pad));
             }
         }
     }
     text.push('\n');
-    buf.extend_from_slice(text.as_bytes());
 }
 
 #[cfg(test)]
