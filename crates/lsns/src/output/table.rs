@@ -98,12 +98,8 @@ fn parts(v: &[u8], multiline: bool) -> impl Iterator<Item = &[u8]> {
 /// Two passes over the rows, the first for the widths, the second writing; cells are
 /// encoded again rather than kept, so memory stays at the size of the model.
 pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
-    let mut widths: Vec<usize> = vec![0; t.cols.len()];
-    if s.headings {
-        for (i, c) in t.cols.iter().enumerate() {
-            widths[i] = c.name.len();
-        }
-    }
+    // the header counts even when it is not printed, as in util-linux
+    let mut widths: Vec<usize> = t.cols.iter().map(|c| c.name.len()).collect();
     let glyph_width = |r: usize| order.prefix[r].chars().count() * 2;
     for &(r, _) in &order.seq {
         for (i, c) in t.cols.iter().enumerate() {
@@ -215,7 +211,7 @@ mod tests {
         let mut s = Style::new(Mode::Table);
         s.headings = false;
         let t2 = Table { rows: vec![row(&["1", ""], None)], ..t };
-        assert_eq!(String::from_utf8(render(&t2, &s)).unwrap(), "1 \n");
+        assert_eq!(String::from_utf8(render(&t2, &s)).unwrap(), " 1 \n");
     }
 
     #[test]
