@@ -34,6 +34,15 @@ fn util_linux_bytes(args: &[&str]) -> Vec<u8> {
     o.stdout
 }
 
+/// Both tools print the same bytes for `args`.
+fn assert_same_as_util_linux(args: &[&str]) {
+    assert_eq!(
+        String::from_utf8_lossy(&lsns_bytes(args)),
+        String::from_utf8_lossy(&util_linux_bytes(args)),
+        "{args:?}"
+    );
+}
+
 fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !cond() {
@@ -220,7 +229,7 @@ fn differential_against_util_linux() {
         vec!["-r", "-o", cols, uts.as_str()],
         vec!["-n", "-o", "COMMAND", uts.as_str()],
     ] {
-        assert_eq!(lsns_bytes(&a), util_linux_bytes(&a), "{a:?}");
+        assert_same_as_util_linux(&a);
     }
 }
 
@@ -504,8 +513,7 @@ fn hostile_command_lines() {
     assert!(json.windows(needle.len()).any(|w| w == needle), "{}", String::from_utf8_lossy(&json));
     // the same bytes as util-linux
     for extra in [&["-r"][..], &["-J"][..]] {
-        let args = [&a[..], extra].concat();
-        assert_eq!(lsns_bytes(&args), util_linux_bytes(&args), "{args:?}");
+        assert_same_as_util_linux(&[&a[..], extra].concat());
     }
 }
 

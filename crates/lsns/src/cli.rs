@@ -101,7 +101,10 @@ fn long_name(id: Id) -> &'static str {
 
 /// Parses and validates argv (without argv\[0\]).
 pub fn parse(args: &[OsString]) -> Result<Action, Error> {
-    let parsed = getopt::parse(args, OPTS, Ordering::Permute)?;
+    let parsed = match getopt::parse(args, OPTS, Ordering::Permute) {
+        Ok(p) => p,
+        Err(e) => return early_exit(args).ok_or(Error::from(e)),
+    };
     let mut json = false;
     let mut raw = false;
     let mut list = false;
@@ -198,6 +201,17 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
         nowrap,
         namespace,
     }))
+}
+
+/// getopt acts on each option as it reads it: `-V` or `-h` before a bad option wins.
+/// The longest clean prefix of the command line tells whether one came first.
+fn early_exit(args: &[OsString]) -> Option<Action> {
+    let prefix = (1..args.len()).rev().find_map(|k| getopt::parse(&args[..k], OPTS, Ordering::Permute).ok())?;
+    prefix.opts.iter().find_map(|(id, _)| match id {
+        Id::Help => Some(Action::Help),
+        Id::Version => Some(Action::Version),
+        _ => None,
+    })
 }
 
 /// `-p`: a PID from 1 to INT_MAX.
@@ -343,6 +357,12 @@ mod tests {
     fn help_version_columns() {
         assert_eq!(p(&["-J", "-H"]).unwrap(), Action::ListColumns { format: Format::Json });
         assert_eq!(p(&["-V"]).unwrap(), Action::Version);
+        assert_eq!(p(&["-V", "-x"]).unwrap(), Action::Version);
+        assert_eq!(p(&["-n", "--help", "--bogus"]).unwrap(), Action::Help);
+        assert_eq!(
+            p(&["-x", "-V"]).unwrap_err(),
+            "lsns: invalid option -- 'x'\nTry 'lsns --help' for more information.\n"
+        );
         assert_eq!(p(&["--he"]).unwrap(), Action::Help);
         let h = help("rs-lsns");
         assert!(h.contains("rs-lsns [options] [<namespace>]"));

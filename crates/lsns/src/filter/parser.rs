@@ -44,22 +44,27 @@ impl Parser {
         format!("syntax error, unexpected {}", self.peek().describe())
     }
 
-    fn or(&mut self) -> PResult<Ast> {
-        let mut left = self.and()?;
-        while *self.peek() == Tok::Or {
+    /// One level of left-associative binary operators: `sub (op sub)*`.
+    fn chain(
+        &mut self,
+        op: Tok,
+        sub: fn(&mut Self) -> PResult<Ast>,
+        join: fn(Box<Ast>, Box<Ast>) -> Ast,
+    ) -> PResult<Ast> {
+        let mut left = sub(self)?;
+        while *self.peek() == op {
             self.next();
-            left = Ast::Or(Box::new(left), Box::new(self.and()?));
+            left = join(Box::new(left), Box::new(sub(self)?));
         }
         Ok(left)
     }
 
+    fn or(&mut self) -> PResult<Ast> {
+        self.chain(Tok::Or, Self::and, Ast::Or)
+    }
+
     fn and(&mut self) -> PResult<Ast> {
-        let mut left = self.unary()?;
-        while *self.peek() == Tok::And {
-            self.next();
-            left = Ast::And(Box::new(left), Box::new(self.unary()?));
-        }
-        Ok(left)
+        self.chain(Tok::And, Self::unary, Ast::And)
     }
 
     fn unary(&mut self) -> PResult<Ast> {
