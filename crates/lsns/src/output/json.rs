@@ -2,6 +2,8 @@
 //! `},{`, numbers unquoted, empty cells `null`, tree children in a `"children"` array.
 //! Unlike util-linux, a multi-line cell (NSFS) is one properly escaped string.
 
+use std::io::{self, Write};
+
 use super::{JsonStyle, Order, Table};
 use crate::columns::Kind;
 
@@ -29,9 +31,17 @@ struct Writer<'a> {
     keys: Vec<String>,
     pretty: bool,
     buf: Vec<u8>,
+    out: &'a mut dyn Write,
 }
 
 impl Writer<'_> {
+    /// Hands the text so far to the output, so memory does not grow with the table.
+    fn drain(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
     fn indent(&mut self, level: usize) {
         if self.pretty {
             self.buf.extend(std::iter::repeat(b' ').take(level * 3));
@@ -45,7 +55,7 @@ impl Writer<'_> {
     }
 
     /// Writes row `r` (and its subtree) as an object whose `{` is already indented.
-    fn object(&mut self, r: usize, level: usize) {
+    fn object(&mut self, r: usize, level: usize) -> io::Result<()> {
         self.buf.push(b'{');
         self.newline();
         let kids = if self.order.tree { self.order.children[r].clone() } else { Vec::new() };
@@ -74,35 +84,41 @@ impl Writer<'_> {
             self.indent(level + 1);
             self.buf.extend_from_slice(if self.pretty { b"\"children\": [" } else { b"\"children\":[" });
             self.newline();
-            self.array(&kids, level + 2);
+            self.array(&kids, level + 2)?;
             self.indent(level + 1);
             self.buf.push(b']');
             self.newline();
         }
         self.indent(level);
         self.buf.push(b'}');
+        Ok(())
     }
 
-    fn array(&mut self, rows: &[usize], level: usize) {
+    fn array(&mut self, rows: &[usize], level: usize) -> io::Result<()> {
         self.indent(level);
         for (k, &r) in rows.iter().enumerate() {
             if k > 0 {
                 self.buf.push(b',');
             }
-            self.object(r, level);
+            self.object(r, level)?;
+            // nested arrays stay in the buffer until their top-level object is done
+            if level == 2 {
+                self.drain()?;
+            }
         }
         self.newline();
+        Ok(())
     }
 }
 
-pub(super) fn render(t: &Table, order: &Order, style: JsonStyle) -> Vec<u8> {
+pub(super) fn render(t: &Table, order: &Order, style: JsonStyle, out: &mut dyn Write) -> io::Result<()> {
     let keys = t.cols.iter().map(|c| c.name.to_ascii_lowercase()).collect();
     let roots: Vec<usize> = order.seq.iter().filter(|&&(_, d)| d == 0).map(|&(r, _)| r).collect();
-    let mut w = Writer { t, order, keys, pretty: style == JsonStyle::Pretty, buf: Vec::new() };
+    let mut w = Writer { t, order, keys, pretty: style == JsonStyle::Pretty, buf: Vec::new(), out };
     match style {
         JsonStyle::Pretty => {
             w.buf.extend_from_slice(format!("{{\n   \"{}\": [\n", t.name).as_bytes());
-            w.array(&roots, 2);
+            w.array(&roots, 2)?;
             w.buf.extend_from_slice(b"   ]\n}\n");
         }
         JsonStyle::Compact | JsonStyle::Lines => {
@@ -111,18 +127,19 @@ pub(super) fn render(t: &Table, order: &Order, style: JsonStyle) -> Vec<u8> {
                 w.buf.extend_from_slice(format!("{{\"{}\":[\n", t.name).as_bytes());
             }
             for (k, &r) in roots.iter().enumerate() {
-                w.object(r, 0);
+                w.object(r, 0)?;
                 if compact && k + 1 < roots.len() {
                     w.buf.push(b',');
                 }
                 w.buf.push(b'\n');
+                w.drain()?;
             }
             if compact {
                 w.buf.extend_from_slice(b"]}\n");
             }
         }
     }
-    w.buf
+    w.drain()
 }
 
 #[cfg(test)]

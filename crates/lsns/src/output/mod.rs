@@ -82,7 +82,7 @@ pub fn render_to(t: &Table, s: &Style, out: &mut dyn Write) -> io::Result<()> {
     match s.mode {
         Mode::Table => table::render(t, &order, s, out),
         Mode::Raw => raw::render(t, &order, s, out),
-        Mode::Json(style) => out.write_all(&json::render(t, &order, style)),
+        Mode::Json(style) => json::render(t, &order, style, out),
     }
 }
 
