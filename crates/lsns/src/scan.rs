@@ -322,44 +322,35 @@ impl Scan {
     }
 
     /// The parent (pid and user namespaces only) and owner of namespace `idx`, as
-    /// inodes; ancestors the model lacks are added as ghosts when `add` allows their type.
-    pub fn relations(&mut self, idx: usize, add: Option<NsSet>) -> (Option<u64>, Option<u64>) {
+    /// inodes. With `ghosts`, ancestors the model lacks are added to it (when their type
+    /// is in the set), so a tree can show them and walk on from them.
+    pub fn relations(&mut self, idx: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
         let ino = self.model.namespaces[idx].ino;
-        if add.is_none() {
-            if let Some(r) = self.relations.get(&ino) {
-                return *r;
-            }
+        if let (None, Some(r)) = (ghosts, self.relations.get(&ino)) {
+            return *r;
         }
         let ty = self.model.namespaces[idx].ty;
-        let Some(fd) = self.open_ns(idx) else {
-            self.relations.insert(ino, (None, None));
-            return (None, None);
-        };
-        let mut found = [None, None];
-        for (k, rel) in [(0, NsType::Pid), (1, NsType::User)] {
-            let res = if k == 0 {
-                if !matches!(ty, NsType::Pid | NsType::User) {
-                    continue;
-                }
+        let mut found = (None, None);
+        if let Some(fd) = self.open_ns(idx) {
+            if matches!(ty, NsType::Pid | NsType::User) {
                 let r = sys::ns_get_parent(fd.as_fd());
-                self.check_ioctl(r, "NS_GET_PARENT")
-            } else {
-                let r = sys::ns_get_userns(fd.as_fd());
-                self.check_ioctl(r, "NS_GET_USERNS")
-            };
-            let Some(afd) = res else { continue };
-            let Some(aino) = inode(afd.as_fd()) else { continue };
-            found[k] = Some(aino);
-            let aty = if k == 0 { ty } else { rel };
-            if let Some(types) = add {
-                if types.contains(aty) && !self.model.index.contains_key(&aino) {
-                    self.model.add(Namespace::new(aino, aty, Access::Held(afd), Origin::Ghost));
-                }
+                found.0 = self.ancestor(r, "NS_GET_PARENT", ty, ghosts);
             }
+            let r = sys::ns_get_userns(fd.as_fd());
+            found.1 = self.ancestor(r, "NS_GET_USERNS", NsType::User, ghosts);
         }
-        let r = (found[0], found[1]);
-        self.relations.insert(ino, r);
-        r
+        self.relations.insert(ino, found);
+        found
+    }
+
+    /// The inode behind an ancestor ioctl's result, adding it as a ghost if asked to.
+    fn ancestor(&mut self, r: Result<OwnedFd, Errno>, name: &str, ty: NsType, ghosts: Option<NsSet>) -> Option<u64> {
+        let fd = self.check_ioctl(r, name)?;
+        let ino = inode(fd.as_fd())?;
+        if ghosts.is_some_and(|types| types.contains(ty)) && !self.model.index.contains_key(&ino) {
+            self.model.add(Namespace::new(ino, ty, Access::Held(fd), Origin::Ghost));
+        }
+        Some(ino)
     }
 
     /// NS_GET_OWNER_UID for a user namespace without processes.
@@ -375,23 +366,21 @@ impl Scan {
     /// The NETNSID column: the peer id the kernel gave this network namespace, as seen
     /// from ours; empty when it cannot be asked.
     pub fn netnsid(&mut self, idx: usize) -> Vec<u8> {
-        if self.model.namespaces[idx].ty != NsType::Net {
+        let ns = &self.model.namespaces[idx];
+        if ns.ty != NsType::Net {
             return Vec::new();
         }
-        if self.netlink.is_none() {
-            self.netlink = Some(netlink::open().ok());
-        }
-        let rep = match self.model.namespaces[idx].access {
-            Access::Rep => self.model.namespaces[idx].rep,
-            _ => None,
+        // a member process names it without opening anything; otherwise open it
+        let (rep, held) = match (&ns.access, ns.rep) {
+            (Access::Rep, Some(pid)) => (Some(pid), None),
+            _ => (None, self.open_ns(idx)),
         };
-        let held = if rep.is_none() { self.open_ns(idx) } else { None };
-        let Some(Some(sock)) = &self.netlink else { return Vec::new() };
         let target = match (rep, &held) {
             (Some(pid), _) => netlink::Target::Pid(pid as u32),
             (None, Some(fd)) => netlink::Target::Fd(fd.as_raw_fd() as u32),
-            _ => return Vec::new(),
+            (None, None) => return Vec::new(),
         };
+        let Some(sock) = self.netlink.get_or_insert_with(|| netlink::open().ok()) else { return Vec::new() };
         match netlink::get_nsid(sock.as_fd(), target) {
             Ok(Some(id)) => id.to_string().into_bytes(),
             Ok(None) => b"unassigned".to_vec(),
