@@ -617,3 +617,27 @@ fn write_errors_and_closed_pipes() {
     assert_eq!(code(&o), 128 + libc::SIGPIPE);
     assert!(o.stderr.is_empty());
 }
+
+#[test]
+fn hostile_comm_names() {
+    if !require_root("hostile_comm_names") {
+        return;
+    }
+    let mut p = Procs::new();
+    // python renames itself with PR_SET_NAME (one call), then waits for a child
+    let script = "import ctypes,subprocess\n\
+ctypes.CDLL(None).prctl(15, b'x ) y\\n\\x01\\xff', 0, 0, 0)\n\
+subprocess.run(['sleep', '300'])";
+    let sh = p.spawn(Command::new("/usr/bin/unshare").args(["-u", "python3", "-c", script]));
+    let kid = p.child_of(sh);
+    assert_eq!(fs::read(format!("/proc/{sh}/comm")).unwrap(), b"x ) y\n\x01\xff\n");
+    let uts = ns_of(sh, "uts").unwrap();
+    let me = std::process::id();
+    // the stat line is split at its last ')': PPIDs and the tree come out right
+    let out = String::from_utf8(lsns_bytes(&["-r", "-n", "-o", "PID,PPID,COMMAND", &uts.to_string()])).unwrap();
+    let argv = fs::read(format!("/proc/{sh}/cmdline")).unwrap();
+    let cmd = raw_escape(&String::from_utf8(argv).unwrap().trim_end_matches('\0').replace('\0', " "));
+    assert_eq!(out, format!("{sh} {me} {cmd}\n{kid} {sh} `-sleep\\x20300\n"));
+    let out = String::from_utf8(lsns_bytes(&["-r", "-n", "-o", "NS,NPROCS,PID", "-p", &kid.to_string(), "-t", "uts"]));
+    assert_eq!(out.unwrap(), format!("{uts} 2 {sh}\n"));
+}

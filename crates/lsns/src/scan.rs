@@ -266,19 +266,11 @@ impl Scan {
     }
 
     fn read_command(&mut self, pid: i32) -> Vec<u8> {
-        let mut c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), 8192).unwrap_or_default();
-        while c.last() == Some(&0) {
-            c.pop();
-        }
+        let c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), 8192).unwrap_or_default();
         if c.is_empty() {
             return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
         }
-        for b in &mut c {
-            if *b == 0 {
-                *b = b' ';
-            }
-        }
-        c
+        cmdline_text(c)
     }
 
     /// The owner of `/proc/PID` (the process's effective uid).
@@ -389,6 +381,20 @@ impl Scan {
     }
 }
 
+/// A non-empty `/proc/PID/cmdline` as util-linux shows it: the terminating NUL dropped,
+/// the others turned into spaces (so a blanked-out argument area shows as blanks).
+fn cmdline_text(mut c: Vec<u8>) -> Vec<u8> {
+    if c.last() == Some(&0) {
+        c.pop();
+    }
+    for b in &mut c {
+        if *b == 0 {
+            *b = b' ';
+        }
+    }
+    c
+}
+
 /// Reads up to `max` bytes of a /proc file relative to the /proc directory.
 fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
     let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
@@ -411,4 +417,32 @@ fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
     // the rows keep these: don't let each hold a mostly empty 8 KiB buffer
     buf.shrink_to_fit();
     Some(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines() {
+        assert_eq!(cmdline_text(b"sleep\0300\0".to_vec()), b"sleep 300");
+        assert_eq!(cmdline_text(b"sshd: root@pts/0".to_vec()), b"sshd: root@pts/0");
+        assert_eq!(cmdline_text(b"a\0\0b\0".to_vec()), b"a  b");
+        assert_eq!(cmdline_text(vec![0; 4]), b"   ");
+    }
+
+    #[test]
+    fn dirent_batches() {
+        let dir = nix::fcntl::open("/proc/self/fd", DIR_FLAGS, Mode::empty()).unwrap();
+        let mut names = Vec::new();
+        // a buffer too small for all entries at once still yields every one
+        let mut buf = vec![0u8; MAX_DIRENT + 24];
+        each_entry(dir.as_fd(), &mut buf, |n| names.push(n.to_vec()));
+        let raw = dir.as_raw_fd().to_string();
+        assert!(names.iter().any(|n| n == raw.as_bytes()), "{names:?}");
+        assert!(names.iter().any(|n| n == b"0") && !names.iter().any(|n| n == b"."));
+        assert_eq!(digits(b"123"), Some(123));
+        assert_eq!(digits(b"12a"), None);
+        assert_eq!(digits(b""), None);
+    }
 }
