@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn command_lines() {
-        assert_eq!(cmdline_text(b"sleep\0300\0".to_vec()), b"sleep 300");
+        assert_eq!(cmdline_text(b"sleep\x00300\x00".to_vec()), b"sleep 300");
         assert_eq!(cmdline_text(b"sshd: root@pts/0".to_vec()), b"sshd: root@pts/0");
         assert_eq!(cmdline_text(b"a\0\0b\0".to_vec()), b"a  b");
         assert_eq!(cmdline_text(vec![0; 4]), b"   ");
