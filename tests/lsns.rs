@@ -437,6 +437,10 @@ fn bind_mounted_namespace_with_hostile_mount_point() {
     let (out, _, _) = lsns(&["-n", "-o", "NSFS", "-Q", &q]);
     assert_eq!(out, format!("{}\n", file.display()));
     let (out, _, _) = lsns(&["-J", "-o", "NS,PID,NSFS", "-Q", &q]);
+    // uid 65534 cannot reach the mount point (0700 directory): not listed, no complaint
+    fs::set_permissions(&sub, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let o = run_timeout(as_nobody(BIN).args(["-P", "-r", "-n", "-o", "NS", "-Q", &q]), 60);
+    assert_eq!((code(&o), o.stdout.len(), String::from_utf8_lossy(&o.stderr).into_owned()), (0, 0, String::new()));
     let json_path = file.display().to_string().replace('\\', "\\\\");
     assert_eq!(
         out,

@@ -220,7 +220,9 @@ impl Scan {
         }
     }
 
-    /// nsfs bind mounts: the NSFS column, and namespaces nothing but a mount keeps.
+    /// nsfs bind mounts: the NSFS column, and namespaces nothing but a mount keeps. Such
+    /// a namespace is listed only if its mount point opens to it (as util-linux does): not
+    /// for a user who may not reach the mount, nor when something is mounted over it.
     fn add_mounts(&mut self, types: NsSet) -> Result<(), Error> {
         let text =
             std::fs::read("/proc/self/mountinfo").map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
@@ -232,7 +234,10 @@ impl Scan {
             }
             if types.contains(ty) && !self.model.index.contains_key(&ino) {
                 let path = PathBuf::from(OsStr::from_bytes(&m.mount_point));
-                self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+                let file = nix::fcntl::open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty());
+                if file.ok().and_then(|f| inode(f.as_fd())) == Some(ino) {
+                    self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+                }
             }
         }
         Ok(())
