@@ -19,6 +19,7 @@ use nscore::procfs::{parse_mountinfo, parse_ns_link, parse_stat};
 use nscore::sys;
 use nscore::{Error, NsSet, NsType};
 
+use crate::assemble::Facts;
 use crate::model::{Access, Model, Namespace, Origin};
 use crate::netlink;
 
@@ -255,39 +256,12 @@ impl Scan {
             .as_ref()
     }
 
-    pub fn ppid(&mut self, pid: i32) -> Option<i32> {
-        self.stat(pid).map(|s| s.0)
-    }
-
-    /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
-    /// Read once per process: a representative usually stands for several namespaces.
-    pub fn command(&mut self, pid: i32) -> Vec<u8> {
-        if let Some(c) = self.commands.get(&pid) {
-            return c.clone();
-        }
-        let c = self.read_command(pid);
-        self.commands.insert(pid, c.clone());
-        c
-    }
-
     fn read_command(&mut self, pid: i32) -> Vec<u8> {
         let c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), 8192).unwrap_or_default();
         if c.is_empty() {
             return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
         }
         cmdline_text(c)
-    }
-
-    /// The owner of `/proc/PID` (the process's effective uid).
-    pub fn uid(&mut self, pid: i32) -> Option<u32> {
-        let proc_dir = &self.proc_dir;
-        *self.uids.entry(pid).or_insert_with(|| {
-            fstatat(proc_dir.as_fd(), pid.to_string().as_str(), nix::fcntl::AtFlags::empty()).ok().map(|s| s.st_uid)
-        })
-    }
-
-    pub fn user_name(&mut self, uid: u32) -> String {
-        self.users.entry(uid).or_insert_with(|| nscore::ids::user_name(uid).unwrap_or_else(|| uid.to_string())).clone()
     }
 
     /// Opens namespace `idx` for an ioctl.
@@ -318,10 +292,53 @@ impl Scan {
         }
     }
 
+    /// The inode behind an ancestor ioctl's result, adding it as a ghost if asked to.
+    fn ancestor(&mut self, r: Result<OwnedFd, Errno>, name: &str, ty: NsType, ghosts: Option<NsSet>) -> Option<u64> {
+        let fd = self.check_ioctl(r, name)?;
+        let ino = inode(fd.as_fd())?;
+        if ghosts.is_some_and(|types| types.contains(ty)) && !self.model.index.contains_key(&ino) {
+            self.model.add(Namespace::new(ino, ty, Access::Held(fd), Origin::Ghost));
+        }
+        Some(ino)
+    }
+}
+
+impl Facts for Scan {
+    fn model(&self) -> &Model {
+        &self.model
+    }
+
+    fn ppid(&mut self, pid: i32) -> Option<i32> {
+        self.stat(pid).map(|s| s.0)
+    }
+
+    /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
+    /// Read once per process: a representative usually stands for several namespaces.
+    fn command(&mut self, pid: i32) -> Vec<u8> {
+        if let Some(c) = self.commands.get(&pid) {
+            return c.clone();
+        }
+        let c = self.read_command(pid);
+        self.commands.insert(pid, c.clone());
+        c
+    }
+
+    /// The owner of `/proc/PID` (the process's effective uid).
+    fn uid(&mut self, pid: i32) -> Option<u32> {
+        let proc_dir = &self.proc_dir;
+        *self.uids.entry(pid).or_insert_with(|| {
+            fstatat(proc_dir.as_fd(), pid.to_string().as_str(), nix::fcntl::AtFlags::empty()).ok().map(|s| s.st_uid)
+        })
+    }
+
+    fn user_name(&mut self, uid: u32) -> String {
+        self.users.entry(uid).or_insert_with(|| nscore::ids::user_name(uid).unwrap_or_else(|| uid.to_string())).clone()
+    }
+
     /// The parent (pid and user namespaces only) and owner of namespace `idx`, as
     /// inodes. With `ghosts`, ancestors the model lacks are added to it (when their type
     /// is in the set), so a tree can show them and walk on from them.
-    pub fn relations(&mut self, idx: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
+    fn relations(&mut self, idx: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
         let ino = self.model.namespaces[idx].ino;
         if let (None, Some(r)) = (ghosts, self.relations.get(&ino)) {
             return *r;
@@ -340,18 +357,8 @@ impl Scan {
         found
     }
 
-    /// The inode behind an ancestor ioctl's result, adding it as a ghost if asked to.
-    fn ancestor(&mut self, r: Result<OwnedFd, Errno>, name: &str, ty: NsType, ghosts: Option<NsSet>) -> Option<u64> {
-        let fd = self.check_ioctl(r, name)?;
-        let ino = inode(fd.as_fd())?;
-        if ghosts.is_some_and(|types| types.contains(ty)) && !self.model.index.contains_key(&ino) {
-            self.model.add(Namespace::new(ino, ty, Access::Held(fd), Origin::Ghost));
-        }
-        Some(ino)
-    }
-
     /// NS_GET_OWNER_UID for a user namespace without processes.
-    pub fn owner_uid(&mut self, idx: usize) -> Option<u32> {
+    fn owner_uid(&mut self, idx: usize) -> Option<u32> {
         if self.model.namespaces[idx].ty != NsType::User {
             return None;
         }
@@ -362,7 +369,7 @@ impl Scan {
 
     /// The NETNSID column: the peer id the kernel gave this network namespace, as seen
     /// from ours; empty when it cannot be asked.
-    pub fn netnsid(&mut self, idx: usize) -> Vec<u8> {
+    fn netnsid(&mut self, idx: usize) -> Vec<u8> {
         let ns = &self.model.namespaces[idx];
         if ns.ty != NsType::Net {
             return Vec::new();
