@@ -40,6 +40,9 @@ struct Builder<'a> {
     scan: &'a mut dyn Facts,
     filter: Option<&'a Filter>,
     rows: Vec<Row>,
+    /// Whether a shown column carries the process tree: without one, nesting is
+    /// invisible and the PPIDs (a /proc/PID/stat read each) are not needed.
+    nest: bool,
 }
 
 impl Builder<'_> {
@@ -116,7 +119,9 @@ impl Builder<'_> {
                     }
                     let pid = self.scan.model().namespaces[ns].rep;
                     let parent = match (self.plan.tree, pid) {
-                        (Tree::Process, Some(p)) => self.scan.ppid(p).and_then(|pp| line_of_pid.get(&pp).copied()),
+                        (Tree::Process, Some(p)) if self.nest => {
+                            self.scan.ppid(p).and_then(|pp| line_of_pid.get(&pp).copied())
+                        }
                         _ => None,
                     };
                     if let (Some(row), Some(p)) = (self.push(Line { ns, pid }, parent), pid) {
@@ -163,11 +168,8 @@ impl Builder<'_> {
         let members = self.scan.model().members.clone();
         let mut line_of_pid: HashMap<i32, usize> = HashMap::new();
         for pid in members {
-            let parent = if self.plan.tree != Tree::None {
-                self.scan.ppid(pid).and_then(|pp| line_of_pid.get(&pp).copied())
-            } else {
-                None
-            };
+            let parent =
+                if self.nest { self.scan.ppid(pid).and_then(|pp| line_of_pid.get(&pp).copied()) } else { None };
             if let Some(row) = self.push(Line { ns, pid: Some(pid) }, parent) {
                 line_of_pid.insert(pid, row);
             }
@@ -200,7 +202,9 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
 
 /// Builds the table; `Err` carries the positional namespace that does not exist.
 pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, u64> {
-    let mut b = Builder { plan, scan, filter, rows: Vec::new() };
+    let cols = columns(plan);
+    let nest = cols.iter().any(|c| c.tree);
+    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest };
     match plan.namespace {
         Some(ino) => {
             let ns = *b.scan.model().index.get(&ino).ok_or(ino)?;
@@ -208,7 +212,7 @@ pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Resu
         }
         None => b.namespaces(),
     }
-    Ok(Table { name: "namespaces", cols: columns(plan), rows: b.rows })
+    Ok(Table { name: "namespaces", cols, rows: b.rows })
 }
 
 #[cfg(test)]
@@ -229,6 +233,7 @@ mod tests {
         ppids: HashMap<i32, i32>,
         rel: HashMap<u64, (Option<u64>, Option<u64>)>,
         ghosts: HashMap<u64, NsType>,
+        ppid_calls: usize,
     }
 
     impl Facts for Fake {
@@ -236,6 +241,7 @@ mod tests {
             &self.model
         }
         fn ppid(&mut self, pid: i32) -> Option<i32> {
+            self.ppid_calls += 1;
             self.ppids.get(&pid).copied()
         }
         fn command(&mut self, pid: i32) -> Vec<u8> {
@@ -314,9 +320,13 @@ mod tests {
         assert_eq!(t.rows[1].cells[1], b"cmd200");
         assert_eq!(t.rows[5].cells[1], b"");
         assert!(t.cols[1].tree && !t.cols[0].tree);
-        // -l: flat
-        let t = build(&plan(&["-l", "-o", "NS"]), &mut f, None).unwrap();
-        assert!(t.rows.iter().all(|r| r.parent.is_none()));
+        // -l, or no COMMAND column to draw the tree in: flat, and no PPIDs read
+        f.ppid_calls = 0;
+        for args in [&["-l", "-o", "NS,COMMAND"][..], &["-o", "NS"][..]] {
+            let t = build(&plan(args), &mut f, None).unwrap();
+            assert!(t.rows.iter().all(|r| r.parent.is_none()));
+        }
+        assert_eq!(f.ppid_calls, 0);
     }
 
     #[test]
@@ -401,7 +411,7 @@ mod tests {
     fn members_of_one_namespace() {
         let mut f = processes();
         f.model.members = vec![100, 200, 300, 400];
-        let t = build(&plan(&["-o", "PID,PPID", "12"]), &mut f, None).unwrap();
+        let t = build(&plan(&["-o", "PID,PPID,COMMAND", "12"]), &mut f, None).unwrap();
         assert_eq!(shape(&t), vec![s("100", None), s("200", Some(0)), s("300", Some(1)), s("400", Some(0))]);
         assert_eq!(t.rows[1].cells[1], b"100");
         assert_eq!(build(&plan(&["99"]), &mut f, None).unwrap_err(), 99);
