@@ -36,6 +36,7 @@ else
     echo "listing: DIFFERENT (see /tmp/rs-lsns-bench.diff)"; exit 1
 fi
 
+echo "measuring: /usr/bin/time -f '%U %S %M' {/usr/bin/lsns,$BIN} >/dev/null, alternately, $RUNS runs each"
 measure() { /usr/bin/time -f '%U %S %M' "$@" >/dev/null 2>>"$tmp" </dev/null; }
 tmp=$(mktemp)
 ul=() rs=()
