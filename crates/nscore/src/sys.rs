@@ -330,6 +330,96 @@ pub fn open_ns_by_id(nsfs_fd: BorrowedFd<'_>, id: u64) -> Result<OwnedFd, Errno>
     })
 }
 
+/// `getdents64(2)`: fills `buf` with `linux_dirent64` records; returns the bytes used
+/// (0 at the end of the directory). Parse the records with [`dirent_names`].
+pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most buf.len() bytes into the buffer.
+    let rc = unsafe { libc::syscall(libc::SYS_getdents64, dir.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
+    if rc < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(rc as usize)
+    }
+}
+
+/// The names in a `getdents64` buffer (`.` and `..` included). Pure byte parsing of the
+/// `linux_dirent64` layout: u64 ino, i64 off, u16 reclen, u8 type, NUL-terminated name.
+pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let rec = buf.get(pos..)?;
+        let reclen = u16::from_ne_bytes([*rec.get(16)?, *rec.get(17)?]) as usize;
+        if reclen < 20 || reclen > rec.len() {
+            return None;
+        }
+        pos += reclen;
+        let name = &rec[19..reclen];
+        Some(&name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())])
+    })
+}
+
+/// Whether the user's locale (`setlocale(LC_ALL, "")`) uses UTF-8, which decides between
+/// Unicode and ASCII tree glyphs.
+pub fn locale_is_utf8() -> bool {
+    // SAFETY: the binaries are single-threaded when they call this; the empty string
+    // asks for the environment's locale; nl_langinfo returns a static NUL-terminated string.
+    unsafe {
+        if libc::setlocale(libc::LC_ALL, c"".as_ptr()).is_null() {
+            return false;
+        }
+        let cs = libc::nl_langinfo(libc::CODESET);
+        !cs.is_null() && CStr::from_ptr(cs).to_bytes().eq_ignore_ascii_case(b"UTF-8")
+    }
+}
+
+/// The width of the terminal on `fd`, or `None` if it is not a terminal.
+pub fn terminal_width(fd: BorrowedFd<'_>) -> Option<usize> {
+    let mut ws: libc::winsize = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ writes one winsize through the pointer.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws as *mut libc::winsize) };
+    (rc == 0).then_some(usize::from(ws.ws_col))
+}
+
+/// A compiled POSIX extended regular expression (`regcomp(3)` with `REG_EXTENDED |
+/// REG_NOSUB`), the dialect libsmartcols filters use for `=~`.
+pub struct Regex {
+    re: Box<libc::regex_t>,
+}
+
+impl Regex {
+    /// Compiles `pattern`; the error is `regerror`'s text.
+    pub fn new(pattern: &[u8]) -> Result<Regex, String> {
+        let pat = std::ffi::CString::new(pattern).map_err(|_| "pattern contains a NUL byte".to_string())?;
+        // SAFETY: regex_t is plain data that regcomp initialises.
+        let mut re: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: re points to writable storage, pat is NUL-terminated.
+        let rc = unsafe { libc::regcomp(&mut *re, pat.as_ptr(), libc::REG_EXTENDED | libc::REG_NOSUB) };
+        if rc != 0 {
+            let mut buf = [0 as libc::c_char; 256];
+            // SAFETY: regerror writes at most buf.len() bytes, NUL-terminated.
+            unsafe { libc::regerror(rc, &*re, buf.as_mut_ptr(), buf.len()) };
+            // SAFETY: NUL-terminated by regerror.
+            return Err(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned());
+        }
+        Ok(Regex { re })
+    }
+
+    /// Whether `text` contains a match (text with a NUL byte is matched up to it).
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
+        let Ok(s) = std::ffi::CString::new(&text[..end]) else { return false };
+        // SAFETY: the regex was compiled by regcomp; s is NUL-terminated; no match array.
+        unsafe { libc::regexec(&*self.re, s.as_ptr(), 0, std::ptr::null_mut(), 0) == 0 }
+    }
+}
+
+impl Drop for Regex {
+    fn drop(&mut self) {
+        // SAFETY: compiled by regcomp and freed once.
+        unsafe { libc::regfree(&mut *self.re) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +452,30 @@ mod tests {
     fn capget_reads_something() {
         let c = capget().unwrap();
         assert_eq!(c.effective & !c.permitted, 0);
+    }
+
+    #[test]
+    fn directory_entries() {
+        let d = std::fs::File::open("/proc/self/ns").unwrap();
+        use std::os::fd::AsFd;
+        let mut buf = vec![0u8; 4096];
+        let mut names = Vec::new();
+        loop {
+            let n = getdents64(d.as_fd(), &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            names.extend(dirent_names(&buf[..n]).map(|n| String::from_utf8_lossy(n).into_owned()));
+        }
+        assert!(names.iter().any(|n| n == "net") && names.iter().any(|n| n == ".."), "{names:?}");
+        assert_eq!(dirent_names(&[0u8; 10]).count(), 0);
+    }
+
+    #[test]
+    fn posix_regex() {
+        let r = Regex::new(b"^sl(e+)p$").unwrap();
+        assert!(r.is_match(b"sleep") && !r.is_match(b"asleep"));
+        assert!(Regex::new(b"a(").is_err());
+        assert!(Regex::new(b"x+").unwrap().is_match(b"axxb"));
     }
 }

@@ -1,0 +1,144 @@
+//! The thirteen output columns: names, types and alignment are util-linux's (scripts and
+//! `-J` consumers depend on them); the descriptions are our own words.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+/// An output column, in util-linux's table order (which `--output-all` and `-H` follow).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Column {
+    Ns,
+    Type,
+    Path,
+    Nprocs,
+    Pid,
+    Ppid,
+    Command,
+    Uid,
+    User,
+    Netnsid,
+    Nsfs,
+    Pns,
+    Ons,
+}
+
+/// How a column's values are typed in JSON and compared in `-Q` filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Number,
+    String,
+}
+
+impl Column {
+    pub const ALL: [Column; 13] = [
+        Column::Ns,
+        Column::Type,
+        Column::Path,
+        Column::Nprocs,
+        Column::Pid,
+        Column::Ppid,
+        Column::Command,
+        Column::Uid,
+        Column::User,
+        Column::Netnsid,
+        Column::Nsfs,
+        Column::Pns,
+        Column::Ons,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Column::Ns => "NS",
+            Column::Type => "TYPE",
+            Column::Path => "PATH",
+            Column::Nprocs => "NPROCS",
+            Column::Pid => "PID",
+            Column::Ppid => "PPID",
+            Column::Command => "COMMAND",
+            Column::Uid => "UID",
+            Column::User => "USER",
+            Column::Netnsid => "NETNSID",
+            Column::Nsfs => "NSFS",
+            Column::Pns => "PNS",
+            Column::Ons => "ONS",
+        }
+    }
+
+    /// NETNSID is a string although it is usually a number: it may read `unassigned`.
+    pub const fn kind(self) -> Kind {
+        match self {
+            Column::Ns | Column::Nprocs | Column::Pid | Column::Ppid | Column::Uid | Column::Pns | Column::Ons => {
+                Kind::Number
+            }
+            _ => Kind::String,
+        }
+    }
+
+    /// Numbers line up on the right in the table; so does NETNSID, as in util-linux.
+    pub const fn right_aligned(self) -> bool {
+        matches!(self.kind(), Kind::Number) || matches!(self, Column::Netnsid)
+    }
+
+    pub const fn description(self) -> &'static str {
+        match self {
+            Column::Ns => "inode number that identifies the namespace",
+            Column::Type => "namespace type (mnt, net, pid, ...)",
+            Column::Path => "/proc path of the representative process's namespace link",
+            Column::Nprocs => "how many processes are members",
+            Column::Pid => "lowest member PID (the representative)",
+            Column::Ppid => "parent PID of the representative",
+            Column::Command => "command line of the representative",
+            Column::Uid => "user ID of the representative (or the owner of a user namespace)",
+            Column::User => "user name for UID",
+            Column::Netnsid => "peer id the network stack assigned to this network namespace",
+            Column::Nsfs => "where the namespace is bind-mounted (nsfs mount points)",
+            Column::Pns => "inode of the parent namespace (pid and user namespaces)",
+            Column::Ons => "inode of the owning user namespace",
+        }
+    }
+
+    /// Case-insensitive look-up, as util-linux's `-o` does.
+    pub fn from_name(name: &[u8]) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.name().as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+/// Parses an `-o` list. An unknown name is reported by itself (util-linux reports the
+/// rest of the list from that name on; SPEC section 8 prefers just the name).
+pub fn parse_list(list: &OsStr) -> Result<Vec<Column>, String> {
+    let mut out = Vec::new();
+    for name in list.as_bytes().split(|&b| b == b',') {
+        if name.is_empty() {
+            continue;
+        }
+        match Column::from_name(name) {
+            Some(c) => out.push(c),
+            None => return Err(String::from_utf8_lossy(name).into_owned()),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for c in Column::ALL {
+            assert_eq!(Column::from_name(c.name().as_bytes()), Some(c));
+            assert_eq!(Column::from_name(c.name().to_ascii_lowercase().as_bytes()), Some(c));
+        }
+        assert_eq!(Column::from_name(b"NSX"), None);
+        assert_eq!(Column::Netnsid.kind(), Kind::String);
+        assert!(Column::Netnsid.right_aligned());
+        assert!(!Column::Command.right_aligned());
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(parse_list(OsStr::new("ns,Type")), Ok(vec![Column::Ns, Column::Type]));
+        assert_eq!(parse_list(OsStr::new("NS,BOGUS,PID")), Err("BOGUS".into()));
+        assert_eq!(parse_list(OsStr::new("NS,,PID")), Ok(vec![Column::Ns, Column::Pid]));
+    }
+}

@@ -1,0 +1,271 @@
+//! Resolving holders to columns and evaluating an expression against one line.
+//!
+//! Types follow the columns: number columns compare numerically (a float literal makes
+//! the comparison a float one), string columns byte-wise. A literal of the other kind is
+//! converted to the holder's kind. An empty cell equals nothing (`!=` is true, every
+//! other comparison false) and is false when used alone.
+
+use std::cmp::Ordering;
+
+use nscore::sys::Regex;
+
+use super::lexer::{tokenize, CmpOp};
+use super::parser::{parse, Ast, Operand};
+use super::FilterError;
+use crate::columns::{Column, Kind};
+
+enum Val {
+    Col(Column),
+    Str(Vec<u8>),
+    Int(u64),
+    Float(f64),
+    Bool(bool),
+}
+
+enum Node {
+    Value(Val),
+    Cmp(Val, CmpOp, Val),
+    Match(Val, Regex, bool),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Not(Box<Node>),
+}
+
+/// A compiled filter.
+pub struct Filter {
+    root: Node,
+    columns: Vec<Column>,
+}
+
+/// A value as seen by a comparison.
+#[derive(Debug, PartialEq)]
+enum Data {
+    Empty,
+    Num(f64, Option<u64>),
+    Bytes(Vec<u8>),
+}
+
+impl Filter {
+    pub fn new(expr: &[u8]) -> Result<Filter, FilterError> {
+        let expr_text = String::from_utf8_lossy(expr).into_owned();
+        let ast = parse(tokenize(expr)).map_err(|message| FilterError::Parse { expr: expr_text.clone(), message })?;
+        let mut columns = Vec::new();
+        let root = resolve(ast, &mut columns, &expr_text)?;
+        Ok(Filter { root, columns })
+    }
+
+    /// The columns the filter reads (computed even when not shown).
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Evaluates the filter; `cell` gives a column's raw value on this line.
+    pub fn matches(&self, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> bool {
+        eval(&self.root, cell)
+    }
+}
+
+fn resolve_val(o: Operand, cols: &mut Vec<Column>) -> Result<Val, FilterError> {
+    Ok(match o {
+        Operand::Holder(h) => {
+            let c = Column::from_name(h.as_bytes()).ok_or(FilterError::UnknownColumn(h))?;
+            if !cols.contains(&c) {
+                cols.push(c);
+            }
+            Val::Col(c)
+        }
+        Operand::Str(s) => Val::Str(s),
+        Operand::Int(i) => Val::Int(i),
+        Operand::Float(f) => Val::Float(f),
+        Operand::Bool(b) => Val::Bool(b),
+    })
+}
+
+fn resolve(a: Ast, cols: &mut Vec<Column>, expr: &str) -> Result<Node, FilterError> {
+    Ok(match a {
+        Ast::Value(o) => Node::Value(resolve_val(o, cols)?),
+        Ast::Cmp(l, op @ (CmpOp::Re | CmpOp::NotRe), r) => {
+            let l = resolve_val(l, cols)?;
+            let Operand::Str(pat) = r else {
+                return Err(FilterError::Parse {
+                    expr: expr.to_string(),
+                    message: "regular expression must be a string".into(),
+                });
+            };
+            let re = Regex::new(&pat).map_err(|message| FilterError::Parse { expr: expr.to_string(), message })?;
+            Node::Match(l, re, op == CmpOp::Re)
+        }
+        Ast::Cmp(l, op, r) => Node::Cmp(resolve_val(l, cols)?, op, resolve_val(r, cols)?),
+        Ast::And(l, r) => Node::And(Box::new(resolve(*l, cols, expr)?), Box::new(resolve(*r, cols, expr)?)),
+        Ast::Or(l, r) => Node::Or(Box::new(resolve(*l, cols, expr)?), Box::new(resolve(*r, cols, expr)?)),
+        Ast::Not(e) => Node::Not(Box::new(resolve(*e, cols, expr)?)),
+    })
+}
+
+fn num(bytes: &[u8]) -> Option<Data> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    let i = s.parse::<u64>().ok();
+    let f = s.parse::<f64>().ok()?;
+    Some(Data::Num(f, i))
+}
+
+/// The value of `v`, in the kind of `other` when `v` is a literal.
+fn data(v: &Val, other: &Val, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> Data {
+    let literal_wants_string = |o: &Val| matches!(o, Val::Col(c) if c.kind() == Kind::String);
+    match v {
+        Val::Col(c) => {
+            let bytes = cell(*c);
+            if bytes.is_empty() {
+                Data::Empty
+            } else if c.kind() == Kind::Number {
+                num(&bytes).unwrap_or(Data::Bytes(bytes))
+            } else {
+                Data::Bytes(bytes)
+            }
+        }
+        Val::Str(s) if matches!(other, Val::Col(c) if c.kind() == Kind::Number) => {
+            num(s).unwrap_or(Data::Bytes(s.clone()))
+        }
+        Val::Str(s) => Data::Bytes(s.clone()),
+        Val::Int(i) if literal_wants_string(other) => Data::Bytes(i.to_string().into_bytes()),
+        Val::Int(i) => Data::Num(*i as f64, Some(*i)),
+        Val::Float(f) if literal_wants_string(other) => Data::Bytes(f.to_string().into_bytes()),
+        Val::Float(f) => Data::Num(*f, None),
+        Val::Bool(b) => Data::Num(u8::from(*b) as f64, Some(u64::from(*b))),
+    }
+}
+
+fn truth(v: &Val, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> bool {
+    match v {
+        Val::Col(c) => !cell(*c).is_empty(),
+        Val::Str(s) => !s.is_empty(),
+        Val::Int(i) => *i != 0,
+        Val::Float(f) => *f != 0.0,
+        Val::Bool(b) => *b,
+    }
+}
+
+fn compare(a: &Data, b: &Data) -> Option<Ordering> {
+    match (a, b) {
+        (Data::Num(_, Some(x)), Data::Num(_, Some(y))) => Some(x.cmp(y)),
+        (Data::Num(x, _), Data::Num(y, _)) => x.partial_cmp(y),
+        (Data::Bytes(x), Data::Bytes(y)) => Some(x.as_slice().cmp(y.as_slice())),
+        (Data::Num(x, i), Data::Bytes(y)) => Some(i.map_or(x.to_string(), |i| i.to_string()).as_bytes().cmp(y)),
+        (Data::Bytes(x), Data::Num(y, i)) => {
+            Some(x.as_slice().cmp(i.map_or(y.to_string(), |i| i.to_string()).as_bytes()))
+        }
+        _ => None,
+    }
+}
+
+fn eval(n: &Node, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> bool {
+    match n {
+        Node::Value(v) => truth(v, cell),
+        Node::And(l, r) => eval(l, cell) && eval(r, cell),
+        Node::Or(l, r) => eval(l, cell) || eval(r, cell),
+        Node::Not(e) => !eval(e, cell),
+        Node::Match(v, re, want) => {
+            let text = match v {
+                Val::Col(c) => cell(*c),
+                Val::Str(s) => s.clone(),
+                other => match data(other, other, cell) {
+                    Data::Num(f, i) => i.map_or(f.to_string(), |i| i.to_string()).into_bytes(),
+                    _ => Vec::new(),
+                },
+            };
+            re.is_match(&text) == *want
+        }
+        Node::Cmp(l, op, r) => {
+            let (a, b) = (data(l, r, cell), data(r, l, cell));
+            let ord = if a == Data::Empty || b == Data::Empty { None } else { compare(&a, &b) };
+            match (op, ord) {
+                (CmpOp::Ne, None) => true,
+                (_, None) => false,
+                (CmpOp::Eq, Some(o)) => o == Ordering::Equal,
+                (CmpOp::Ne, Some(o)) => o != Ordering::Equal,
+                (CmpOp::Lt, Some(o)) => o == Ordering::Less,
+                (CmpOp::Le, Some(o)) => o != Ordering::Greater,
+                (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
+                (CmpOp::Ge, Some(o)) => o != Ordering::Less,
+                (CmpOp::Re | CmpOp::NotRe, _) => false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(c: Column) -> Vec<u8> {
+        match c {
+            Column::Ns => b"4026532178".to_vec(),
+            Column::Type => b"uts".to_vec(),
+            Column::Nprocs => b"3".to_vec(),
+            Column::Pid => b"20275".to_vec(),
+            Column::Command => b"sleep 300".to_vec(),
+            Column::Netnsid => b"5".to_vec(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn m(expr: &str) -> bool {
+        Filter::new(expr.as_bytes()).unwrap().matches(&mut line)
+    }
+
+    #[test]
+    fn comparisons() {
+        assert!(m("NPROCS > 1 && PID == 20275"));
+        assert!(m("NS == 4026532178"));
+        assert!(!m("NS != 4026532178"));
+        assert!(m("NPROCS ge 3 and NPROCS le 3 and NPROCS lt 4 and NPROCS gt 2"));
+        assert!(m("NPROCS eq 3.0"));
+        assert!(m("NPROCS < 1K"));
+        assert!(m("TYPE == 'uts' || TYPE == \"net\""));
+        assert!(m("TYPE > 'net'"));
+        assert!(m("NETNSID == '5'"));
+        assert!(m("NETNSID == 5"));
+        assert!(m("NPROCS == '3'"));
+        assert!(m("!(TYPE eq 'net')"));
+        assert!(m("not TYPE == 'net'"));
+    }
+
+    #[test]
+    fn empty_cells_and_bare_holders() {
+        assert!(m("COMMAND"));
+        assert!(!m("PPID"));
+        assert!(m("!PPID"));
+        assert!(!m("PPID == 0"));
+        assert!(m("PPID != 0"));
+        assert!(!m("USER == ''"));
+        assert!(m("true") && !m("false") && m("1") && !m("0"));
+    }
+
+    #[test]
+    fn regexes() {
+        assert!(m("COMMAND =~ '^sl(e)+p [0-9]+$'"));
+        assert!(!m("COMMAND !~ 'sleep'"));
+        assert!(m("TYPE !~ 'net|pid'"));
+        assert!(m("NS =~ '^4026'"));
+    }
+
+    #[test]
+    fn holders_are_collected_once() {
+        let f = Filter::new(b"PID == 1 || PID == 2 && nsfs").unwrap();
+        assert_eq!(f.columns(), &[Column::Pid, Column::Nsfs]);
+    }
+
+    #[test]
+    fn errors() {
+        let e = |s: &str| Filter::new(s.as_bytes()).err().unwrap();
+        assert_eq!(e("BOGUS == 1"), FilterError::UnknownColumn("BOGUS".into()));
+        assert_eq!(
+            e("NS =="),
+            FilterError::Parse { expr: "NS ==".into(), message: "syntax error, unexpected end of file".into() }
+        );
+        assert!(matches!(e("NS =~ 1"), FilterError::Parse { .. }));
+        assert!(matches!(e("NS =~ '('"), FilterError::Parse { message, .. } if !message.is_empty()));
+        // syntax is checked before columns
+        assert!(matches!(e("BOGUS =="), FilterError::Parse { .. }));
+    }
+}

@@ -1,0 +1,117 @@
+//! The in-memory picture a scan builds: namespaces keyed by inode, with just enough
+//! about each to find out more later (only for what is printed).
+
+use std::collections::HashMap;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+
+use nscore::NsType;
+
+/// How a namespace can be opened again when a column needs an ioctl on it.
+#[derive(Debug)]
+pub enum Access {
+    /// Through `/proc/<representative>/ns/<type>`.
+    Rep,
+    /// Through a path: an fd link `/proc/PID/fd/N` or an nsfs bind mount.
+    Path(PathBuf),
+    /// Through a descriptor we already hold (a socket's netns, an ancestor).
+    Held(OwnedFd),
+}
+
+/// Where a namespace was found, which decides whether it is listed at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A member process, an open fd, a socket or a bind mount keeps it alive.
+    Held,
+    /// Only reached through the owner/parent ioctls while building a tree.
+    Ghost,
+}
+
+#[derive(Debug)]
+pub struct Namespace {
+    pub ino: u64,
+    pub ty: NsType,
+    pub nprocs: u32,
+    /// The lowest member PID.
+    pub rep: Option<i32>,
+    pub access: Access,
+    pub origin: Origin,
+}
+
+impl Namespace {
+    pub fn new(ino: u64, ty: NsType, access: Access, origin: Origin) -> Namespace {
+        Namespace { ino, ty, nprocs: 0, rep: None, access, origin }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    pub namespaces: Vec<Namespace>,
+    pub index: HashMap<u64, usize>,
+    /// Members of the positional namespace, in /proc order.
+    pub members: Vec<i32>,
+    /// The namespaces of the `-p` process (empty if it does not exist).
+    pub task_ns: Vec<u64>,
+    /// nsfs mount points by namespace inode, in mountinfo order, without duplicates.
+    pub nsfs: HashMap<u64, Vec<Vec<u8>>>,
+}
+
+impl Model {
+    /// Adds a namespace unless its inode is known; returns its index either way.
+    pub fn add(&mut self, ns: Namespace) -> usize {
+        if let Some(&i) = self.index.get(&ns.ino) {
+            return i;
+        }
+        let i = self.namespaces.len();
+        self.index.insert(ns.ino, i);
+        self.namespaces.push(ns);
+        i
+    }
+
+    pub fn get(&self, ino: u64) -> Option<&Namespace> {
+        self.index.get(&ino).map(|&i| &self.namespaces[i])
+    }
+
+    /// Counts process `pid` as a member of namespace `ino`.
+    pub fn attach(&mut self, ino: u64, ty: NsType, pid: i32) {
+        let i = match self.index.get(&ino) {
+            Some(&i) => i,
+            None => self.add(Namespace::new(ino, ty, Access::Rep, Origin::Held)),
+        };
+        let ns = &mut self.namespaces[i];
+        ns.nprocs += 1;
+        if ns.rep.map_or(true, |r| pid < r) {
+            ns.rep = Some(pid);
+            if matches!(ns.access, Access::Path(_) | Access::Held(_)) {
+                ns.access = Access::Rep;
+            }
+        }
+    }
+
+    /// Indices of the namespaces sorted by inode, as util-linux lists them.
+    pub fn sorted(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..self.namespaces.len()).collect();
+        v.sort_by_key(|&i| self.namespaces[i].ino);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowest_pid_represents() {
+        let mut m = Model::default();
+        m.attach(7, NsType::Net, 30);
+        m.attach(7, NsType::Net, 10);
+        m.attach(7, NsType::Net, 20);
+        m.attach(3, NsType::Uts, 5);
+        let ns = m.get(7).unwrap();
+        assert_eq!((ns.nprocs, ns.rep), (3, Some(10)));
+        assert_eq!(m.sorted(), vec![1, 0]);
+        let i = m.add(Namespace::new(7, NsType::Net, Access::Rep, Origin::Ghost));
+        assert_eq!(i, 0);
+        assert_eq!(m.namespaces.len(), 2);
+    }
+}

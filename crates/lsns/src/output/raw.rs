@@ -1,0 +1,68 @@
+//! Raw output: one space between cells, nothing padded, and every byte that could split
+//! or hide a field (blanks, backslashes, control and non-ASCII bytes) written as `\xHH`.
+
+use std::io::{self, Write};
+
+use super::{glyphs, Order, Style, Table};
+
+pub(crate) fn escape(bytes: &[u8], out: &mut Vec<u8>) {
+    for &b in bytes {
+        if (0x21..0x7f).contains(&b) && b != b'\\' {
+            out.push(b);
+        } else {
+            out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+        }
+    }
+}
+
+pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let mut buf = Vec::new();
+    if s.headings {
+        let names: Vec<&str> = t.cols.iter().map(|c| c.name).collect();
+        buf.extend_from_slice(names.join(" ").as_bytes());
+        buf.push(b'\n');
+    }
+    for &(r, _) in &order.seq {
+        for (i, c) in t.cols.iter().enumerate() {
+            if i > 0 {
+                buf.push(b' ');
+            }
+            if c.tree && order.tree {
+                escape(glyphs(&order.prefix[r], s.utf8).as_bytes(), &mut buf);
+            }
+            escape(&t.rows[r].cells[i], &mut buf);
+        }
+        buf.push(b'\n');
+        out.write_all(&buf)?;
+        buf.clear();
+    }
+    out.write_all(&buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{col, row};
+    use super::super::*;
+    use crate::columns::Kind;
+
+    #[test]
+    fn escapes_like_util_linux() {
+        let mut out = Vec::new();
+        super::escape("we\x01ird )\nname \\sl é\t".as_bytes(), &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "we\\x01ird\\x20)\\x0aname\\x20\\x5csl\\x20\\xc3\\xa9\\x09");
+        let mut out = Vec::new();
+        super::escape(b"\xff\"`-", &mut out);
+        assert_eq!(out, b"\\xff\"`-");
+    }
+
+    #[test]
+    fn empty_cells_keep_their_separator() {
+        let t = Table {
+            name: "namespaces",
+            cols: vec![col("NS", Kind::Number, true), col("PID", Kind::Number, true), col("USER", Kind::String, false)],
+            rows: vec![row(&["4026532249", "", "root"], None), row(&["1", "2", ""], None)],
+        };
+        let out = render(&t, &Style::new(Mode::Raw));
+        assert_eq!(String::from_utf8(out).unwrap(), "NS PID USER\n4026532249  root\n1 2 \n");
+    }
+}

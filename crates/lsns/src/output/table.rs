@@ -1,0 +1,243 @@
+//! The human-readable table: columns as wide as their widest cell (or header), numbers on
+//! the right, one space between columns and no padding after the last one.
+
+use std::io::{self, Write};
+
+use super::{glyphs, Order, Style, Table};
+
+/// Makes a cell safe for a terminal: control bytes, invalid UTF-8 and (outside a UTF-8
+/// locale) every non-ASCII byte become `\xHH`; returns the text and its display width.
+pub(crate) fn safe_encode(bytes: &[u8], utf8: bool) -> (String, usize) {
+    let mut out = String::with_capacity(bytes.len());
+    let mut width = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if (0x20..0x7f).contains(&b) {
+            out.push(b as char);
+            width += 1;
+            i += 1;
+            continue;
+        }
+        if utf8 && b >= 0x80 {
+            let len = match b {
+                0xc2..=0xdf => 2,
+                0xe0..=0xef => 3,
+                0xf0..=0xf4 => 4,
+                _ => 0,
+            };
+            if let Some(Ok(s)) = bytes.get(i..i + len).filter(|_| len > 0).map(std::str::from_utf8) {
+                let c = s.chars().next().unwrap_or('\u{fffd}');
+                if !('\u{80}'..='\u{9f}').contains(&c) {
+                    out.push(c);
+                    width += char_width(c);
+                    i += len;
+                    continue;
+                }
+            }
+        }
+        out.push_str(&format!("\\x{b:02x}"));
+        width += 4;
+        i += 1;
+    }
+    (out, width)
+}
+
+/// Display columns of a printable character: 2 for the wide East Asian blocks, 0 for
+/// combining marks, else 1. Enough for command lines and paths.
+fn char_width(c: char) -> usize {
+    match c as u32 {
+        0x0300..=0x036f | 0x200b..=0x200f => 0,
+        0x1100..=0x115f
+        | 0x2e80..=0xa4cf
+        | 0xac00..=0xd7a3
+        | 0xf900..=0xfaff
+        | 0xfe30..=0xfe4f
+        | 0xff00..=0xff60
+        | 0xffe0..=0xffe6
+        | 0x1f300..=0x1f64f
+        | 0x1f900..=0x1f9ff
+        | 0x20000..=0x3fffd => 2,
+        _ => 1,
+    }
+}
+
+/// Cuts `s` to at most `max` display columns.
+fn cut(s: &str, max: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = char_width(c);
+        if w + cw > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    (out, w)
+}
+
+/// The physical lines of a cell: NSFS-like cells split at `\n`, others are one line.
+fn parts(v: &[u8], multiline: bool) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(v);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.iter().position(|&b| b == b'\n').filter(|_| multiline) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// Two passes over the rows, the first for the widths, the second writing; cells are
+/// encoded again rather than kept, so memory stays at the size of the model.
+pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
+    // the header counts even when it is not printed, as in util-linux
+    let mut widths: Vec<usize> = t.cols.iter().map(|c| c.name.len()).collect();
+    let glyph_width = |r: usize| order.prefix[r].chars().count() * 2;
+    for &(r, _) in &order.seq {
+        for (i, c) in t.cols.iter().enumerate() {
+            let extra = if c.tree && order.tree { glyph_width(r) } else { 0 };
+            for p in parts(&t.rows[r].cells[i], c.multiline) {
+                widths[i] = widths[i].max(safe_encode(p, s.utf8).1 + extra);
+            }
+        }
+    }
+    if let Some(tw) = s.term_width {
+        shrink_to_terminal(t, &mut widths, tw);
+    }
+    let mut line = String::new();
+    if s.headings {
+        let head: Vec<Vec<(String, usize)>> = t.cols.iter().map(|c| vec![(c.name.to_string(), c.name.len())]).collect();
+        write_line(&mut line, t, &widths, &head, 0);
+        out.write_all(line.as_bytes())?;
+    }
+    for &(r, _) in &order.seq {
+        let cells: Vec<Vec<(String, usize)>> = t
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                parts(&t.rows[r].cells[i], c.multiline)
+                    .map(|p| {
+                        let (text, w) = safe_encode(p, s.utf8);
+                        if c.tree && order.tree && !order.prefix[r].is_empty() {
+                            (glyphs(&order.prefix[r], s.utf8) + &text, w + glyph_width(r))
+                        } else {
+                            (text, w)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            line.clear();
+            write_line(&mut line, t, &widths, &cells, k);
+            out.write_all(line.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// On a terminal, a truncatable column gives up width until the line fits.
+fn shrink_to_terminal(t: &Table, widths: &mut [usize], term: usize) {
+    let total: usize = widths.iter().sum::<usize>() + widths.len().saturating_sub(1);
+    if total <= term {
+        return;
+    }
+    if let Some(i) = t.cols.iter().position(|c| c.trunc) {
+        let others = total - widths[i];
+        widths[i] = term.saturating_sub(others).max(t.cols[i].name.len().min(widths[i]));
+    }
+}
+
+fn write_line(text: &mut String, t: &Table, widths: &[usize], cells: &[Vec<(String, usize)>], line: usize) {
+    let last = t.cols.len() - 1;
+    for (i, c) in t.cols.iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        let (mut v, mut w) = cells[i].get(line).cloned().unwrap_or_default();
+        if w > widths[i] {
+            (v, w) = cut(&v, widths[i]);
+        }
+        let pad = widths[i] - w;
+        if c.right && !c.tree {
+            if !(i == last && w == 0) {
+                text.extend(std::iter::repeat(' ').take(pad));
+            }
+            text.push_str(&v);
+        } else {
+            text.push_str(&v);
+            if i != last {
+                text.extend(std::iter::repeat(' ').take(pad));
+            }
+        }
+    }
+    text.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{col, row};
+    use super::super::*;
+    use super::safe_encode;
+    use crate::columns::Kind;
+
+    #[test]
+    fn encoding() {
+        assert_eq!(safe_encode(b"we\x01ird )\nname\xff \\sl", true), ("we\\x01ird )\\x0aname\\xff \\sl".into(), 27));
+        assert_eq!(safe_encode("é\t".as_bytes(), true), ("é\\x09".into(), 5));
+        assert_eq!(safe_encode("é".as_bytes(), false), ("\\xc3\\xa9".into(), 8));
+        assert_eq!(safe_encode(b"\xe2\x94", true).0, "\\xe2\\x94");
+    }
+
+    #[test]
+    fn right_alignment_and_empty_last_cell() {
+        let t = Table {
+            name: "namespaces",
+            cols: vec![col("NS", Kind::Number, true), col("NETNSID", Kind::String, true)],
+            rows: vec![row(&["4026531838", ""], None), row(&["4026532177", "5"], None)],
+        };
+        let out = render(&t, &Style::new(Mode::Table));
+        assert_eq!(String::from_utf8(out).unwrap(), "        NS NETNSID\n4026531838 \n4026532177       5\n");
+        let mut s = Style::new(Mode::Table);
+        s.headings = false;
+        let t2 = Table { rows: vec![row(&["1", ""], None)], ..t };
+        assert_eq!(String::from_utf8(render(&t2, &s)).unwrap(), " 1 \n");
+    }
+
+    #[test]
+    fn multiline_cells() {
+        let mut nsfs = col("NSFS", Kind::String, false);
+        nsfs.multiline = true;
+        let t = Table {
+            name: "namespaces",
+            cols: vec![col("NS", Kind::Number, true), nsfs, col("COMMAND", Kind::String, false)],
+            rows: vec![row(&["1", "/run/netns/abc\n/x", "sleep"], None)],
+        };
+        let out = String::from_utf8(render(&t, &Style::new(Mode::Table))).unwrap();
+        assert_eq!(out, "NS NSFS           COMMAND\n 1 /run/netns/abc sleep\n   /x             \n");
+    }
+
+    #[test]
+    fn truncation_on_terminal() {
+        let mut cmd = col("COMMAND", Kind::String, false);
+        cmd.trunc = true;
+        let t = Table {
+            name: "namespaces",
+            cols: vec![col("PID", Kind::Number, true), cmd],
+            rows: vec![row(&["1", "a very long command line"], None)],
+        };
+        let mut s = Style::new(Mode::Table);
+        s.term_width = Some(14);
+        assert_eq!(String::from_utf8(render(&t, &s)).unwrap(), "PID COMMAND\n  1 a very lon\n");
+    }
+}
