@@ -40,7 +40,12 @@ uninstall:
 clean:
 	$(CARGO) clean
 
-# Side-by-side CPU time and memory of rs-lsns and /usr/bin/lsns on a population of
-# thousands of namespaces (needs root; MKNS= points at mkns.sh if not ../shared/bench).
+# Side by side with util-linux (needs root): start-up cost of rs-unshare and rs-nsenter
+# (alternating batches, medians), then CPU time and memory of rs-lsns on a population of
+# thousands of namespaces (MKNS= points at mkns.sh if not ../shared/bench).
 bench: build
+	bench/startup.sh target/release/rs-unshare /usr/bin/unshare -U /usr/bin/true
+	/usr/bin/unshare -u -n sleep 600 & t=$$!; sleep 0.2; \
+	bench/startup.sh target/release/rs-nsenter /usr/bin/nsenter -t $$t -u -n /usr/bin/true; rc=$$?; \
+	kill $$t; exit $$rc
 	bench/lsns.sh
