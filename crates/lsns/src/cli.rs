@@ -214,14 +214,18 @@ fn early_exit(args: &[OsString]) -> Option<Action> {
     })
 }
 
-/// `-p`: a PID from 1 to INT_MAX.
+/// `-p`: a PID from 1 to INT_MAX. Zero, a sign or anything not a number is simply
+/// invalid; a number too large says so.
 fn parse_pid(v: &OsStr) -> Result<i32, Error> {
-    let bad = |suffix: &str| Error::msg(format!("invalid PID argument: '{}'{suffix}", getopt::lossy(v)));
-    match nscore::ids::parse_u64(v.as_bytes()) {
-        Ok(0) | Err(nix::errno::Errno::EINVAL) => Err(bad("")),
-        Ok(n) if n <= i32::MAX as u64 => Ok(n as i32),
-        _ => Err(bad(": Numerical result out of range")),
-    }
+    nscore::ids::parse_pid(v.as_bytes()).map_err(|_| {
+        let too_large = nscore::ids::parse_u64(v.as_bytes()).map_or(true, |n| n > i32::MAX as u64);
+        let suffix = if too_large && v.as_bytes().iter().all(u8::is_ascii_digit) {
+            ": Numerical result out of range"
+        } else {
+            ""
+        };
+        Error::msg(format!("invalid PID argument: '{}'{suffix}", getopt::lossy(v)))
+    })
 }
 
 fn columns_for(output: Option<&OsStr>, all: bool, by_namespace: bool, net: bool) -> Result<Vec<Column>, Error> {

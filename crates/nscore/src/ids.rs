@@ -52,6 +52,20 @@ pub fn parse_i64(s: &[u8]) -> Result<i64, Errno> {
     }
 }
 
+/// Parses a PID as util-linux master does: decimal, above 0, within `pid_t`. Zero and
+/// negative numbers are out of range; anything that isn't a number is invalid.
+pub fn parse_pid(s: &[u8]) -> Result<i32, Errno> {
+    let (neg, digits) = match s.strip_prefix(b"-") {
+        Some(d) => (true, d),
+        None => (false, s),
+    };
+    let v = parse_u64(digits)?;
+    if neg || v == 0 || v > i32::MAX as u64 {
+        return Err(Errno::ERANGE);
+    }
+    Ok(v as i32)
+}
+
 /// A uid given as a number or a user name.
 pub fn uid_from_str(s: &OsStr) -> Result<u32, Errno> {
     match parse_id(s.as_bytes()) {
@@ -107,6 +121,19 @@ mod tests {
         assert_eq!(parse_id(b"99999999999999999999999"), Err(Errno::ERANGE));
         for bad in [&b""[..], b"-1", b"+1", b" 1", b"1 ", b"1x", b"0x10", b"abc"] {
             assert_eq!(parse_id(bad), Err(Errno::EINVAL), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pids() {
+        assert_eq!(parse_pid(b"1"), Ok(1));
+        assert_eq!(parse_pid(b"2147483647"), Ok(i32::MAX));
+        assert_eq!(parse_pid(b"0"), Err(Errno::ERANGE));
+        assert_eq!(parse_pid(b"-5"), Err(Errno::ERANGE));
+        assert_eq!(parse_pid(b"2147483648"), Err(Errno::ERANGE));
+        assert_eq!(parse_pid(b"99999999999999999999999"), Err(Errno::ERANGE));
+        for bad in [&b""[..], b"1x", b"x", b" 1", b"+1", b"-", b"0x1"] {
+            assert_eq!(parse_pid(bad), Err(Errno::EINVAL), "{bad:?}");
         }
     }
 
