@@ -218,12 +218,11 @@ fn early_exit(args: &[OsString]) -> Option<Action> {
 /// invalid; a number too large says so.
 fn parse_pid(v: &OsStr) -> Result<i32, Error> {
     nscore::ids::parse_pid(v.as_bytes()).map_err(|_| {
-        let too_large = nscore::ids::parse_u64(v.as_bytes()).map_or(true, |n| n > i32::MAX as u64);
-        let suffix = if too_large && v.as_bytes().iter().all(u8::is_ascii_digit) {
-            ": Numerical result out of range"
-        } else {
-            ""
+        let too_large = match nscore::ids::parse_u64(v.as_bytes()) {
+            Ok(n) => n > i32::MAX as u64,
+            Err(e) => e == nix::errno::Errno::ERANGE,
         };
+        let suffix = if too_large { ": Numerical result out of range" } else { "" };
         Error::msg(format!("invalid PID argument: '{}'{suffix}", getopt::lossy(v)))
     })
 }
@@ -348,6 +347,7 @@ mod tests {
         assert_eq!(p(&["-t", "foo"]).unwrap_err(), "lsns: unknown namespace type: foo\n");
         assert_eq!(p(&["-p", "abc"]).unwrap_err(), "lsns: invalid PID argument: 'abc'\n");
         assert_eq!(p(&["-p", "0"]).unwrap_err(), "lsns: invalid PID argument: '0'\n");
+        assert_eq!(p(&["-p", ""]).unwrap_err(), "lsns: invalid PID argument: ''\n");
         assert_eq!(
             p(&["-p", "99999999999"]).unwrap_err(),
             "lsns: invalid PID argument: '99999999999': Numerical result out of range\n"
