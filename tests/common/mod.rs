@@ -71,10 +71,14 @@ pub fn world_exec_copy(bin: &str) -> PathBuf {
     });
     let src = Path::new(bin);
     let dst = dir.join(src.file_name().unwrap());
+    static COPYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = COPYING.lock().unwrap_or_else(|e| e.into_inner());
     if !dst.exists() {
-        // copy under a temporary name, then rename: tests run in parallel
-        let tmp = dir.join(format!("{}.{:?}", src.file_name().unwrap().to_string_lossy(), std::thread::current().id()));
-        fs::copy(src, &tmp).unwrap();
+        // cp writes the copy in its own process: a descriptor open for writing in this
+        // multi-threaded process could leak into a child another test is forking, and
+        // exec'ing the copy would then fail with ETXTBSY
+        let tmp = dir.join(format!("{}.tmp", src.file_name().unwrap().to_string_lossy()));
+        assert!(Command::new("cp").arg(src).arg(&tmp).status().unwrap().success());
         fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).unwrap();
         fs::rename(&tmp, &dst).unwrap();
     }
