@@ -17,12 +17,6 @@ pub enum Error {
     /// getopt's own complaint; printed after argv\[0\] as typed, then the "Try" line.
     #[error("{0}")]
     Getopt(String),
-    /// A bad value on the command line: `<name>: <msg>` and the "Try" line.
-    #[error("{0}")]
-    Usage(String),
-    /// Only the "Try '<name> --help'" line (util-linux's `errtryhelp`).
-    #[error("")]
-    TryHelp,
     /// `<name>: <msg>`.
     #[error("{0}")]
     Msg(String),
@@ -60,10 +54,6 @@ impl Error {
         Error::Msg(m.into())
     }
 
-    pub fn usage(m: impl Into<String>) -> Error {
-        Error::Usage(m.into())
-    }
-
     pub fn with_hint(self, hint: impl Into<String>) -> Error {
         Error::Hint { source: Box::new(self), hint: hint.into() }
     }
@@ -94,8 +84,6 @@ impl Error {
         let try_help = format!("Try '{name} --help' for more information.\n");
         match self {
             Error::Getopt(m) => format!("{argv0}: {m}\n{try_help}"),
-            Error::Usage(m) => format!("{name}: {m}\n{try_help}"),
-            Error::TryHelp => try_help,
             Error::Exit(_) => String::new(),
             Error::Hint { source, hint } => format!("{}{name}: hint: {hint}\n", source.render(name, argv0)),
             other => format!("{name}: {other}\n"),
@@ -139,7 +127,6 @@ mod tests {
         assert_eq!(Error::Exec { prog: "x".into(), errno: Errno::EACCES }.exit_code(), 126);
         assert_eq!(Error::Exit(42).exit_code(), 42);
         assert_eq!(Error::Exit(42).render("u", "u"), "");
-        assert_eq!(Error::TryHelp.render("u", "u"), "Try 'u --help' for more information.\n");
         let h = Error::sys("unshare failed", Errno::EPERM).with_hint("try -r");
         assert_eq!(h.render("u", "u"), "u: unshare failed: Operation not permitted\nu: hint: try -r\n");
         assert_eq!(h.errno(), Some(Errno::EPERM));

@@ -19,12 +19,11 @@ pub struct Program {
 }
 
 impl Program {
-    /// The program given on the command line, or the default shell when there is none.
-    pub fn from_operands(operands: &[OsString], getuid: u32) -> Program {
-        match operands.first() {
-            Some(first) => Program { path: first.clone(), argv: operands.to_vec() },
-            None => default_shell(std::env::var_os("SHELL"), getuid),
-        }
+    /// The program given on the command line (`None` when there is none: the caller
+    /// then picks the default shell from the environment the program will get).
+    pub fn command(operands: &[OsString]) -> Option<Program> {
+        let first = operands.first()?;
+        Some(Program { path: first.clone(), argv: operands.to_vec() })
     }
 
     /// The name util-linux puts in `failed to execute <name>`.
@@ -157,7 +156,8 @@ mod tests {
 
     #[test]
     fn operands() {
-        let p = Program::from_operands(&["ls".into(), "-l".into()], 0);
+        assert_eq!(Program::command(&[]), None);
+        let p = Program::command(&["ls".into(), "-l".into()]).unwrap();
         assert_eq!(p.path, "ls");
         assert_eq!(p.argv.len(), 2);
         assert_eq!(p.display_name(), "ls");

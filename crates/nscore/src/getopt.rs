@@ -7,7 +7,7 @@
 //! subtly wrong, so the few rules live here, with glibc's own error words.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 
 /// Whether an option takes a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,14 +203,10 @@ pub fn lossy(v: &OsStr) -> String {
     String::from_utf8_lossy(v.as_bytes()).into_owned()
 }
 
-/// An `OsString` from bytes (for tests and callers building argv).
-pub fn os(bytes: impl Into<Vec<u8>>) -> OsString {
-    OsString::from_vec(bytes.into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStringExt;
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     enum Id {
@@ -320,6 +316,7 @@ mod tests {
 
     #[test]
     fn non_utf8_survives() {
+        let os = |b: Vec<u8>| OsString::from_vec(b);
         let a = vec![os(b"-R".to_vec()), os(vec![0xff, b'/'])];
         let p = parse(&a, OPTS, Ordering::RequireOrder).unwrap();
         assert_eq!(p.opts[0].1.as_deref().unwrap().as_bytes(), &[0xff, b'/']);

@@ -3,8 +3,6 @@
 //! Parsing is kept apart from reading so it can be tested on hostile input (command
 //! names with spaces and `)`, mount points with escapes) without a live system.
 
-use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
 use nix::errno::Errno;
@@ -60,11 +58,6 @@ pub struct MountInfo {
 }
 
 impl MountInfo {
-    /// The mount point as a path.
-    pub fn mount_point_path(&self) -> OsString {
-        OsString::from_vec(self.mount_point.clone())
-    }
-
     /// The propagation as findmnt prints it: `shared`, `private`, `private,slave` ...
     pub fn propagation(&self) -> String {
         let shared = self.optional.iter().any(|o| o.starts_with("shared:"));

@@ -454,8 +454,8 @@ fn resolve_ids(
 
 /// Step 21: the program, or the default shell (`$SHELL` of the environment it gets).
 fn program(plan: &Plan, env: Option<&[OsString]>) -> Program {
-    if !plan.program.is_empty() {
-        return Program::from_operands(&plan.program, 0);
+    if let Some(p) = Program::command(&plan.program) {
+        return p;
     }
     let shell = match env {
         Some(e) => nscore::environ::lookup(e, "SHELL").map(OsStr::to_os_string),

@@ -319,10 +319,8 @@ pub fn plan(args: Args, ctx: &Context) -> Result<Action> {
                 .collect(),
         );
     }
-    p.program = match args.operands.first() {
-        Some(_) => Program::from_operands(&args.operands, ctx.uid),
-        None => nscore::exec::default_shell(ctx.shell.clone(), ctx.uid),
-    };
+    p.program =
+        Program::command(&args.operands).unwrap_or_else(|| nscore::exec::default_shell(ctx.shell.clone(), ctx.uid));
     Ok(Action::Run(Box::new(p)))
 }
 
