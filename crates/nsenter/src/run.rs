@@ -13,7 +13,7 @@ use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
 use nix::sys::stat::{FileStat, Mode, SFlag};
 use nix::sys::statfs::{fstatfs, statfs, CGROUP2_SUPER_MAGIC, NSFS_MAGIC};
-use nix::sys::wait::{WaitPidFlag, WaitStatus};
+use nix::sys::wait::WaitPidFlag;
 use nix::unistd::{Gid, Pid, Uid};
 use nscore::exec::{default_shell, Program};
 use nscore::getopt::lossy;
@@ -272,11 +272,11 @@ fn enter(pidfd: Option<&OwnedFd>, mut via_pidfd: NsSet, files: &mut [Option<Owne
 fn wait_for(child: Pid) -> Result<i32> {
     loop {
         match nscore::process::wait_retrying(child, Some(WaitPidFlag::WUNTRACED))? {
-            WaitStatus::Stopped(..) => {
+            nscore::process::ChildState::Stopped(_) => {
                 sys::kill(nix::unistd::getpid(), libc::SIGSTOP).map_err(|e| Error::sys("kill failed", e))?;
                 sys::kill(child, libc::SIGCONT).map_err(|e| Error::sys("kill failed", e))?;
             }
-            status => return nscore::process::pass_on(status),
+            state => return nscore::process::pass_on(state),
         }
     }
 }
