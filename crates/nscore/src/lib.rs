@@ -16,6 +16,7 @@ pub mod nstype;
 pub mod persist;
 pub mod process;
 pub mod procfs;
+pub mod setid;
 pub mod signal;
 pub mod sys;
 

@@ -207,6 +207,14 @@ pub fn waitpid_raw(pid: Pid, flags: libc::c_int) -> Result<(Pid, libc::c_int), E
     Ok((Pid::from_raw(rc), status))
 }
 
+/// Whether the kernel started this program in secure-execution mode (`AT_SECURE` in the
+/// auxiliary vector: set-user-ID, set-group-ID or file capabilities gave it privileges
+/// its caller lacks). Reading the auxiliary vector costs no system call.
+pub fn secure_exec() -> bool {
+    // SAFETY: getauxval only reads the auxiliary vector; 0 means unset or absent.
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+}
+
 /// Restores the default action of `sig` (e.g. SIGPIPE, which Rust's runtime ignores and
 /// an exec'd program would otherwise inherit ignored).
 pub fn default_action(sig: i32) -> Result<(), Errno> {

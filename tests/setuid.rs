@@ -1,0 +1,132 @@
+//! Privilege boundaries: the tools refuse to run set-user-ID, set-group-ID or with file
+//! capabilities (checked on copies made so, run by uid 65534).
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{in_ci, require_root, run, TempDir};
+
+const BINS: [&str; 3] =
+    [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];
+
+const HINT: &str = "hint: this tool must not be installed set-user-ID, set-group-ID or with file capabilities: \
+                    remove them (chmod u-s,g-s FILE; setcap -r FILE) and run it as root, e.g. with sudo, \
+                    where it needs privileges\n";
+
+/// A copy of `src` in `dir` (written by cp in its own process: a descriptor open for
+/// writing in this multi-threaded harness could leak into another test's child and make
+/// exec'ing the copy fail with ETXTBSY), with `mode`.
+fn copy_with_mode(src: &str, dir: &Path, mode: u32) -> PathBuf {
+    let dst = dir.join(Path::new(src).file_name().unwrap());
+    assert!(Command::new("cp").arg(src).arg(&dst).status().unwrap().success());
+    // the copy is root's (the tests run as root); its set-ID bits are set once it is whole
+    fs::set_permissions(&dst, fs::Permissions::from_mode(mode)).unwrap();
+    dst
+}
+
+/// Runs `bin args` as uid/gid 65534.
+fn as_uid_65534(bin: &Path, args: &[&str]) -> (String, String, i32) {
+    let mut c = Command::new("/usr/bin/setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(bin).args(args).current_dir("/");
+    run(&mut c)
+}
+
+/// Whether set-ID bits take effect in `dir` (not on a `nosuid` mount): a set-user-ID
+/// copy of id(1) run by uid 65534 reports effective uid 0.
+fn setid_works_in(dir: &Path, test: &str) -> bool {
+    let id = copy_with_mode("/usr/bin/id", dir, 0o4755);
+    let (out, _, _) = as_uid_65534(&id, &["-u"]);
+    fs::remove_file(&id).unwrap();
+    if out == "0\n" {
+        return true;
+    }
+    assert!(!in_ci(), "{test}: set-user-ID bits have no effect in {}", dir.display());
+    eprintln!("{test}: skipped (set-user-ID bits have no effect in {})", dir.display());
+    false
+}
+
+/// Arguments that would do something privileged, or print something, if run.
+fn attempts(bin: &Path) -> Vec<Vec<&'static str>> {
+    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
+    let mut v = vec![vec!["--help"], vec!["--version"], vec!["--bogus-option"]];
+    match name.as_str() {
+        "rs-unshare" => v.push(vec!["-S", "0", "-G", "0", "sh", "-c", "echo RAN"]),
+        "rs-nsenter" => v.push(vec!["-t", "1", "-n", "-S", "0", "sh", "-c", "echo RAN"]),
+        _ => v.push(vec![]),
+    }
+    v
+}
+
+fn refused(mode: u32, why: &str) {
+    let dir = TempDir::new("setid");
+    for bin in BINS {
+        let copy = copy_with_mode(bin, dir.path(), mode);
+        let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+        let want = format!("{name}: {why}\n{name}: {HINT}");
+        for args in attempts(&copy) {
+            let (out, err, code) = as_uid_65534(&copy, &args);
+            assert_eq!((out.as_str(), err.as_str(), code), ("", want.as_str(), 1), "{mode:o} {name} {args:?}");
+        }
+        // root itself may run a set-ID root copy: no IDs differ
+        {
+            let (out, err, code) = run(Command::new(&copy).arg("--version"));
+            assert_eq!((err.as_str(), code), ("", 0), "root runs {name}");
+            assert!(out.starts_with(&format!("{name} from nsutils ")), "{out}");
+        }
+    }
+}
+
+/// Set-ID copies made with `mode` refuse to run, saying `why`.
+fn set_id_copies_refuse(test: &str, mode: u32, why: &str) {
+    if !require_root(test) {
+        return;
+    }
+    let probe = TempDir::new("setid-probe");
+    if setid_works_in(probe.path(), test) {
+        refused(mode, why);
+    }
+}
+
+#[test]
+fn set_user_id_copies_refuse_to_run() {
+    let why = "refusing to run set-user-ID (user IDs: real 65534, effective 0, saved 0)";
+    set_id_copies_refuse("set_user_id_copies_refuse_to_run", 0o4755, why);
+}
+
+#[test]
+fn set_group_id_copies_refuse_to_run() {
+    let why = "refusing to run set-group-ID (group IDs: real 65534, effective 0, saved 0)";
+    set_id_copies_refuse("set_group_id_copies_refuse_to_run", 0o2755, why);
+}
+
+/// File capabilities change no ID, but the kernel starts the program in secure-execution
+/// mode all the same.
+#[test]
+fn copies_with_file_capabilities_refuse_to_run() {
+    if !require_root("copies_with_file_capabilities_refuse_to_run") {
+        return;
+    }
+    let setcap = ["/usr/sbin/setcap", "/sbin/setcap"].into_iter().find(|p| Path::new(p).exists());
+    let Some(setcap) = setcap else {
+        assert!(!in_ci(), "setcap(8) is missing");
+        eprintln!("copies_with_file_capabilities_refuse_to_run: skipped (no setcap)");
+        return;
+    };
+    let dir = TempDir::new("setcap");
+    let why = "refusing to run in secure-execution mode (the kernel gave this program privileges its caller \
+               lacks, e.g. file capabilities)";
+    for bin in BINS {
+        let copy = copy_with_mode(bin, dir.path(), 0o755);
+        assert!(Command::new(setcap).arg("cap_sys_admin+ep").arg(&copy).status().unwrap().success());
+        let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+        let want = format!("{name}: {why}\n{name}: {HINT}");
+        for args in attempts(&copy) {
+            let (out, err, code) = as_uid_65534(&copy, &args);
+            assert_eq!((out.as_str(), err.as_str(), code), ("", want.as_str(), 1), "{name} {args:?}");
+        }
+    }
+}
