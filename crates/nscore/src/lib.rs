@@ -6,6 +6,7 @@
 
 pub mod caps;
 pub mod cli;
+pub mod creds;
 pub mod environ;
 pub mod error;
 pub mod exec;
