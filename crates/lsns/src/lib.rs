@@ -34,10 +34,13 @@ pub(crate) fn prog_name() -> &'static str {
 }
 
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
-    // util-linux dies quietly by SIGPIPE when the reader goes away; Rust ignores it.
-    let _ = nscore::sys::default_action(libc::SIGPIPE);
     let (inv, args) = Invocation::new(args, "rs-lsns");
     let _ = NAME.set(inv.name.clone());
+    if let Err(e) = nscore::setid::refuse_elevated() {
+        return inv.finish(Err(e));
+    }
+    // util-linux dies quietly by SIGPIPE when the reader goes away; Rust ignores it.
+    let _ = nscore::sys::default_action(libc::SIGPIPE);
     let result = run(&inv, &args);
     inv.finish(result)
 }

@@ -6,6 +6,7 @@
 
 pub mod caps;
 pub mod cli;
+pub mod creds;
 pub mod environ;
 pub mod error;
 pub mod exec;
@@ -16,6 +17,7 @@ pub mod nstype;
 pub mod persist;
 pub mod process;
 pub mod procfs;
+pub mod setid;
 pub mod signal;
 pub mod sys;
 

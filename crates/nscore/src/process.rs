@@ -3,25 +3,56 @@
 use std::os::fd::{AsFd, BorrowedFd};
 
 use nix::errno::Errno;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::sys::wait::WaitPidFlag;
 use nix::unistd::{getpid, Pid};
 
 use crate::error::{Error, Result};
 use crate::sys;
 
+/// What became of a waited-for child, decoded from the raw wait status so that every
+/// signal number fits (nix's `WaitStatus` has no room for real-time signals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildState {
+    /// `exit(code)`.
+    Exited(i32),
+    /// Killed by this signal (core dumped or not).
+    Signaled(i32),
+    /// Stopped by this signal (seen with `WUNTRACED`).
+    Stopped(i32),
+    /// Continued by SIGCONT (seen with `WCONTINUED`).
+    Continued,
+}
+
+impl ChildState {
+    /// Decodes Linux's wait status word: low 7 bits 0 for an exit (code in bits 8-15),
+    /// low byte 0x7f for a stop (signal in bits 8-15), 0xffff for a continue, and
+    /// otherwise the killing signal in the low 7 bits (bit 7: core dumped).
+    pub fn from_raw(status: i32) -> ChildState {
+        let high = (status >> 8) & 0xff;
+        match status & 0x7f {
+            _ if status == 0xffff => ChildState::Continued,
+            0 => ChildState::Exited(high),
+            0x7f => ChildState::Stopped(high),
+            sig => ChildState::Signaled(sig),
+        }
+    }
+}
+
 /// `waitpid`, retried when a signal interrupts it.
-pub fn wait_retrying(pid: Pid, flags: Option<WaitPidFlag>) -> Result<WaitStatus> {
+pub fn wait_retrying(pid: Pid, flags: Option<WaitPidFlag>) -> Result<ChildState> {
+    let flags = flags.map_or(0, |f| f.bits());
     loop {
-        match waitpid(pid, flags) {
+        match sys::waitpid_raw(pid, flags) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(Error::sys("waitpid failed", e)),
-            Ok(st) => return Ok(st),
+            Ok((_, status)) => return Ok(ChildState::from_raw(status)),
         }
     }
 }
 
 /// Dies of `sig`, as the child just did: its default action is restored and it is
 /// unblocked first, since the caller may have started us with it ignored or blocked.
+/// Every signal goes the same way, real-time ones and SIGKILL included.
 /// Returns only if we survived it (then util-linux reports `child exit failed`).
 pub fn die_of_signal(sig: i32) -> Error {
     if let Err(e) = sys::reset_and_unblock(sig) {
@@ -32,10 +63,10 @@ pub fn die_of_signal(sig: i32) -> Error {
 }
 
 /// The exit status to pass on for a child that ended: its code, or death by its signal.
-pub fn pass_on(status: WaitStatus) -> Result<i32> {
-    match status {
-        WaitStatus::Exited(_, code) => Ok(code),
-        WaitStatus::Signaled(_, sig, _) => Err(die_of_signal(sig as i32)),
+pub fn pass_on(state: ChildState) -> Result<i32> {
+    match state {
+        ChildState::Exited(code) => Ok(code),
+        ChildState::Signaled(sig) => Err(die_of_signal(sig)),
         _ => Err(Error::msg("child exit failed")),
     }
 }
@@ -65,7 +96,37 @@ mod tests {
 
     #[test]
     fn exit_codes_pass_through() {
-        assert_eq!(pass_on(WaitStatus::Exited(Pid::from_raw(1), 7)).unwrap(), 7);
-        assert_eq!(pass_on(WaitStatus::StillAlive).unwrap_err().to_string(), "child exit failed");
+        assert_eq!(pass_on(ChildState::Exited(7)).unwrap(), 7);
+        assert_eq!(pass_on(ChildState::Continued).unwrap_err().to_string(), "child exit failed");
+        assert_eq!(pass_on(ChildState::Stopped(19)).unwrap_err().to_string(), "child exit failed");
+    }
+
+    #[test]
+    fn raw_statuses() {
+        assert_eq!(ChildState::from_raw(0), ChildState::Exited(0));
+        assert_eq!(ChildState::from_raw(0x0700), ChildState::Exited(7));
+        assert_eq!(ChildState::from_raw(0xff00), ChildState::Exited(255));
+        assert_eq!(ChildState::from_raw(15), ChildState::Signaled(15));
+        assert_eq!(ChildState::from_raw(9), ChildState::Signaled(9));
+        assert_eq!(ChildState::from_raw(0x80 | 11), ChildState::Signaled(11));
+        for sig in [32, 33, 34, 40, 64] {
+            assert_eq!(ChildState::from_raw(sig), ChildState::Signaled(sig));
+            assert_eq!(ChildState::from_raw(0x80 | sig), ChildState::Signaled(sig));
+        }
+        assert_eq!(ChildState::from_raw(0x137f), ChildState::Stopped(19));
+        assert_eq!(ChildState::from_raw(0x147f), ChildState::Stopped(20));
+        assert_eq!(ChildState::from_raw(0xffff), ChildState::Continued);
+    }
+
+    /// The decoding agrees with the kernel's word for a real child killed by a
+    /// real-time signal (nix's waitpid fails on it with EINVAL).
+    #[test]
+    fn real_child_killed_by_a_realtime_signal() {
+        let child = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+        let pid = Pid::from_raw(child.id() as i32);
+        sys::kill(pid, 40).unwrap();
+        assert_eq!(wait_retrying(pid, None).unwrap(), ChildState::Signaled(40));
+        // reaped here: the handle must not wait again (the PID may be reused by then)
+        drop(child);
     }
 }

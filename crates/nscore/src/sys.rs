@@ -161,19 +161,58 @@ pub fn set_pdeathsig(sig: i32) -> Result<(), Errno> {
     int_result(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) }).map(drop)
 }
 
+/// The size of the kernel's signal set (`_NSIG / 8`: 64 signals on every architecture
+/// but MIPS), which `rt_sigaction(2)` and `rt_sigprocmask(2)` take as their last argument.
+const KERNEL_SIGSET_SIZE: libc::size_t = 8;
+
 /// Sets `sig` to its default action and unblocks it, so that raising it acts as if we
 /// had never changed anything (the caller may have started us with it ignored or blocked).
+///
+/// Raw `rt_sigaction`/`rt_sigprocmask` rather than glibc's wrappers: glibc refuses signals
+/// 32 and 33 (kept for its threads) and drops them from signal sets, yet a child may die
+/// of them. An all-zero kernel `struct sigaction` is `SIG_DFL` with no flags and an empty
+/// mask whatever the architecture's field order.
 pub fn reset_and_unblock(sig: i32) -> Result<(), Errno> {
-    // SAFETY: installing SIG_DFL has no memory-safety requirements; the sigset is local.
-    unsafe {
-        if sig != libc::SIGKILL && sig != libc::SIGSTOP && libc::signal(sig, libc::SIG_DFL) == libc::SIG_ERR {
-            return Err(Errno::last());
-        }
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, sig);
-        int_result(libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut())).map(drop)
+    if !(1..=64).contains(&sig) {
+        return Err(Errno::EINVAL);
     }
+    let dfl = [0u64; 4];
+    if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+        // SAFETY: the new action is a valid all-zero kernel sigaction; no old one is asked for.
+        let rc = unsafe {
+            libc::syscall(libc::SYS_rt_sigaction, sig, dfl.as_ptr(), std::ptr::null_mut::<u64>(), KERNEL_SIGSET_SIZE)
+        };
+        int_result(rc as libc::c_int)?;
+    }
+    let set: u64 = 1 << (sig - 1);
+    // SAFETY: the set is one kernel sigset_t; no old mask is asked for.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_UNBLOCK,
+            &set,
+            std::ptr::null_mut::<u64>(),
+            KERNEL_SIGSET_SIZE,
+        )
+    };
+    int_result(rc as libc::c_int).map(drop)
+}
+
+/// `waitpid(2)` returning the raw status word (nix's `WaitStatus` has no room for
+/// real-time signals); decode it with `process::ChildState::from_raw`.
+pub fn waitpid_raw(pid: Pid, flags: libc::c_int) -> Result<(Pid, libc::c_int), Errno> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: the kernel writes one int through the pointer.
+    let rc = int_result(unsafe { libc::waitpid(pid.as_raw(), &mut status, flags) })?;
+    Ok((Pid::from_raw(rc), status))
+}
+
+/// Whether the kernel started this program in secure-execution mode (`AT_SECURE` in the
+/// auxiliary vector: set-user-ID, set-group-ID or file capabilities gave it privileges
+/// its caller lacks). Reading the auxiliary vector costs no system call.
+pub fn secure_exec() -> bool {
+    // SAFETY: getauxval only reads the auxiliary vector; 0 means unset or absent.
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
 
 /// Restores the default action of `sig` (e.g. SIGPIPE, which Rust's runtime ignores and

@@ -13,7 +13,7 @@ use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag};
 use nix::sys::stat::{FileStat, Mode, SFlag};
 use nix::sys::statfs::{fstatfs, statfs, CGROUP2_SUPER_MAGIC, NSFS_MAGIC};
-use nix::sys::wait::{WaitPidFlag, WaitStatus};
+use nix::sys::wait::WaitPidFlag;
 use nix::unistd::{Gid, Pid, Uid};
 use nscore::exec::{default_shell, Program};
 use nscore::getopt::lossy;
@@ -272,11 +272,11 @@ fn enter(pidfd: Option<&OwnedFd>, mut via_pidfd: NsSet, files: &mut [Option<Owne
 fn wait_for(child: Pid) -> Result<i32> {
     loop {
         match nscore::process::wait_retrying(child, Some(WaitPidFlag::WUNTRACED))? {
-            WaitStatus::Stopped(..) => {
+            nscore::process::ChildState::Stopped(_) => {
                 sys::kill(nix::unistd::getpid(), libc::SIGSTOP).map_err(|e| Error::sys("kill failed", e))?;
                 sys::kill(child, libc::SIGCONT).map_err(|e| Error::sys("kill failed", e))?;
             }
-            status => return nscore::process::pass_on(status),
+            state => return nscore::process::pass_on(state),
         }
     }
 }
@@ -349,6 +349,21 @@ fn add_target_namespaces(plan: &Plan, target: &Target, ns: &mut ToEnter) -> Resu
     Ok(())
 }
 
+/// Whether the target holds exactly our privileges, so that its environment is as
+/// trustworthy as our own. If not (root entering a user's process, or a container's
+/// less privileged root), its loader variables would make the program we start with our
+/// privileges run code its owner chose. Anything we cannot read counts as different.
+fn same_privilege(t: &Target) -> bool {
+    use nscore::creds::{self, Creds};
+    let theirs = t.read("status", "").ok().and_then(|s| Creds::parse(&s));
+    let ours = std::fs::read("/proc/self/status").ok().and_then(|s| Creds::parse(&s));
+    let (Some(theirs), Some(ours)) = (theirs, ours) else { return false };
+    let userns = |st: std::result::Result<FileStat, Errno>| st.ok().map(|s| (s.st_dev, s.st_ino));
+    let same_userns =
+        userns(t.stat("ns/user")).is_some_and(|u| Some(u) == userns(nix::sys::stat::stat("/proc/self/ns/user")));
+    creds::same_privilege(&ours, &theirs, same_userns)
+}
+
 /// What is read from the target by PID (step 5), besides its namespaces.
 #[derive(Default)]
 struct FromTarget {
@@ -369,7 +384,11 @@ fn read_from_target(plan: &Plan, t: &Target) -> Result<FromTarget> {
     }
     if plan.env {
         let raw = t.read("environ", "failed to get environment variables")?;
-        r.env = Some(nscore::environ::parse_environ(&raw));
+        let mut env = nscore::environ::parse_environ(&raw);
+        if !same_privilege(t) {
+            nscore::environ::drop_loader_variables(&mut env);
+        }
+        r.env = Some(env);
     }
     if plan.uid == Some(IdSpec::Follow) || plan.gid == Some(IdSpec::Follow) {
         dir_owner(t)?;

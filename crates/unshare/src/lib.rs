@@ -19,6 +19,7 @@ use crate::plan::{Action, Context};
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
     let (inv, rest) = Invocation::new(args, "rs-unshare");
     let result = (|| {
+        nscore::setid::refuse_elevated()?;
         let parsed = cli::parse(&rest).map_err(Error::from)?;
         let wants_env = parsed.opts.iter().any(|(id, _)| matches!(id, Id::ClearEnv | Id::WhitelistEnv));
         let ctx = Context {

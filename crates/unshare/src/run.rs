@@ -9,12 +9,11 @@ use std::path::Path;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::mount::{mount, MsFlags};
-use nix::sys::wait::WaitStatus;
 use nix::unistd::{getpid, Gid, Pid, Uid};
 use nscore::cli::Invocation;
 use nscore::idmap::{self, IdKind, IdRange, MapSpec, PendingRange};
 use nscore::persist::bind_namespaces;
-use nscore::process::{pass_on, pidfd_exited, wait_retrying};
+use nscore::process::{pass_on, pidfd_exited, wait_retrying, ChildState};
 use nscore::sys::{self, Forked};
 use nscore::{Error, NsType, Result};
 
@@ -54,11 +53,7 @@ impl Helper {
         if let Some(tx) = self.go.take() {
             nix::unistd::write(tx.as_fd(), b"1").map_err(|e| Error::sys("failed to release helper", e))?;
         }
-        match wait_retrying(self.pid, None)? {
-            WaitStatus::Exited(_, 0) => Ok(()),
-            WaitStatus::Exited(_, code) => Err(Error::Exit(code)),
-            _ => Err(Error::Exit(1)),
-        }
+        helper_outcome(wait_retrying(self.pid, None)?)
     }
 
     /// In a forked child: the helper belongs to the parent, so leave it alone.
@@ -73,6 +68,16 @@ impl Drop for Helper {
         if self.go.take().is_some() {
             let _ = wait_retrying(self.pid, None);
         }
+    }
+}
+
+/// A helper's failure status becomes ours (it has reported why); death by a signal is
+/// a plain failure.
+fn helper_outcome(state: ChildState) -> Result<()> {
+    match state {
+        ChildState::Exited(0) => Ok(()),
+        ChildState::Exited(code) => Err(Error::Exit(code)),
+        _ => Err(Error::Exit(1)),
     }
 }
 
@@ -222,11 +227,10 @@ fn write_maps_from_outside(target: Pid, euid: u32, uid: Option<Vec<IdRange>>, gi
             // one exec each: run newuidmap in a child, then become newgidmap
             match sys::fork().map_err(|e| Error::sys("fork failed", e))? {
                 Forked::Child => Err(exec_newidmap(IdKind::Uid, target, &u)),
-                Forked::Parent(pid) => match wait_retrying(pid, None)? {
-                    WaitStatus::Exited(_, 0) => Err(exec_newidmap(IdKind::Gid, target, &g)),
-                    WaitStatus::Exited(_, c) => Err(Error::Exit(c)),
-                    _ => Err(Error::Exit(1)),
-                },
+                Forked::Parent(pid) => {
+                    helper_outcome(wait_retrying(pid, None)?)?;
+                    Err(exec_newidmap(IdKind::Gid, target, &g))
+                }
             }
         }
         (Some(u), None) => Err(exec_newidmap(IdKind::Uid, target, &u)),

@@ -1,0 +1,235 @@
+//! Privilege boundaries: the tools refuse to run set-user-ID, set-group-ID or with file
+//! capabilities (checked on copies made so, run by uid 65534), and rs-nsenter `-e`
+//! leaves a less privileged target's loader variables behind.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::{as_nobody, in_ci, require_root, require_unpriv, run, wait_for, TempDir};
+
+const BINS: [&str; 3] =
+    [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];
+const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
+
+const HINT: &str = "hint: this tool must not be installed set-user-ID, set-group-ID or with file capabilities: \
+                    remove them (chmod u-s,g-s FILE; setcap -r FILE) and run it as root, e.g. with sudo, \
+                    where it needs privileges\n";
+
+/// A copy of `src` in `dir` (written by cp in its own process: a descriptor open for
+/// writing in this multi-threaded harness could leak into another test's child and make
+/// exec'ing the copy fail with ETXTBSY), with `mode`.
+fn copy_with_mode(src: &str, dir: &Path, mode: u32) -> PathBuf {
+    let dst = dir.join(Path::new(src).file_name().unwrap());
+    assert!(Command::new("cp").arg(src).arg(&dst).status().unwrap().success());
+    // the copy is root's (the tests run as root); its set-ID bits are set once it is whole
+    fs::set_permissions(&dst, fs::Permissions::from_mode(mode)).unwrap();
+    dst
+}
+
+/// Runs `bin args` as uid/gid 65534.
+fn as_uid_65534(bin: &Path, args: &[&str]) -> (String, String, i32) {
+    let mut c = Command::new("/usr/bin/setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(bin).args(args).current_dir("/");
+    run(&mut c)
+}
+
+/// Whether set-ID bits take effect in `dir` (not on a `nosuid` mount): a set-user-ID
+/// copy of id(1) run by uid 65534 reports effective uid 0.
+fn setid_works_in(dir: &Path, test: &str) -> bool {
+    let id = copy_with_mode("/usr/bin/id", dir, 0o4755);
+    let (out, _, _) = as_uid_65534(&id, &["-u"]);
+    fs::remove_file(&id).unwrap();
+    if out == "0\n" {
+        return true;
+    }
+    assert!(!in_ci(), "{test}: set-user-ID bits have no effect in {}", dir.display());
+    eprintln!("{test}: skipped (set-user-ID bits have no effect in {})", dir.display());
+    false
+}
+
+/// Arguments that would do something privileged, or print something, if run.
+fn attempts(bin: &Path) -> Vec<Vec<&'static str>> {
+    let name = bin.file_name().unwrap().to_string_lossy().into_owned();
+    let mut v = vec![vec!["--help"], vec!["--version"], vec!["--bogus-option"]];
+    match name.as_str() {
+        "rs-unshare" => v.push(vec!["-S", "0", "-G", "0", "sh", "-c", "echo RAN"]),
+        "rs-nsenter" => v.push(vec!["-t", "1", "-n", "-S", "0", "sh", "-c", "echo RAN"]),
+        _ => v.push(vec![]),
+    }
+    v
+}
+
+fn refused(mode: u32, why: &str) {
+    let dir = TempDir::new("setid");
+    for bin in BINS {
+        let copy = copy_with_mode(bin, dir.path(), mode);
+        let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+        let want = format!("{name}: {why}\n{name}: {HINT}");
+        for args in attempts(&copy) {
+            let (out, err, code) = as_uid_65534(&copy, &args);
+            assert_eq!((out.as_str(), err.as_str(), code), ("", want.as_str(), 1), "{mode:o} {name} {args:?}");
+        }
+        // root itself may run a set-ID root copy: no IDs differ
+        {
+            let (out, err, code) = run(Command::new(&copy).arg("--version"));
+            assert_eq!((err.as_str(), code), ("", 0), "root runs {name}");
+            assert!(out.starts_with(&format!("{name} from nsutils ")), "{out}");
+        }
+    }
+}
+
+/// Set-ID copies made with `mode` refuse to run, saying `why`.
+fn set_id_copies_refuse(test: &str, mode: u32, why: &str) {
+    if !require_root(test) {
+        return;
+    }
+    let probe = TempDir::new("setid-probe");
+    if setid_works_in(probe.path(), test) {
+        refused(mode, why);
+    }
+}
+
+#[test]
+fn set_user_id_copies_refuse_to_run() {
+    let why = "refusing to run set-user-ID (user IDs: real 65534, effective 0, saved 0)";
+    set_id_copies_refuse("set_user_id_copies_refuse_to_run", 0o4755, why);
+}
+
+#[test]
+fn set_group_id_copies_refuse_to_run() {
+    let why = "refusing to run set-group-ID (group IDs: real 65534, effective 0, saved 0)";
+    set_id_copies_refuse("set_group_id_copies_refuse_to_run", 0o2755, why);
+}
+
+/// File capabilities change no ID, but the kernel starts the program in secure-execution
+/// mode all the same.
+#[test]
+fn copies_with_file_capabilities_refuse_to_run() {
+    if !require_root("copies_with_file_capabilities_refuse_to_run") {
+        return;
+    }
+    let setcap = ["/usr/sbin/setcap", "/sbin/setcap"].into_iter().find(|p| Path::new(p).exists());
+    let Some(setcap) = setcap else {
+        assert!(!in_ci(), "setcap(8) is missing");
+        eprintln!("copies_with_file_capabilities_refuse_to_run: skipped (no setcap)");
+        return;
+    };
+    let dir = TempDir::new("setcap");
+    let why = "refusing to run in secure-execution mode (the kernel gave this program privileges its caller \
+               lacks, e.g. file capabilities)";
+    for bin in BINS {
+        let copy = copy_with_mode(bin, dir.path(), 0o755);
+        assert!(Command::new(setcap).arg("cap_sys_admin+ep").arg(&copy).status().unwrap().success());
+        let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+        let want = format!("{name}: {why}\n{name}: {HINT}");
+        for args in attempts(&copy) {
+            let (out, err, code) = as_uid_65534(&copy, &args);
+            assert_eq!((out.as_str(), err.as_str(), code), ("", want.as_str(), 1), "{name} {args:?}");
+        }
+    }
+}
+
+/// A process started here (the spawned process itself, after its execs), killed and
+/// reaped on drop.
+struct Sleeper(Child);
+
+impl Sleeper {
+    /// `cmd` must exec `sleep` in the same process.
+    fn spawn(mut cmd: Command) -> Sleeper {
+        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let s = Sleeper(child);
+        let comm = format!("/proc/{}/comm", s.0.id());
+        wait_for("the target to exec sleep", || fs::read_to_string(&comm).unwrap_or_default().trim() == "sleep");
+        s
+    }
+
+    fn pid(&self) -> String {
+        self.0.id().to_string()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The loader variables of the test environment, and an ordinary one.
+const ENV: [&str; 6] = [
+    "LD_PRELOAD=/nonexistent/nsutils-preload.so",
+    "LD_LIBRARY_PATH=/nonexistent/nsutils-lib",
+    "GLIBC_TUNABLES=glibc.malloc.check=0",
+    "TMPDIR=/nonexistent/nsutils-tmp",
+    "NSUTILS_ORDINARY=kept",
+    "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+];
+
+/// `prefix... env -i ENV... sleep 300`.
+fn sleeper(prefix: &[&str]) -> Sleeper {
+    let mut c = Command::new(prefix[0]);
+    c.args(&prefix[1..]).args(["/usr/bin/env", "-i"]).args(ENV).args(["sleep", "300"]).current_dir("/");
+    Sleeper::spawn(c)
+}
+
+/// The environment `-e` gives the program, sorted.
+fn entered_env(cmd: &mut Command, pid: &str, extra: &[&str]) -> Vec<String> {
+    let (out, err, code) = run(cmd.args(["-t", pid]).args(extra).args(["-e", "/usr/bin/env"]));
+    assert_eq!(code, 0, "{err}");
+    let mut v: Vec<String> = out.lines().map(String::from).collect();
+    v.sort();
+    v
+}
+
+fn sorted(v: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+const ORDINARY_ONLY: [&str; 2] = ["NSUTILS_ORDINARY=kept", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"];
+
+#[test]
+fn env_of_a_less_privileged_target_loses_its_loader_variables() {
+    if !require_root("env_of_a_less_privileged_target_loses_its_loader_variables") {
+        return;
+    }
+    // uid 65534's process: only the ordinary variables arrive (util-linux passes all on)
+    let t = sleeper(&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ORDINARY_ONLY));
+    // a gid alone differs
+    let t = sleeper(&["setpriv", "--regid=65534", "--clear-groups"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ORDINARY_ONLY));
+    // root's IDs, but no capabilities (as in a container that shares our IDs)
+    let t = sleeper(&["setpriv", "--bounding-set=-all", "--inh-caps=-all"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ORDINARY_ONLY));
+    // root of a user namespace root made: its capabilities stop at that namespace
+    let t = sleeper(&["/usr/bin/unshare", "--user", "--map-root-user"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-U", "-u"]), sorted(&ORDINARY_ONLY));
+}
+
+#[test]
+fn env_of_a_target_with_our_credentials_is_kept_whole() {
+    if !require_root("env_of_a_target_with_our_credentials_is_kept_whole") {
+        return;
+    }
+    let t = sleeper(&["/usr/bin/unshare", "-u"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ENV));
+}
+
+/// Unprivileged: uid 65534 entering its own rootless container holds no capability the
+/// container's processes lack, so their environment comes whole (as util-linux's).
+#[test]
+fn env_of_an_own_rootless_container_is_kept_whole() {
+    if !require_unpriv("env_of_an_own_rootless_container_is_kept_whole") {
+        return;
+    }
+    let t = sleeper(&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-r", "-u"]);
+    for extra in [&["-U", "-u"][..], &["-U", "-u", "--preserve-credentials"][..]] {
+        assert_eq!(entered_env(&mut as_nobody(NSENTER), &t.pid(), extra), sorted(&ENV), "{extra:?}");
+    }
+}
