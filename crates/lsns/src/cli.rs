@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use nscore::getopt::{self, HasArg, Opt, Ordering};
 use nscore::{Error, NsSet, NsType};
 
-use crate::columns::{self, Column};
+use crate::columns::Column;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Id {
@@ -247,7 +247,7 @@ fn columns_for(output: Option<&OsStr>, all: bool, by_namespace: bool, net: bool)
             // util-linux fails on an empty list without a word
             return Err(Error::Exit(1));
         }
-        let extra = columns::parse_list(list).map_err(|name| Error::msg(format!("unknown column: {name}")))?;
+        let extra = parse_columns(list)?;
         if append {
             cols.extend(extra);
         } else {
@@ -255,6 +255,18 @@ fn columns_for(output: Option<&OsStr>, all: bool, by_namespace: bool, net: bool)
         }
     }
     Ok(cols)
+}
+
+/// A comma-separated `-o` list. Every name must be a column, the empty one too (`-o ,`,
+/// `-o NS,`): util-linux refuses those as well, and an empty name would otherwise leave a
+/// table without columns.
+fn parse_columns(list: &OsStr) -> Result<Vec<Column>, Error> {
+    getopt::split_commas(list)
+        .map(|name| {
+            Column::from_name(name.as_bytes())
+                .ok_or_else(|| Error::msg(format!("unknown column: {}", getopt::lossy(name))))
+        })
+        .collect()
 }
 
 /// `--help`, in our own words.
@@ -335,6 +347,11 @@ mod tests {
         assert_eq!(plan(&["-o", "ns,Type", "-o", "PID"]).columns, vec![Pid]);
         assert_eq!(p(&["-o", "NS,BOGUS"]).unwrap_err(), "lsns: unknown column: BOGUS\n");
         assert_eq!(p(&["-o", ""]).unwrap_err(), "");
+        assert_eq!(p(&["-o", "+"]).unwrap_err(), "");
+        for list in [",", "NS,", ",NS", "NS,,TYPE", "+,", "+NS,"] {
+            assert_eq!(p(&["-o", list]).unwrap_err(), "lsns: unknown column: \n", "{list}");
+        }
+        assert_eq!(p(&["-o", "NS,BOGUS,"]).unwrap_err(), "lsns: unknown column: BOGUS\n");
     }
 
     #[test]
