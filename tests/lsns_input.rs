@@ -51,3 +51,13 @@ fn a_table_without_columns_renders() {
         let _ = render(&t, &Style { term_width: Some(0), ..Style::new(mode) });
     }
 }
+
+#[test]
+fn pid_arguments_in_util_linux_words() {
+    for bad in ["", "abc", "-", "5x"] {
+        refused(&["-p", bad], &format!("rs-lsns: invalid PID argument: '{bad}'\n"));
+    }
+    for big in ["0", "-1", "-0", "2147483648", "99999999999"] {
+        refused(&["-p", big], &format!("rs-lsns: invalid PID argument: '{big}': Numerical result out of range\n"));
+    }
+}

@@ -214,15 +214,11 @@ fn early_exit(args: &[OsString]) -> Option<Action> {
     })
 }
 
-/// `-p`: a PID from 1 to INT_MAX. Zero, a sign or anything not a number is simply
-/// invalid; a number too large says so.
+/// `-p`: a PID from 1 to INT_MAX, in util-linux's words: anything that is not a decimal
+/// number is invalid; zero, negative and too large numbers are out of range.
 fn parse_pid(v: &OsStr) -> Result<i32, Error> {
-    nscore::ids::parse_pid(v.as_bytes()).map_err(|_| {
-        let too_large = match nscore::ids::parse_u64(v.as_bytes()) {
-            Ok(n) => n > i32::MAX as u64,
-            Err(e) => e == nix::errno::Errno::ERANGE,
-        };
-        let suffix = if too_large { ": Numerical result out of range" } else { "" };
+    nscore::ids::parse_pid(v.as_bytes()).map_err(|e| {
+        let suffix = if e == nix::errno::Errno::ERANGE { ": Numerical result out of range" } else { "" };
         Error::msg(format!("invalid PID argument: '{}'{suffix}", getopt::lossy(v)))
     })
 }
@@ -363,12 +359,18 @@ mod tests {
         assert_eq!(p(&["-T", "parent"]).unwrap_err(), "lsns: invalid namespace argument: 'parent'\n");
         assert_eq!(p(&["-t", "foo"]).unwrap_err(), "lsns: unknown namespace type: foo\n");
         assert_eq!(p(&["-p", "abc"]).unwrap_err(), "lsns: invalid PID argument: 'abc'\n");
-        assert_eq!(p(&["-p", "0"]).unwrap_err(), "lsns: invalid PID argument: '0'\n");
         assert_eq!(p(&["-p", ""]).unwrap_err(), "lsns: invalid PID argument: ''\n");
-        assert_eq!(
-            p(&["-p", "99999999999"]).unwrap_err(),
-            "lsns: invalid PID argument: '99999999999': Numerical result out of range\n"
-        );
+        for bad in ["-", "+5", " 5", "5x", "-abc", "0x10"] {
+            assert_eq!(p(&["-p", bad]).unwrap_err(), format!("lsns: invalid PID argument: '{bad}'\n"));
+        }
+        for big in ["0", "00", "-0", "-1", "-2147483648", "2147483648", "99999999999", "99999999999999999999999"] {
+            assert_eq!(
+                p(&["-p", big]).unwrap_err(),
+                format!("lsns: invalid PID argument: '{big}': Numerical result out of range\n")
+            );
+        }
+        assert_eq!(plan(&["-p", "2147483647"]).task, Some(i32::MAX));
+        assert_eq!(plan(&["-p", "010"]).task, Some(10));
         assert_eq!(p(&["-p", "1", "123"]).unwrap_err(), "lsns: --task is mutually exclusive with <namespace>\n");
         assert_eq!(p(&["-x"]).unwrap_err(), "lsns: invalid option -- 'x'\nTry 'lsns --help' for more information.\n");
         assert_eq!(p(&["-t", "bad", "-o", "BOGUS"]).unwrap_err(), "lsns: unknown namespace type: bad\n");
