@@ -61,3 +61,42 @@ fn pid_arguments_in_util_linux_words() {
         refused(&["-p", big], &format!("rs-lsns: invalid PID argument: '{big}': Numerical result out of range\n"));
     }
 }
+
+/// `n` copies of `opt`.
+fn many(opt: &str, n: usize) -> Vec<&str> {
+    vec![opt; n]
+}
+
+/// Runs `bin args` with a generous deadline: a parser that re-reads the command line
+/// for every option (quadratic) needs minutes for these, a linear one a blink.
+fn run_long(bin: &str, args: &[&str]) -> (String, String, i32) {
+    let o = run_timeout(Command::new(bin).args(args).env("LC_ALL", "C"), 60);
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
+}
+
+#[test]
+fn command_lines_of_100000_options_parse() {
+    let half = many("-n", 50_000);
+    let bad = [&half[..], &["-x"], &half[..]].concat();
+    let (out, err, rc) = run_long(BIN, &bad);
+    assert_eq!((out.as_str(), rc), ("", 1));
+    assert!(err.ends_with(": invalid option -- 'x'\nTry 'rs-lsns --help' for more information.\n"), "{err}");
+    // the first event wins: -h before the bad option, -V after all of them
+    let help = [&half[..], &["-h", "-x"], &half[..]].concat();
+    let (out, _, rc) = run_long(BIN, &help);
+    assert!(rc == 0 && out.contains("--filter <expr>"), "{rc}");
+    let version = [&many("-p1", 100_000)[..], &["-V"]].concat();
+    let (out, _, rc) = run_long(BIN, &version);
+    assert!(rc == 0 && out.starts_with("rs-lsns from nsutils "), "{rc} {out}");
+    let both = [&many("-J", 100_000)[..], &["-r"]].concat();
+    assert_eq!(
+        run_long(BIN, &both),
+        (String::new(), "rs-lsns: options --json and --raw cannot be combined\n".into(), 1)
+    );
+    // the other two tools share the parser
+    for (bin, opt) in [(env!("CARGO_BIN_EXE_rs-unshare"), "-f"), (env!("CARGO_BIN_EXE_rs-nsenter"), "-a")] {
+        let args = [&many(opt, 100_000)[..], &["-V"]].concat();
+        let (out, _, rc) = run_long(bin, &args);
+        assert!(rc == 0 && out.contains(" from nsutils "), "{bin}: {rc} {out}");
+    }
+}

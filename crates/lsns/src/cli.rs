@@ -101,10 +101,8 @@ fn long_name(id: Id) -> &'static str {
 
 /// Parses and validates argv (without argv\[0\]).
 pub fn parse(args: &[OsString]) -> Result<Action, Error> {
-    let parsed = match getopt::parse(args, OPTS, Ordering::Permute) {
-        Ok(p) => p,
-        Err(e) => return early_exit(args).ok_or(Error::from(e)),
-    };
+    // getopt acts on each option as it reads it: `-h` or `-V` before a bad option wins
+    let parsed = getopt::parse_until(args, OPTS, Ordering::Permute, |id| matches!(id, Id::Help | Id::Version))?;
     let mut json = false;
     let mut raw = false;
     let mut list = false;
@@ -119,7 +117,7 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
     let mut notruncate = false;
     let mut filter = None;
     let mut list_columns = false;
-    // the first option seen of each exclusive pair, for the message's word order
+    // the options seen so far (each once), for the word order of the exclusion message
     let mut seen: Vec<Id> = Vec::new();
     for (id, val) in parsed.opts {
         let val = val.unwrap_or_default();
@@ -133,7 +131,9 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
                 )));
             }
         }
-        seen.push(id);
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
         match id {
             Id::Json => json = true,
             Id::Raw => {
@@ -201,17 +201,6 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
         nowrap,
         namespace,
     }))
-}
-
-/// getopt acts on each option as it reads it: `-V` or `-h` before a bad option wins.
-/// The longest clean prefix of the command line tells whether one came first.
-fn early_exit(args: &[OsString]) -> Option<Action> {
-    let prefix = (1..args.len()).rev().find_map(|k| getopt::parse(&args[..k], OPTS, Ordering::Permute).ok())?;
-    prefix.opts.iter().find_map(|(id, _)| match id {
-        Id::Help => Some(Action::Help),
-        Id::Version => Some(Action::Version),
-        _ => None,
-    })
 }
 
 /// `-p`: a PID from 1 to INT_MAX, in util-linux's words: anything that is not a decimal
