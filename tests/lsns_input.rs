@@ -100,3 +100,28 @@ fn command_lines_of_100000_options_parse() {
         assert!(rc == 0 && out.contains(" from nsutils "), "{bin}: {rc} {out}");
     }
 }
+
+#[test]
+fn filters_nested_30000_deep() {
+    let n = 30_000;
+    let uts = common::own_ns("uts");
+    let me = std::process::id().to_string();
+    let exprs = [
+        format!("{}NS == {uts}{}", "(".repeat(n), ")".repeat(n)),
+        format!("{}NS=={uts}", "NS&&".repeat(n)),
+        format!("{}NS=={uts}", "!!".repeat(n)),
+        format!("{}NS == {uts}{}", "!(!".repeat(n), ")".repeat(n)),
+    ];
+    for e in &exprs {
+        let args = ["-n", "-o", "NS", "-t", "uts", "-p", &me, "-Q", e];
+        assert_eq!(lsns_as(false, &args), (format!("{uts}\n"), String::new(), 0), "{}", &e[..40]);
+    }
+    if require_root("filters_nested_30000_deep") {
+        // uid 65534 sees at least its own rs-lsns
+        for e in &exprs[..2] {
+            let e = e.replace(&format!("NS == {uts}"), "true").replace(&format!("NS=={uts}"), "true");
+            let (out, err, rc) = lsns_as(true, &["-n", "-o", "NS", "-t", "uts", "-Q", &e]);
+            assert!(rc == 0 && err.is_empty() && !out.is_empty(), "{rc} {err}");
+        }
+    }
+}
