@@ -125,3 +125,104 @@ fn filters_nested_30000_deep() {
         }
     }
 }
+
+/// A `sleep` in a uts namespace of its own, so that the namespace's line shows its
+/// COMMAND: `argv0` then the seconds, 3171.5.
+struct Sleeper(std::process::Child);
+
+impl Sleeper {
+    fn start(argv0: &str) -> Sleeper {
+        let child = Command::new("/usr/bin/unshare")
+            .args(["-u", "bash", "-c", "exec -a \"$0\" sleep 3171.5", argv0])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("unshare");
+        // wait until it runs sleep, in its new namespace
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let pid = child.id();
+        while std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default().split(|&b| b == 0).next()
+            != Some(argv0.as_bytes())
+        {
+            assert!(std::time::Instant::now() < deadline, "the sleeper did not start");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        Sleeper(child)
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn regex_filters_read_posix_eres() {
+    if !require_root("regex_filters_read_posix_eres") {
+        return;
+    }
+    // COMMAND: sleep 3171.5 a\b x]y 3171.5
+    let s = Sleeper::start("sleep 3171.5 a\\b x]y");
+    let pid = s.0.id().to_string();
+    let hits = |pat: &str| {
+        let q = format!("COMMAND =~ '{pat}'");
+        let (out, err, rc) = lsns_as(false, &["-n", "-o", "PID", "-t", "uts", "-p", &pid, "-Q", &q]);
+        assert_eq!((err.as_str(), rc), ("", 0), "{pat}");
+        !out.is_empty()
+    };
+    for pat in [
+        "^sleep [[:digit:]]{4}\\.5 ",
+        "3171[.]5",
+        "(sleep|nap) 3",
+        "a[\\]b",
+        "[]x]]y 3",
+        "^[^[:upper:]]+$",
+        "\\<x",
+        "5 a{1}",
+        "a\\\\b",
+    ] {
+        assert!(hits(pat), "{pat} should match");
+    }
+    for pat in ["^3171", "\\d", "[[:upper:]]", "sleep$", "a{2}", "y$"] {
+        assert!(!hits(pat), "{pat} should not match");
+    }
+    let q = "COMMAND !~ 'sleep' || COMMAND !~ '^sleep'".to_string();
+    assert_eq!(lsns_as(false, &["-n", "-o", "PID", "-t", "uts", "-p", &pid, "-Q", &q]).0, "");
+}
+
+#[test]
+fn regex_errors_at_parse_time() {
+    let cases = [
+        ("(a)\\1", "back-references are not supported"),
+        ("a{", "Unmatched \\{"),
+        ("[[:foo:]]", "Invalid character class name"),
+        ("*a", "Invalid preceding regular expression"),
+        ("(", "Unmatched ( or \\("),
+        ("[z-a]", "Invalid range end"),
+    ];
+    for (pat, msg) in cases {
+        let q = format!("COMMAND =~ \"{pat}\"");
+        refused(&["-Q", &q], &format!("rs-lsns: failed to parse \"{q}\": {msg}\n"));
+    }
+}
+
+/// glibc's regcomp takes 18 GB and minutes for this pattern (util-linux segfaults);
+/// under a 2 GB address-space limit, so that a regression cannot take the machine, it
+/// must be refused at once.
+#[test]
+fn explosive_regexes_are_refused() {
+    for pat in ["(((a{1,255}){1,255}){1,255})", "a{32767}{32767}", "(x{1,255}){1,255}"] {
+        let q = format!("COMMAND =~ \"{pat}\"");
+        let o = run_timeout(Command::new("/usr/bin/prlimit").args(["--as=2000000000", BIN, "-Q", &q]), 60);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            (code(&o), err.as_ref()),
+            (1, format!("rs-lsns: failed to parse \"{q}\": Regular expression too big\n").as_str())
+        );
+    }
+    // many patterns share one budget
+    let q = vec!["COMMAND =~ \"(a{1,255}){1,100}\""; 40].join(" || ");
+    let o = run_timeout(Command::new(BIN).args(["-Q", &q]), 60);
+    assert!(code(&o) == 1 && String::from_utf8_lossy(&o.stderr).ends_with(": Regular expression too big\n"));
+}

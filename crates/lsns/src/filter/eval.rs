@@ -7,8 +7,7 @@
 
 use std::cmp::Ordering;
 
-use nscore::sys::Regex;
-
+use super::ere::{Compiler, Regex};
 use super::lexer::{tokenize, CmpOp};
 use super::parser::{parse, Operand, Step};
 use super::FilterError;
@@ -49,11 +48,20 @@ enum Data {
 }
 
 impl Filter {
+    /// Compiles `expr`, with `=~` reading bytes as in the C locale.
     pub fn new(expr: &[u8]) -> Result<Filter, FilterError> {
+        Filter::in_locale(expr, false)
+    }
+
+    /// Compiles `expr`; `utf8` tells whether the locale is UTF-8, where `=~` matches
+    /// characters instead of bytes.
+    pub fn in_locale(expr: &[u8], utf8: bool) -> Result<Filter, FilterError> {
         let expr_text = String::from_utf8_lossy(expr).into_owned();
         let steps = parse(tokenize(expr)).map_err(|message| FilterError::Parse { expr: expr_text.clone(), message })?;
         let mut columns = Vec::new();
-        let code = steps.into_iter().map(|s| resolve(s, &mut columns, &expr_text)).collect::<Result<_, _>>()?;
+        let mut patterns = Compiler::new(utf8);
+        let code =
+            steps.into_iter().map(|s| resolve(s, &mut columns, &expr_text, &mut patterns)).collect::<Result<_, _>>()?;
         Ok(Filter { code, columns })
     }
 
@@ -96,7 +104,7 @@ fn resolve_val(o: Operand, cols: &mut Vec<Column>) -> Result<Val, FilterError> {
     })
 }
 
-fn resolve(s: Step, cols: &mut Vec<Column>, expr: &str) -> Result<Instr, FilterError> {
+fn resolve(s: Step, cols: &mut Vec<Column>, expr: &str, patterns: &mut Compiler) -> Result<Instr, FilterError> {
     Ok(match s {
         Step::Value(o) => Instr::Value(resolve_val(o, cols)?),
         Step::Cmp(l, op @ (CmpOp::Re | CmpOp::NotRe), r) => {
@@ -107,7 +115,8 @@ fn resolve(s: Step, cols: &mut Vec<Column>, expr: &str) -> Result<Instr, FilterE
                     message: "regular expression must be a string".into(),
                 });
             };
-            let re = Regex::new(&pat).map_err(|message| FilterError::Parse { expr: expr.to_string(), message })?;
+            let re =
+                patterns.compile(&pat).map_err(|message| FilterError::Parse { expr: expr.to_string(), message })?;
             Instr::Match(l, re, op == CmpOp::Re)
         }
         Step::Cmp(l, op, r) => Instr::Cmp(resolve_val(l, cols)?, op, resolve_val(r, cols)?),
