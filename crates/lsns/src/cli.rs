@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use nscore::getopt::{self, HasArg, Opt, Ordering};
 use nscore::{Error, NsSet, NsType};
 
-use crate::columns::{self, Column};
+use crate::columns::Column;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Id {
@@ -101,10 +101,8 @@ fn long_name(id: Id) -> &'static str {
 
 /// Parses and validates argv (without argv\[0\]).
 pub fn parse(args: &[OsString]) -> Result<Action, Error> {
-    let parsed = match getopt::parse(args, OPTS, Ordering::Permute) {
-        Ok(p) => p,
-        Err(e) => return early_exit(args).ok_or(Error::from(e)),
-    };
+    // getopt acts on each option as it reads it: `-h` or `-V` before a bad option wins
+    let parsed = getopt::parse_until(args, OPTS, Ordering::Permute, |id| matches!(id, Id::Help | Id::Version))?;
     let mut json = false;
     let mut raw = false;
     let mut list = false;
@@ -119,7 +117,7 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
     let mut notruncate = false;
     let mut filter = None;
     let mut list_columns = false;
-    // the first option seen of each exclusive pair, for the message's word order
+    // the options seen so far (each once), for the word order of the exclusion message
     let mut seen: Vec<Id> = Vec::new();
     for (id, val) in parsed.opts {
         let val = val.unwrap_or_default();
@@ -133,7 +131,9 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
                 )));
             }
         }
-        seen.push(id);
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
         match id {
             Id::Json => json = true,
             Id::Raw => {
@@ -203,26 +203,11 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
     }))
 }
 
-/// getopt acts on each option as it reads it: `-V` or `-h` before a bad option wins.
-/// The longest clean prefix of the command line tells whether one came first.
-fn early_exit(args: &[OsString]) -> Option<Action> {
-    let prefix = (1..args.len()).rev().find_map(|k| getopt::parse(&args[..k], OPTS, Ordering::Permute).ok())?;
-    prefix.opts.iter().find_map(|(id, _)| match id {
-        Id::Help => Some(Action::Help),
-        Id::Version => Some(Action::Version),
-        _ => None,
-    })
-}
-
-/// `-p`: a PID from 1 to INT_MAX. Zero, a sign or anything not a number is simply
-/// invalid; a number too large says so.
+/// `-p`: a PID from 1 to INT_MAX, in util-linux's words: anything that is not a decimal
+/// number is invalid; zero, negative and too large numbers are out of range.
 fn parse_pid(v: &OsStr) -> Result<i32, Error> {
-    nscore::ids::parse_pid(v.as_bytes()).map_err(|_| {
-        let too_large = match nscore::ids::parse_u64(v.as_bytes()) {
-            Ok(n) => n > i32::MAX as u64,
-            Err(e) => e == nix::errno::Errno::ERANGE,
-        };
-        let suffix = if too_large { ": Numerical result out of range" } else { "" };
+    nscore::ids::parse_pid(v.as_bytes()).map_err(|e| {
+        let suffix = if e == nix::errno::Errno::ERANGE { ": Numerical result out of range" } else { "" };
         Error::msg(format!("invalid PID argument: '{}'{suffix}", getopt::lossy(v)))
     })
 }
@@ -247,7 +232,7 @@ fn columns_for(output: Option<&OsStr>, all: bool, by_namespace: bool, net: bool)
             // util-linux fails on an empty list without a word
             return Err(Error::Exit(1));
         }
-        let extra = columns::parse_list(list).map_err(|name| Error::msg(format!("unknown column: {name}")))?;
+        let extra = parse_columns(list)?;
         if append {
             cols.extend(extra);
         } else {
@@ -255,6 +240,18 @@ fn columns_for(output: Option<&OsStr>, all: bool, by_namespace: bool, net: bool)
         }
     }
     Ok(cols)
+}
+
+/// A comma-separated `-o` list. Every name must be a column, the empty one too (`-o ,`,
+/// `-o NS,`): util-linux refuses those as well, and an empty name would otherwise leave a
+/// table without columns.
+fn parse_columns(list: &OsStr) -> Result<Vec<Column>, Error> {
+    getopt::split_commas(list)
+        .map(|name| {
+            Column::from_name(name.as_bytes())
+                .ok_or_else(|| Error::msg(format!("unknown column: {}", getopt::lossy(name))))
+        })
+        .collect()
 }
 
 /// `--help`, in our own words.
@@ -335,6 +332,11 @@ mod tests {
         assert_eq!(plan(&["-o", "ns,Type", "-o", "PID"]).columns, vec![Pid]);
         assert_eq!(p(&["-o", "NS,BOGUS"]).unwrap_err(), "lsns: unknown column: BOGUS\n");
         assert_eq!(p(&["-o", ""]).unwrap_err(), "");
+        assert_eq!(p(&["-o", "+"]).unwrap_err(), "");
+        for list in [",", "NS,", ",NS", "NS,,TYPE", "+,", "+NS,"] {
+            assert_eq!(p(&["-o", list]).unwrap_err(), "lsns: unknown column: \n", "{list}");
+        }
+        assert_eq!(p(&["-o", "NS,BOGUS,"]).unwrap_err(), "lsns: unknown column: BOGUS\n");
     }
 
     #[test]
@@ -346,12 +348,18 @@ mod tests {
         assert_eq!(p(&["-T", "parent"]).unwrap_err(), "lsns: invalid namespace argument: 'parent'\n");
         assert_eq!(p(&["-t", "foo"]).unwrap_err(), "lsns: unknown namespace type: foo\n");
         assert_eq!(p(&["-p", "abc"]).unwrap_err(), "lsns: invalid PID argument: 'abc'\n");
-        assert_eq!(p(&["-p", "0"]).unwrap_err(), "lsns: invalid PID argument: '0'\n");
         assert_eq!(p(&["-p", ""]).unwrap_err(), "lsns: invalid PID argument: ''\n");
-        assert_eq!(
-            p(&["-p", "99999999999"]).unwrap_err(),
-            "lsns: invalid PID argument: '99999999999': Numerical result out of range\n"
-        );
+        for bad in ["-", "+5", " 5", "5x", "-abc", "0x10"] {
+            assert_eq!(p(&["-p", bad]).unwrap_err(), format!("lsns: invalid PID argument: '{bad}'\n"));
+        }
+        for big in ["0", "00", "-0", "-1", "-2147483648", "2147483648", "99999999999", "99999999999999999999999"] {
+            assert_eq!(
+                p(&["-p", big]).unwrap_err(),
+                format!("lsns: invalid PID argument: '{big}': Numerical result out of range\n")
+            );
+        }
+        assert_eq!(plan(&["-p", "2147483647"]).task, Some(i32::MAX));
+        assert_eq!(plan(&["-p", "010"]).task, Some(10));
         assert_eq!(p(&["-p", "1", "123"]).unwrap_err(), "lsns: --task is mutually exclusive with <namespace>\n");
         assert_eq!(p(&["-x"]).unwrap_err(), "lsns: invalid option -- 'x'\nTry 'lsns --help' for more information.\n");
         assert_eq!(p(&["-t", "bad", "-o", "BOGUS"]).unwrap_err(), "lsns: unknown namespace type: bad\n");

@@ -58,7 +58,8 @@ fn list(inv: &Invocation, plan: &Plan) -> Result<i32, Error> {
     let filter = match &plan.filter {
         None => None,
         Some(expr) => {
-            Some(Filter::new(std::os::unix::ffi::OsStrExt::as_bytes(expr.as_os_str())).map_err(|e| match e {
+            let expr = std::os::unix::ffi::OsStrExt::as_bytes(expr.as_os_str());
+            Some(Filter::in_locale(expr, nscore::sys::locale_is_utf8()).map_err(|e| match e {
                 FilterError::Parse { expr, message } => Error::msg(format!("failed to parse \"{expr}\": {message}")),
                 FilterError::UnknownColumn(name) => {
                     let _ = writeln!(std::io::stderr(), "{}: unknown column: {name}", inv.name);

@@ -419,46 +419,6 @@ pub fn terminal_width(fd: BorrowedFd<'_>) -> Option<usize> {
     (rc == 0).then_some(usize::from(ws.ws_col))
 }
 
-/// A compiled POSIX extended regular expression (`regcomp(3)` with `REG_EXTENDED |
-/// REG_NOSUB`), the dialect libsmartcols filters use for `=~`.
-pub struct Regex {
-    re: Box<libc::regex_t>,
-}
-
-impl Regex {
-    /// Compiles `pattern`; the error is `regerror`'s text.
-    pub fn new(pattern: &[u8]) -> Result<Regex, String> {
-        let pat = std::ffi::CString::new(pattern).map_err(|_| "pattern contains a NUL byte".to_string())?;
-        // SAFETY: regex_t is plain data that regcomp initialises.
-        let mut re: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
-        // SAFETY: re points to writable storage, pat is NUL-terminated.
-        let rc = unsafe { libc::regcomp(&mut *re, pat.as_ptr(), libc::REG_EXTENDED | libc::REG_NOSUB) };
-        if rc != 0 {
-            let mut buf = [0 as libc::c_char; 256];
-            // SAFETY: regerror writes at most buf.len() bytes, NUL-terminated.
-            unsafe { libc::regerror(rc, &*re, buf.as_mut_ptr(), buf.len()) };
-            // SAFETY: NUL-terminated by regerror.
-            return Err(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned());
-        }
-        Ok(Regex { re })
-    }
-
-    /// Whether `text` contains a match (text with a NUL byte is matched up to it).
-    pub fn is_match(&self, text: &[u8]) -> bool {
-        let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
-        let Ok(s) = std::ffi::CString::new(&text[..end]) else { return false };
-        // SAFETY: the regex was compiled by regcomp; s is NUL-terminated; no match array.
-        unsafe { libc::regexec(&*self.re, s.as_ptr(), 0, std::ptr::null_mut(), 0) == 0 }
-    }
-}
-
-impl Drop for Regex {
-    fn drop(&mut self) {
-        // SAFETY: compiled by regcomp and freed once.
-        unsafe { libc::regfree(&mut *self.re) };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,13 +468,5 @@ mod tests {
         }
         assert!(names.iter().any(|n| n == "net") && names.iter().any(|n| n == ".."), "{names:?}");
         assert_eq!(dirent_names(&[0u8; 10]).count(), 0);
-    }
-
-    #[test]
-    fn posix_regex() {
-        let r = Regex::new(b"^sl(e+)p$").unwrap();
-        assert!(r.is_match(b"sleep") && !r.is_match(b"asleep"));
-        assert!(Regex::new(b"a(").is_err());
-        assert!(Regex::new(b"x+").unwrap().is_match(b"axxb"));
     }
 }

@@ -7,10 +7,9 @@
 
 use std::cmp::Ordering;
 
-use nscore::sys::Regex;
-
+use super::ere::{Compiler, Regex};
 use super::lexer::{tokenize, CmpOp};
-use super::parser::{parse, Ast, Operand};
+use super::parser::{parse, Operand, Step};
 use super::FilterError;
 use crate::columns::{Column, Kind};
 
@@ -22,18 +21,21 @@ enum Val {
     Bool(bool),
 }
 
-enum Node {
+/// A step of the parser's program with its holders resolved and its patterns compiled.
+enum Instr {
     Value(Val),
     Cmp(Val, CmpOp, Val),
     Match(Val, Regex, bool),
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
-    Not(Box<Node>),
+    Not,
+    /// Jump there when the value is false (`&&`) or true (`||`).
+    And(usize),
+    Or(usize),
 }
 
-/// A compiled filter.
+/// A compiled filter: a flat program, run without recursion however deep the
+/// expression nests.
 pub struct Filter {
-    root: Node,
+    code: Vec<Instr>,
     columns: Vec<Column>,
 }
 
@@ -46,12 +48,21 @@ enum Data {
 }
 
 impl Filter {
+    /// Compiles `expr`, with `=~` reading bytes as in the C locale.
     pub fn new(expr: &[u8]) -> Result<Filter, FilterError> {
+        Filter::in_locale(expr, false)
+    }
+
+    /// Compiles `expr`; `utf8` tells whether the locale is UTF-8, where `=~` matches
+    /// characters instead of bytes.
+    pub fn in_locale(expr: &[u8], utf8: bool) -> Result<Filter, FilterError> {
         let expr_text = String::from_utf8_lossy(expr).into_owned();
-        let ast = parse(tokenize(expr)).map_err(|message| FilterError::Parse { expr: expr_text.clone(), message })?;
+        let steps = parse(tokenize(expr)).map_err(|message| FilterError::Parse { expr: expr_text.clone(), message })?;
         let mut columns = Vec::new();
-        let root = resolve(ast, &mut columns, &expr_text)?;
-        Ok(Filter { root, columns })
+        let mut patterns = Compiler::new(utf8);
+        let code =
+            steps.into_iter().map(|s| resolve(s, &mut columns, &expr_text, &mut patterns)).collect::<Result<_, _>>()?;
+        Ok(Filter { code, columns })
     }
 
     /// The columns the filter reads (computed even when not shown).
@@ -61,7 +72,19 @@ impl Filter {
 
     /// Evaluates the filter; `cell` gives a column's raw value on this line.
     pub fn matches(&self, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> bool {
-        eval(&self.root, cell)
+        let mut value = false;
+        let mut pc = 0;
+        while let Some(instr) = self.code.get(pc) {
+            pc += 1;
+            match instr {
+                Instr::Not => value = !value,
+                Instr::And(end) if !value => pc = *end,
+                Instr::Or(end) if value => pc = *end,
+                Instr::And(_) | Instr::Or(_) => {}
+                test => value = eval(test, cell),
+            }
+        }
+        value
     }
 }
 
@@ -81,10 +104,10 @@ fn resolve_val(o: Operand, cols: &mut Vec<Column>) -> Result<Val, FilterError> {
     })
 }
 
-fn resolve(a: Ast, cols: &mut Vec<Column>, expr: &str) -> Result<Node, FilterError> {
-    Ok(match a {
-        Ast::Value(o) => Node::Value(resolve_val(o, cols)?),
-        Ast::Cmp(l, op @ (CmpOp::Re | CmpOp::NotRe), r) => {
+fn resolve(s: Step, cols: &mut Vec<Column>, expr: &str, patterns: &mut Compiler) -> Result<Instr, FilterError> {
+    Ok(match s {
+        Step::Value(o) => Instr::Value(resolve_val(o, cols)?),
+        Step::Cmp(l, op @ (CmpOp::Re | CmpOp::NotRe), r) => {
             let l = resolve_val(l, cols)?;
             let Operand::Str(pat) = r else {
                 return Err(FilterError::Parse {
@@ -92,13 +115,14 @@ fn resolve(a: Ast, cols: &mut Vec<Column>, expr: &str) -> Result<Node, FilterErr
                     message: "regular expression must be a string".into(),
                 });
             };
-            let re = Regex::new(&pat).map_err(|message| FilterError::Parse { expr: expr.to_string(), message })?;
-            Node::Match(l, re, op == CmpOp::Re)
+            let re =
+                patterns.compile(&pat).map_err(|message| FilterError::Parse { expr: expr.to_string(), message })?;
+            Instr::Match(l, re, op == CmpOp::Re)
         }
-        Ast::Cmp(l, op, r) => Node::Cmp(resolve_val(l, cols)?, op, resolve_val(r, cols)?),
-        Ast::And(l, r) => Node::And(Box::new(resolve(*l, cols, expr)?), Box::new(resolve(*r, cols, expr)?)),
-        Ast::Or(l, r) => Node::Or(Box::new(resolve(*l, cols, expr)?), Box::new(resolve(*r, cols, expr)?)),
-        Ast::Not(e) => Node::Not(Box::new(resolve(*e, cols, expr)?)),
+        Step::Cmp(l, op, r) => Instr::Cmp(resolve_val(l, cols)?, op, resolve_val(r, cols)?),
+        Step::Not => Instr::Not,
+        Step::And(end) => Instr::And(end),
+        Step::Or(end) => Instr::Or(end),
     })
 }
 
@@ -158,13 +182,12 @@ fn compare(a: &Data, b: &Data) -> Option<Ordering> {
     }
 }
 
-fn eval(n: &Node, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> bool {
+/// The truth of one test (a value, a comparison or a match).
+fn eval(n: &Instr, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> bool {
     match n {
-        Node::Value(v) => truth(v, cell),
-        Node::And(l, r) => eval(l, cell) && eval(r, cell),
-        Node::Or(l, r) => eval(l, cell) || eval(r, cell),
-        Node::Not(e) => !eval(e, cell),
-        Node::Match(v, re, want) => {
+        Instr::Not | Instr::And(_) | Instr::Or(_) => false,
+        Instr::Value(v) => truth(v, cell),
+        Instr::Match(v, re, want) => {
             let text = match v {
                 Val::Col(c) => cell(*c),
                 Val::Str(s) => s.clone(),
@@ -175,7 +198,7 @@ fn eval(n: &Node, cell: &mut dyn FnMut(Column) -> Vec<u8>) -> bool {
             };
             re.is_match(&text) == *want
         }
-        Node::Cmp(l, op, r) => {
+        Instr::Cmp(l, op, r) => {
             let (a, b) = (data(l, r, cell), data(r, l, cell));
             let ord = if a == Data::Empty || b == Data::Empty { None } else { compare(&a, &b) };
             match (op, ord) {
@@ -247,6 +270,46 @@ mod tests {
         assert!(!m("COMMAND !~ 'sleep'"));
         assert!(m("TYPE !~ 'net|pid'"));
         assert!(m("NS =~ '^4026'"));
+    }
+
+    #[test]
+    fn logic_and_short_circuits() {
+        for (e, want) in [
+            ("true || false && false", true),
+            ("(true || false) && false", false),
+            ("false && false || true", true),
+            ("!true || true", true),
+            ("!(true || true)", false),
+            ("!!true", true),
+            ("not false and not (false or false)", true),
+            ("true && (false || (true && !false))", true),
+            ("false || !(true && false) && !false", true),
+        ] {
+            assert_eq!(m(e), want, "{e}");
+        }
+        // the right side of a decided && or || is never computed
+        let mut asked = Vec::new();
+        let f = Filter::new(b"TYPE == 'net' && NETNSID == 5 || PID == 20275 || NS").unwrap();
+        assert!(f.matches(&mut |c| {
+            asked.push(c);
+            line(c)
+        }));
+        assert_eq!(asked, [Column::Type, Column::Pid]);
+    }
+
+    /// Nesting far beyond any stack is parsed and evaluated (and freed) on the heap.
+    #[test]
+    fn deep_expressions_evaluate() {
+        let n = 100_000;
+        assert!(m(&format!("{}NPROCS == 3{}", "(".repeat(n), ")".repeat(n))));
+        assert!(m(&vec!["NPROCS == 3"; n].join(" && ")));
+        assert!(!m(&[&vec!["NPROCS == 3"; n].join(" && ")[..], " && false"].concat()));
+        assert!(m(&[&vec!["false"; n].join(" || ")[..], " || COMMAND"].concat()));
+        assert!(m(&format!("{}true", "!".repeat(n))));
+        assert!(!m(&format!("{}true", "!".repeat(n + 1))));
+        // each level is !(false || !x), which is x
+        assert!(m(&format!("{}true{}", "!(false || !(".repeat(n), "))".repeat(n))));
+        assert!(!m(&format!("{}false{}", "!(false || !(".repeat(n), "))".repeat(n))));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `-Q` filter language of libsmartcols (scols-filter(5)), written from its manual
 //! and observed behaviour.
 
+mod ere;
 mod eval;
 mod lexer;
 mod parser;

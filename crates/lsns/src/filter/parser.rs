@@ -1,5 +1,10 @@
-//! Recursive-descent parser. Precedence, loosest first: `||`, `&&`, `!`, comparisons;
-//! parentheses group. Syntax errors are worded the way bison words them.
+//! Operator-precedence parser without recursion. Precedence, loosest first: `||`, `&&`,
+//! `!`, comparisons; parentheses group. Syntax errors are worded the way bison words them.
+//!
+//! The expression becomes a flat program in postfix order with jumps for `&&` and `||`,
+//! so that neither parsing nor evaluating nor freeing it needs stack in proportion to its
+//! nesting: 30,000 parentheses or `&&` terms cost memory in proportion to their length,
+//! never a stack overflow.
 
 use super::lexer::{CmpOp, Tok};
 
@@ -12,106 +17,142 @@ pub enum Operand {
     Bool(bool),
 }
 
+/// One step of a filter program. The program keeps one truth value, the result so far.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Ast {
-    /// A lone operand: a holder means "not empty", a literal its truth.
+pub enum Step {
+    /// A lone operand sets the value: a holder means "not empty", a literal its truth.
     Value(Operand),
+    /// A comparison sets the value.
     Cmp(Operand, CmpOp, Operand),
-    And(Box<Ast>, Box<Ast>),
-    Or(Box<Ast>, Box<Ast>),
-    Not(Box<Ast>),
-}
-
-struct Parser {
-    toks: Vec<Tok>,
-    pos: usize,
+    /// Negates the value.
+    Not,
+    /// `&&`: a false value is the result of the whole `&&`, so jump to the step after its
+    /// right-hand side; else go on and let the right-hand side set the value.
+    And(usize),
+    /// `||`: the same for a true value.
+    Or(usize),
 }
 
 type PResult<T> = Result<T, String>;
 
+/// What waits on the operator stack for the rest of its operands.
+#[derive(Clone, Copy, PartialEq)]
+enum Pending {
+    Not,
+    Group,
+    /// A binary operator, with the index of its jump step.
+    And(usize),
+    Or(usize),
+}
+
+fn unexpected(t: &Tok) -> String {
+    format!("syntax error, unexpected {}", t.describe())
+}
+
+struct Parser {
+    toks: std::vec::IntoIter<Tok>,
+    code: Vec<Step>,
+    stack: Vec<Pending>,
+}
+
 impl Parser {
-    fn peek(&self) -> &Tok {
-        &self.toks[self.pos.min(self.toks.len() - 1)]
-    }
-
     fn next(&mut self) -> Tok {
-        let t = self.peek().clone();
-        self.pos += 1;
-        t
+        self.toks.next().unwrap_or(Tok::Eof)
     }
 
-    fn unexpected(&self) -> String {
-        format!("syntax error, unexpected {}", self.peek().describe())
-    }
-
-    /// One level of left-associative binary operators: `sub (op sub)*`.
-    fn chain(
-        &mut self,
-        op: Tok,
-        sub: fn(&mut Self) -> PResult<Ast>,
-        join: fn(Box<Ast>, Box<Ast>) -> Ast,
-    ) -> PResult<Ast> {
-        let mut left = sub(self)?;
-        while *self.peek() == op {
-            self.next();
-            left = join(Box::new(left), Box::new(sub(self)?));
-        }
-        Ok(left)
-    }
-
-    fn or(&mut self) -> PResult<Ast> {
-        self.chain(Tok::Or, Self::and, Ast::Or)
-    }
-
-    fn and(&mut self) -> PResult<Ast> {
-        self.chain(Tok::And, Self::unary, Ast::And)
-    }
-
-    fn unary(&mut self) -> PResult<Ast> {
-        if *self.peek() == Tok::Not {
-            self.next();
-            return Ok(Ast::Not(Box::new(self.unary()?)));
-        }
-        if *self.peek() == Tok::LParen {
-            self.next();
-            let e = self.or()?;
-            if *self.peek() != Tok::RParen {
-                return Err(self.unexpected());
-            }
-            self.next();
-            return Ok(e);
-        }
-        let left = self.operand()?;
-        if let Tok::Cmp(op) = *self.peek() {
-            self.next();
-            let right = self.operand()?;
-            return Ok(Ast::Cmp(left, op, right));
-        }
-        Ok(Ast::Value(left))
-    }
-
-    fn operand(&mut self) -> PResult<Operand> {
-        let op = match self.peek().clone() {
+    fn operand(t: Tok) -> PResult<Operand> {
+        Ok(match t {
             Tok::Holder(h) => Operand::Holder(h),
             Tok::Str(s) => Operand::Str(s),
             Tok::Int(i) => Operand::Int(i),
             Tok::Float(f) => Operand::Float(f),
             Tok::Bool(b) => Operand::Bool(b),
-            _ => return Err(self.unexpected()),
+            other => return Err(unexpected(&other)),
+        })
+    }
+
+    /// Reads `!`s and `(`s, then an operand or a comparison; returns the token after it.
+    fn unary(&mut self) -> PResult<Tok> {
+        let mut t = self.next();
+        while matches!(t, Tok::Not | Tok::LParen) {
+            self.stack.push(if t == Tok::Not { Pending::Not } else { Pending::Group });
+            t = self.next();
+        }
+        let left = Self::operand(t)?;
+        let t = self.next();
+        let Tok::Cmp(op) = t else {
+            self.code.push(Step::Value(left));
+            return Ok(t);
         };
-        self.next();
-        Ok(op)
+        let right = Self::operand(self.next())?;
+        self.code.push(Step::Cmp(left, op, right));
+        Ok(self.next())
+    }
+
+    /// Ends the pending operators down to the first one of a looser level: `&&`s only
+    /// (`or` false), or `&&`s and `||`s (`or` true). Their jumps land here.
+    fn finish(&mut self, or: bool) {
+        while let Some(&top) = self.stack.last() {
+            let (at, step) = match top {
+                Pending::And(at) => (at, Step::And(self.code.len())),
+                Pending::Or(at) if or => (at, Step::Or(self.code.len())),
+                _ => break,
+            };
+            self.stack.pop();
+            self.code[at] = step;
+        }
+    }
+
+    /// A unary just ended: the `!`s right before it apply to it.
+    fn negate(&mut self) {
+        while self.stack.last() == Some(&Pending::Not) {
+            self.stack.pop();
+            self.code.push(Step::Not);
+        }
+    }
+
+    /// After a unary: `)`s, then a binary operator (true) or the end (false).
+    fn after_unary(&mut self, mut t: Tok) -> PResult<bool> {
+        loop {
+            self.negate();
+            match t {
+                Tok::RParen => {
+                    self.finish(true);
+                    if self.stack.pop() != Some(Pending::Group) {
+                        return Err(unexpected(&t));
+                    }
+                }
+                Tok::And | Tok::Or => {
+                    let or = t == Tok::Or;
+                    self.finish(or);
+                    let at = self.code.len();
+                    self.code.push(if or { Step::Or(at) } else { Step::And(at) });
+                    self.stack.push(if or { Pending::Or(at) } else { Pending::And(at) });
+                    return Ok(true);
+                }
+                Tok::Eof => {
+                    self.finish(true);
+                    return match self.stack.is_empty() {
+                        true => Ok(false),
+                        false => Err(unexpected(&t)),
+                    };
+                }
+                other => return Err(unexpected(&other)),
+            }
+            t = self.next();
+        }
     }
 }
 
-/// Parses a whole expression; the error is the parser's message.
-pub fn parse(toks: Vec<Tok>) -> PResult<Ast> {
-    let mut p = Parser { toks, pos: 0 };
-    let e = p.or()?;
-    if *p.peek() != Tok::Eof {
-        return Err(p.unexpected());
+/// Parses a whole expression into its program; the error is the parser's message.
+pub fn parse(toks: Vec<Tok>) -> PResult<Vec<Step>> {
+    let mut p = Parser { toks: toks.into_iter(), code: Vec::new(), stack: Vec::new() };
+    loop {
+        let t = p.unary()?;
+        if !p.after_unary(t)? {
+            return Ok(p.code);
+        }
     }
-    Ok(e)
 }
 
 #[cfg(test)]
@@ -119,31 +160,23 @@ mod tests {
     use super::super::lexer::tokenize;
     use super::*;
 
-    fn p(s: &str) -> PResult<Ast> {
+    fn p(s: &str) -> PResult<Vec<Step>> {
         parse(tokenize(s.as_bytes()))
     }
 
-    fn h(n: &str) -> Operand {
-        Operand::Holder(n.into())
+    fn v(n: &str) -> Step {
+        Step::Value(Operand::Holder(n.into()))
     }
 
     #[test]
     fn precedence() {
-        let e = p("A || B && !C == 1").unwrap();
-        assert_eq!(
-            e,
-            Ast::Or(
-                Box::new(Ast::Value(h("A"))),
-                Box::new(Ast::And(
-                    Box::new(Ast::Value(h("B"))),
-                    Box::new(Ast::Not(Box::new(Ast::Cmp(h("C"), CmpOp::Eq, Operand::Int(1)))))
-                ))
-            )
-        );
-        assert_eq!(p("(A or B) and C").unwrap(), {
-            let or = Ast::Or(Box::new(Ast::Value(h("A"))), Box::new(Ast::Value(h("B"))));
-            Ast::And(Box::new(or), Box::new(Ast::Value(h("C"))))
-        });
+        let c = Step::Cmp(Operand::Holder("C".into()), CmpOp::Eq, Operand::Int(1));
+        assert_eq!(p("A || B && !C == 1").unwrap(), vec![v("A"), Step::Or(6), v("B"), Step::And(6), c, Step::Not]);
+        assert_eq!(p("(A or B) and C").unwrap(), vec![v("A"), Step::Or(3), v("B"), Step::And(5), v("C")]);
+        assert_eq!(p("A && B || C").unwrap(), vec![v("A"), Step::And(3), v("B"), Step::Or(5), v("C")]);
+        assert_eq!(p("!(A && B)").unwrap(), vec![v("A"), Step::And(3), v("B"), Step::Not]);
+        assert_eq!(p("!!A").unwrap(), vec![v("A"), Step::Not, Step::Not]);
+        assert_eq!(p("((A))").unwrap(), vec![v("A")]);
     }
 
     #[test]
@@ -157,6 +190,30 @@ mod tests {
         assert_eq!(p("NS = 1").unwrap_err(), "syntax error, unexpected invalid token");
         assert_eq!(p("&& NS").unwrap_err(), "syntax error, unexpected '&&'");
         assert_eq!(p("NS == 'a' 'b'").unwrap_err(), "syntax error, unexpected string");
-        assert_eq!(p("NS || TYPE").unwrap(), Ast::Or(Box::new(Ast::Value(h("NS"))), Box::new(Ast::Value(h("TYPE")))));
+        assert_eq!(p("NS || TYPE").unwrap(), vec![v("NS"), Step::Or(3), v("TYPE")]);
+        assert_eq!(p("((NS)").unwrap_err(), "syntax error, unexpected end of file");
+        assert_eq!(p("()").unwrap_err(), "syntax error, unexpected ')'");
+        assert_eq!(p("!").unwrap_err(), "syntax error, unexpected end of file");
+        assert_eq!(p("(NS) == 1").unwrap_err(), "syntax error, unexpected '=='");
+        assert_eq!(p("NS == 1 == 2").unwrap_err(), "syntax error, unexpected '=='");
+        assert_eq!(p("NS && (TYPE || )").unwrap_err(), "syntax error, unexpected ')'");
+        assert_eq!(p("NS ! TYPE").unwrap_err(), "syntax error, unexpected '!'");
+        assert_eq!(p("! && NS").unwrap_err(), "syntax error, unexpected '&&'");
+    }
+
+    /// Far deeper than any stack: the parser keeps its state on the heap.
+    #[test]
+    fn depth_costs_no_stack() {
+        let n = 200_000;
+        let parens = format!("{}NS{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(p(&parens).unwrap(), vec![v("NS")]);
+        assert_eq!(
+            p(&format!("{}NS{}", "(".repeat(n), ")".repeat(n - 1))).unwrap_err(),
+            "syntax error, unexpected end of file"
+        );
+        assert_eq!(p(&vec!["NS"; n].join("&&")).unwrap().len(), 2 * n - 1);
+        assert_eq!(p(&format!("{}NS", "!".repeat(n))).unwrap().len(), n + 1);
+        let not_groups = format!("{}NS{}", "!(".repeat(n), ")".repeat(n));
+        assert_eq!(p(&not_groups).unwrap().len(), n + 1);
     }
 }

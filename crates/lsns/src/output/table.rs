@@ -159,7 +159,7 @@ fn shrink_to_terminal(t: &Table, widths: &mut [usize], term: usize) {
 }
 
 fn write_line(text: &mut String, t: &Table, widths: &[usize], cells: &[Vec<(String, usize)>], line: usize) {
-    let last = t.cols.len() - 1;
+    let last = t.cols.len().saturating_sub(1);
     for (i, c) in t.cols.iter().enumerate() {
         if i > 0 {
             text.push(' ');
