@@ -19,8 +19,14 @@ pub enum Command {
     Run(Box<Plan>),
 }
 
-/// Reads the arguments after argv\[0\], each option as it comes (see [`Plan::apply`]).
-pub fn parse(args: &[OsString], ctx: &Context) -> Result<Command> {
+/// Reads the arguments after argv\[0\], each option as it comes (see [`Plan::apply`]),
+/// opening the files they name.
+pub fn parse(args: &[OsString]) -> Result<Command> {
+    parse_with(args, &crate::probe::context())
+}
+
+/// [`parse`], with `ctx` doing the opens.
+pub fn parse_with(args: &[OsString], ctx: &Context) -> Result<Command> {
     let mut plan = Plan::default();
     Ok(match read_options(args, OPTIONS, ORDERING, |id, v| plan.apply(id, v.as_deref(), ctx))? {
         Outcome::Help => Command::Help,
@@ -42,7 +48,7 @@ mod tests {
     use nscore::NsType;
 
     fn run(v: &[&str]) -> Result<Command> {
-        parse(&v.iter().map(OsString::from).collect::<Vec<_>>(), &crate::plan::tests::CTX)
+        parse_with(&v.iter().map(OsString::from).collect::<Vec<_>>(), &crate::plan::tests::CTX)
     }
 
     fn plan(v: &[&str]) -> Plan {

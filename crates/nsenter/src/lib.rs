@@ -16,7 +16,7 @@ pub mod run;
 /// The whole tool: argv in, exit status out (the binary's `main` only adds `exit`).
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
     let (inv, args) = Invocation::new(args, "rs-nsenter");
-    let result = nscore::setid::refuse_elevated().and_then(|()| match cli::parse(&args, &probe::context())? {
+    let result = nscore::setid::refuse_elevated().and_then(|()| match cli::parse(&args)? {
         cli::Command::Help => print_stdout(&cli::help(&inv.name)),
         cli::Command::Version => print_stdout(&inv.version_line()),
         cli::Command::Run(plan) => run::run(&plan),
