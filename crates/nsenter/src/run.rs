@@ -605,4 +605,165 @@ mod tests {
         assert_eq!(e.to_string(), "cannot open /nonexistent: No such file or directory");
         assert!(open_ns_file(os, OsStr::new("/proc/self/ns/net"), NsType::Net).is_ok());
     }
+
+    use nscore::syscall::fake::{Ended, Fake};
+    use nscore::syscall::Stat;
+
+    /// Runs rs-nsenter with `args` against a fake prepared by `script`.
+    fn trace(args: &[&str], script: impl FnOnce(&mut Fake)) -> (Ended, Vec<String>) {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let plan = match crate::cli::parse(&args).unwrap() {
+            crate::cli::Command::Run(p) => *p,
+            _ => panic!("not a run"),
+        };
+        let mut fake = Fake::new();
+        script(&mut fake);
+        let end = fake.run(|sys| run(sys, &plan));
+        (end, fake.log().into_iter().map(String::from).collect())
+    }
+
+    fn only<'a>(log: &'a [String], verbs: &[&str]) -> Vec<&'a str> {
+        log.iter().map(String::as_str).filter(|l| verbs.contains(&l.split(' ').next().unwrap_or_default())).collect()
+    }
+
+    const ALL_BUT_USER: &str = "cgroup,ipc,uts,net,pid,mnt,time";
+
+    /// `-a` through the pidfd: pass 1 enters everything but the user namespace at once
+    /// (a privileged caller keeps its rights), pass 2 the user namespace last; the
+    /// credentials probe runs before entering, the switch after the fork, in the child.
+    #[test]
+    fn all_namespaces_user_last() {
+        let (end, log) = trace(&["-t", "42", "-a", "true"], |f| {
+            f.fork_as(Forked::Child);
+        });
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log[..3], ["pidfd_open 42", "open /proc/42 [path,dir]", "poll pidfd 42"]);
+        assert_eq!(
+            only(&log, &["setns", "setgroups", "setgid", "setuid", "fork", "poll", "exec"]),
+            [
+                "poll pidfd 42",
+                "poll pidfd 42",
+                "setgroups []",
+                &format!("setns pidfd 42 {ALL_BUT_USER}"),
+                "setns pidfd 42 user",
+                "fork -> child",
+                "setgroups []",
+                "setgid 0",
+                "setuid 0",
+                "exec true",
+            ]
+        );
+    }
+
+    /// `-a` as an unprivileged caller: pass 1 is refused, so pass 2 enters the user
+    /// namespace first, atomically with all the others, which it grants the rights to.
+    /// Namespaces we already share are left out.
+    #[test]
+    fn all_namespaces_user_first() {
+        let (end, log) = trace(&["-t", "42", "-a", "true"], |f| {
+            f.fail_once("setns pidfd 42 ipc", Errno::EPERM).same_file("/proc/42/ns/cgroup", "/proc/self/ns/cgroup");
+        });
+        assert_eq!(end, Ended::Status(0));
+        assert_eq!(
+            only(&log, &["setns"]),
+            ["setns pidfd 42 ipc,uts,net,pid,mnt,time -> EPERM", "setns pidfd 42 user,ipc,uts,net,pid,mnt,time"]
+        );
+        assert_eq!(log.last().unwrap(), "waitpid 1001 untraced", "the parent waits for the child in the PID namespace");
+    }
+
+    /// Without a pidfd (an old kernel) each namespace is opened as a file under the
+    /// pinned `/proc/PID` and entered one by one: the user namespace after the others
+    /// that pass 1 could enter, before those it could not.
+    #[test]
+    fn per_file_fallback_without_pidfd() {
+        let (end, log) = trace(&["-t", "42", "-U", "-n", "-u", "-F", "true"], |f| {
+            f.fail("pidfd_open", Errno::ENOSYS).fail_once("setns /proc/42/ns/net", Errno::EPERM);
+        });
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            only(&log, &["pidfd_open", "open", "setns", "poll"]),
+            [
+                "pidfd_open 42 -> ENOSYS",
+                "open /proc/42 [path,dir]",
+                "open /proc/42/ns/user",
+                "open /proc/42/ns/uts",
+                "open /proc/42/ns/net",
+                "setns /proc/42/ns/uts uts",
+                "setns /proc/42/ns/net net -> EPERM",
+                "setns /proc/42/ns/user user",
+                "setns /proc/42/ns/net net",
+            ]
+        );
+    }
+
+    /// `-S follow` with `-r` and `-w`: root and working directory are opened before
+    /// entering, used after it (root first, then the directory); the owner of
+    /// `/proc/PID` is read after entering, as the entered user namespace sees it.
+    #[test]
+    fn follow_with_root_and_wd() {
+        let (end, log) = trace(&["-t", "42", "-U", "-S", "follow", "-r", "-w", "true"], |f| {
+            f.set_stat("/proc/42", Stat { uid: 1000, gid: 100, ..Stat::default() });
+        });
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log[3..],
+            [
+                "open /proc/42/root [dir]",
+                "open /proc/42/cwd [dir]",
+                "fstat /proc/42",
+                "poll pidfd 42",
+                "setgroups []",
+                "setns pidfd 42 user",
+                "fchdir /proc/42/root",
+                "chroot .",
+                "chdir /",
+                "fchdir /proc/42/cwd",
+                "fstat /proc/42",
+                "setgroups []",
+                "setgid 0",
+                "setuid 1000",
+                "exec true",
+            ]
+        );
+    }
+
+    /// `-p` forks so the program is inside the PID namespace; the parent stops when the
+    /// child stops and passes its exit on. With `-F` it does not fork.
+    #[test]
+    fn pid_namespace_with_and_without_fork() {
+        let (end, log) = trace(&["-t", "42", "-p", "true"], |f| {
+            f.wait_status(1001, 0x137f).wait_status(1001, 5 << 8);
+        });
+        assert_eq!(end, Ended::Status(5));
+        assert_eq!(
+            log[4..],
+            [
+                "setns pidfd 42 pid",
+                "fork -> 1001",
+                "waitpid 1001 untraced",
+                "kill 1000 SIGSTOP",
+                "kill 1001 SIGCONT",
+                "waitpid 1001 untraced",
+            ]
+        );
+        let (end, log) = trace(&["-t", "42", "-p", "-F", "true"], |_| {});
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log[4..], ["setns pidfd 42 pid", "exec true"]);
+    }
+
+    /// A target that ended while we read from it fails the run before anything is
+    /// entered: nothing is half done.
+    #[test]
+    fn target_gone_before_entering() {
+        let (end, log) = trace(&["-t", "42", "-n", "-w", "true"], |f| {
+            f.set_readable("pidfd 42");
+        });
+        assert_eq!(end, Ended::Failed("target process 42 has terminated".into(), 1));
+        assert_eq!(log, ["pidfd_open 42", "open /proc/42 [path,dir]", "poll pidfd 42"]);
+        let (end, log) = trace(&["-t", "42", "-n", "true"], |f| {
+            f.fail("setns", Errno::EINVAL);
+        });
+        assert_eq!(end, Ended::Failed("reassociate to namespaces failed: Invalid argument".into(), 1));
+        assert!(!log.iter().any(|l| l.starts_with("exec") || l.starts_with("fork")), "{log:?}");
+    }
 }

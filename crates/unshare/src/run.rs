@@ -494,3 +494,282 @@ fn mount_binfmt<S: Syscall>(sys: &mut S, b: &Binfmt) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Context};
+    use nscore::syscall::fake::{Ended, Fake};
+
+    /// The plan for `args` run by `euid` (gid 100 unless root).
+    fn plan_of(args: &[&str], euid: u32) -> Plan {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let egid = if euid == 0 { 0 } else { 100 };
+        let ctx = Context { euid, egid, uid: euid, shell: None, env: Vec::new() };
+        match crate::plan::plan(crate::cli::parse(&args).unwrap(), &ctx).unwrap() {
+            Action::Run(p) => *p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Runs `args` (as `euid`) against a fake prepared by `script`.
+    fn trace(args: &[&str], euid: u32, script: impl FnOnce(&mut Fake)) -> (Ended, Vec<String>) {
+        let plan = plan_of(args, euid);
+        let (inv, _) = Invocation::new(vec!["rs-unshare".into()], "rs-unshare");
+        let mut fake = Fake::new();
+        script(&mut fake);
+        let end = fake.run(|sys| run(sys, &plan, &inv));
+        (end, fake.log().into_iter().map(String::from).collect())
+    }
+
+    fn child(f: &mut Fake) {
+        f.fork_as(Forked::Child);
+    }
+
+    /// `-r` with a range map: the map helper is forked before `unshare(2)` and released
+    /// after it; we write our own single gid map with setgroups denied first; the helper
+    /// writes the merged uid map. Each map is written once.
+    #[test]
+    fn map_root_with_ranges() {
+        let args = ["-r", "--map-users=1:100000:10", "true"];
+        let (end, log) = trace(&args, 0, |_| {});
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "unshare user",
+                "write pipe1.w \"1\"",
+                "waitpid 1001",
+                "open /proc/self/setgroups [wronly]",
+                "write /proc/self/setgroups \"deny\"",
+                "open /proc/self/gid_map [wronly]",
+                "write /proc/self/gid_map \"0 0 1\\n\"",
+                "exec true",
+            ]
+        );
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exit(0));
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> child",
+                "read pipe1.r",
+                "open /proc/1000/uid_map [wronly]",
+                "write /proc/1000/uid_map \"0 0 1\\n1 100000 10\\n\"",
+                "exit 0",
+            ]
+        );
+    }
+
+    /// Unprivileged range maps go through newuidmap and newgidmap, one exec each: the
+    /// helper runs newuidmap in a child, waits, then becomes newgidmap.
+    #[test]
+    fn unprivileged_ranges_use_the_setuid_helpers() {
+        let args = ["--map-users=0:100000:65536", "--map-groups=0:100000:65536", "true"];
+        let helper_child = |f: &mut Fake| {
+            f.fork_as(Forked::Child).fork_as(Forked::Parent(Pid::from_raw(1002)));
+        };
+        let (end, log) = trace(&args, 1000, helper_child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log[2..],
+            ["fork -> child", "read pipe1.r", "fork -> 1002", "waitpid 1002", "exec newgidmap 1000 0 100000 65536",]
+        );
+        let (_, log) = trace(&args, 1000, |f| {
+            f.fork_as(Forked::Child).fork_as(Forked::Child);
+        });
+        assert_eq!(log.last().unwrap(), "exec newuidmap 1000 0 100000 65536");
+    }
+
+    /// Persistence without `--fork` binds from this process right after `unshare(2)`;
+    /// with a new mount namespace a helper outside it makes the bind mount instead.
+    #[test]
+    fn persistence_without_fork() {
+        let (end, log) = trace(&["--uts=/run/uts", "true"], 0, |_| {});
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log, ["default SIGCHLD", "unshare uts", "mount /proc/1000/ns/uts /run/uts - bind", "exec true"]);
+        let args = ["-m", "--uts=/run/uts", "true"];
+        let (_, log) = trace(&args, 0, |_| {});
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "unshare uts,mnt",
+                "write pipe1.w \"1\"",
+                "waitpid 1001",
+                "mount none / - rec,private",
+                "exec true",
+            ]
+        );
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exit(0));
+        assert_eq!(log[3..], ["read pipe1.r", "mount /proc/1000/ns/uts /run/uts - bind", "exit 0"]);
+    }
+
+    /// With `--fork` the parent binds (`pid_for_children` exists only once a child was
+    /// forked) while the child waits at the gate; the child runs the program only after.
+    #[test]
+    fn persistence_with_fork() {
+        let args = ["--fork", "--pid=/run/pid", "--uts=/run/uts", "true"];
+        let (end, log) = trace(&args, 0, |f| {
+            f.wait_status(1001, 3 << 8);
+        });
+        assert_eq!(end, Ended::Status(3));
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "unshare uts,pid",
+                "block SIGINT,SIGTERM",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "mount /proc/1000/ns/pid_for_children /run/pid - bind",
+                "mount /proc/1000/ns/uts /run/uts - bind",
+                "write pipe1.w \"1\"",
+                "waitpid 1001",
+            ]
+        );
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log[4..], ["fork -> child", "setmask", "read pipe1.r", "exec true"]);
+    }
+
+    /// A persistence mount that fails kills the waiting child, which never ran the
+    /// program, and undoes the mounts already made.
+    #[test]
+    fn a_failed_bind_kills_the_child() {
+        let args = ["--fork", "--pid=/run/pid", "--uts=/run/uts", "true"];
+        let (end, log) = trace(&args, 0, |f| {
+            f.fail("mount /proc/1000/ns/uts", Errno::EACCES);
+        });
+        assert_eq!(end, Ended::Failed("mount /proc/1000/ns/uts on /run/uts failed: Permission denied".into(), 1));
+        assert_eq!(
+            log[4..],
+            [
+                "fork -> 1001",
+                "mount /proc/1000/ns/pid_for_children /run/pid - bind",
+                "mount /proc/1000/ns/uts /run/uts - bind -> EACCES",
+                "umount /run/pid detach",
+                "kill 1001 SIGKILL",
+                "waitpid 1001",
+            ]
+        );
+    }
+
+    /// A failed `unshare(2)` cancels the helpers already forked (map helper first) and
+    /// reaps them: nothing is written, nothing is left running.
+    #[test]
+    fn a_failed_unshare_cancels_the_helpers() {
+        let args = ["-m", "--uts=/run/uts", "--map-users=0:100000:10", "true"];
+        let (end, log) = trace(&args, 0, |f| {
+            f.fail("unshare", Errno::EPERM);
+        });
+        assert!(matches!(end, Ended::Failed(ref m, 1) if m == "unshare failed: Operation not permitted"), "{end:?}");
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "pipe -> pipe2",
+                "fork -> 1002",
+                "unshare user,uts,mnt -> EPERM",
+                "waitpid 1002",
+                "waitpid 1001",
+            ]
+        );
+    }
+
+    /// `--mount-proc` with `--root` and `--wd`: propagation first, then the new root and
+    /// the directory in it, and proc mounted inside the new root (no private remount:
+    /// the new root's /proc is not the caller's).
+    #[test]
+    fn mount_proc_with_root_and_wd() {
+        let (end, log) = trace(&["-fp", "--mount-proc", "--root=/srv", "--wd=/w", "true"], 0, child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "unshare pid,mnt",
+                "block SIGINT,SIGTERM",
+                "fork -> child",
+                "setmask",
+                "mount none / - rec,private",
+                "chroot /srv",
+                "chdir /w",
+                "mount proc /proc proc nosuid,nodev,noexec",
+                "exec true",
+            ]
+        );
+        let (_, log) = trace(&["-fp", "--mount-proc", "--propagation=slave", "true"], 0, child);
+        assert_eq!(
+            log[5..],
+            [
+                "mount none / - rec,slave",
+                "mount none /proc - rec,private",
+                "mount proc /proc proc nosuid,nodev,noexec",
+                "exec true",
+            ]
+        );
+    }
+
+    /// Credentials drop in order groups, gid, uid; `--kill-child`'s parent-death signal
+    /// is armed after the last change (which would clear it), then the parent's pidfd
+    /// is checked in case it died before.
+    #[test]
+    fn kill_child_after_setuid() {
+        let args = ["-fp", "--kill-child=TERM", "--setuid=5", "--setgid=6", "true"];
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "unshare pid",
+                "block SIGINT,SIGTERM",
+                "pidfd_open 1000",
+                "fork -> child",
+                "setmask",
+                "setgroups []",
+                "setgid 6",
+                "setuid 5",
+                "pdeathsig SIGTERM",
+                "poll pidfd 1000",
+                "exec true",
+            ]
+        );
+        let (end, log) = trace(&args, 0, |f| {
+            f.fork_as(Forked::Child).set_readable("pidfd 1000");
+        });
+        assert_eq!(end, Ended::Exit(1), "the parent is gone: the program must not start");
+        assert_eq!(log[9..], ["pdeathsig SIGTERM", "poll pidfd 1000", "exit 1"]);
+    }
+
+    /// `--owner` drops credentials before `unshare(2)` (so they own the new user
+    /// namespace); the maps are then written by a helper with the original rights.
+    #[test]
+    fn owner_before_unshare() {
+        let (_, log) = trace(&["--owner=5:6", "-r", "true"], 0, |_| {});
+        assert_eq!(
+            log[..8],
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "setgroups []",
+                "setgid 6",
+                "setuid 5",
+                "unshare user",
+                "write pipe1.w \"1\""
+            ]
+        );
+    }
+}
