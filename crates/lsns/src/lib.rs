@@ -2,6 +2,7 @@
 //!
 //! Layers: [`cli`] turns argv into a [`cli::Plan`]; [`scan`] builds a model of the
 //! namespaces; [`assemble`] picks and nests the lines; [`output`] renders them (pure).
+#![forbid(unsafe_code)]
 
 pub mod assemble;
 pub mod cli;
@@ -90,7 +91,9 @@ fn style(format: Format, headings: bool) -> Style {
             _ => JsonStyle::Pretty,
         }),
     };
-    Style { mode, headings, utf8: nscore::sys::locale_is_utf8(), term_width: None }
+    // The token rs-lsns's main made; without one (a test harness's threads) plain ASCII.
+    let utf8 = nscore::sys::SingleThreaded::claimed().is_some_and(|single| single.locale_is_utf8());
+    Style { mode, headings, utf8, term_width: None }
 }
 
 /// `-H`: the columns with their types and our descriptions, as a three-column table.

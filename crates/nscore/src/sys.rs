@@ -27,15 +27,79 @@ pub fn strerror(errno: i32) -> String {
 /// What `fork` returned in this process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forked {
+    /// In the parent, with the child's PID.
     Parent(Pid),
+    /// In the child.
     Child,
 }
 
-/// `fork(2)`. The tools call it only while single-threaded (before any thread is
-/// started), which is what makes it sound to keep running Rust code in the child.
-pub fn fork() -> Result<Forked, Errno> {
-    // SAFETY: the binaries are single-threaded until exec; tests that fork do so only to
-    // run async-signal-safe system calls and then `_exit`.
+/// Whether [`SingleThreaded::new`] was called (for [`SingleThreaded::claimed`]).
+static CLAIMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Proof that this process has a single thread, needed by the calls that are sound only
+/// then: [`fork`] (the child goes on running Rust code, which another thread's lock held
+/// at the fork would deadlock or corrupt) and [`locale_is_utf8`] (`setlocale(3)` races
+/// with every locale-dependent call of other threads).
+///
+/// The tool crates forbid `unsafe`, so they cannot make the promise themselves: each
+/// binary's `main` makes it once, before anything else runs, with the one `unsafe`
+/// [`SingleThreaded::new`], and hands the token down (rs-unshare and rs-nsenter pass it
+/// to [`crate::syscall::Os`], the only thing that forks). A token is a value rather than
+/// a global check so that what may fork says so in its signature, and so that code
+/// without one (unit tests, which the harness runs on many threads) cannot fork by
+/// accident. It is neither `Send` nor `Sync`: it stays on the thread that made it.
+#[derive(Debug, Clone, Copy)]
+pub struct SingleThreaded(std::marker::PhantomData<*const ()>);
+
+impl SingleThreaded {
+    /// Makes the token.
+    ///
+    /// # Safety
+    /// No other thread may exist when this is called, and the program must start none
+    /// afterwards: the token (and [`SingleThreaded::claimed`]) vouch for the rest of the
+    /// process's life. Call it first thing in `main`.
+    pub unsafe fn new() -> SingleThreaded {
+        CLAIMED.store(true, Ordering::Relaxed);
+        SingleThreaded(std::marker::PhantomData)
+    }
+
+    /// The token `main` made, if it made one. For code the token cannot reach without
+    /// reshaping its callers (rs-lsns's one `setlocale`); prefer passing the token down.
+    pub fn claimed() -> Option<SingleThreaded> {
+        CLAIMED.load(Ordering::Relaxed).then_some(SingleThreaded(std::marker::PhantomData))
+    }
+
+    /// [`fork`] (`fork(2)`), sound because the token exists.
+    ///
+    /// # Errors
+    /// As `fork(2)`: `EAGAIN` (a process limit), `ENOMEM`.
+    pub fn fork(self) -> Result<Forked, Errno> {
+        // SAFETY: the token's existence means this process has one thread (see `new`).
+        unsafe { fork() }
+    }
+
+    /// [`locale_is_utf8`] (`setlocale(3)`, `nl_langinfo(3)`), sound because the token
+    /// exists.
+    ///
+    /// # Errors
+    /// None reported: a locale that cannot be set counts as not UTF-8.
+    pub fn locale_is_utf8(self) -> bool {
+        // SAFETY: the token's existence means this process has one thread (see `new`).
+        unsafe { locale_is_utf8() }
+    }
+}
+
+/// `fork(2)`.
+///
+/// # Safety
+/// The process must be single-threaded: the child keeps running Rust code, and a lock
+/// another thread held at the fork (the allocator's, stdio's) would stay locked in it
+/// forever. [`SingleThreaded::fork`] is the safe way in.
+///
+/// # Errors
+/// As `fork(2)`: `EAGAIN` (a process limit), `ENOMEM`.
+pub unsafe fn fork() -> Result<Forked, Errno> {
+    // SAFETY: the caller guarantees a single thread.
     match unsafe { libc::fork() } {
         -1 => Err(Errno::last()),
         0 => Ok(Forked::Child),
@@ -231,28 +295,6 @@ pub fn kill(pid: Pid, sig: i32) -> Result<(), Errno> {
     int_result(unsafe { libc::kill(pid.as_raw(), sig) }).map(drop)
 }
 
-/// Blocks (or with `block == false` unblocks) `sigs`; returns the previous mask.
-pub fn sigmask(how_block: bool, sigs: &[i32]) -> Result<libc::sigset_t, Errno> {
-    // SAFETY: sigsets are plain data initialised by sigemptyset.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for &s in sigs {
-            libc::sigaddset(&mut set, s);
-        }
-        let how = if how_block { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
-        int_result(libc::sigprocmask(how, &set, &mut old))?;
-        Ok(old)
-    }
-}
-
-/// Restores a mask saved by [`sigmask`].
-pub fn set_sigmask(mask: &libc::sigset_t) -> Result<(), Errno> {
-    // SAFETY: the mask came from sigprocmask.
-    int_result(unsafe { libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) }).map(drop)
-}
-
 static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn forward_handler(sig: libc::c_int) {
@@ -397,11 +439,20 @@ pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Whether the user's locale (`setlocale(LC_ALL, "")`) uses UTF-8, which decides between
-/// Unicode and ASCII tree glyphs.
-pub fn locale_is_utf8() -> bool {
-    // SAFETY: the binaries are single-threaded when they call this; the empty string
-    // asks for the environment's locale; nl_langinfo returns a static NUL-terminated string.
+/// Whether the user's locale (`setlocale(3)` with `LC_ALL` and `""`, then
+/// `nl_langinfo(3)`'s `CODESET`) uses UTF-8, which decides between Unicode and ASCII
+/// tree glyphs.
+///
+/// # Errors
+/// None reported: a locale that cannot be set counts as not UTF-8.
+///
+/// # Safety
+/// The process must be single-threaded: `setlocale` changes state that every
+/// locale-dependent call of another thread reads unlocked. [`SingleThreaded`] has the
+/// safe way in.
+pub unsafe fn locale_is_utf8() -> bool {
+    // SAFETY: single-threaded (the caller's promise); the empty string asks for the
+    // environment's locale; nl_langinfo returns a static NUL-terminated string.
     unsafe {
         if libc::setlocale(libc::LC_ALL, c"".as_ptr()).is_null() {
             return false;
