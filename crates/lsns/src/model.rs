@@ -12,7 +12,9 @@ use nscore::NsType;
 pub enum Access {
     /// Through `/proc/<representative>/ns/<type>`.
     Rep,
-    /// Through a path: an fd link `/proc/PID/fd/N` or an nsfs bind mount.
+    /// Through a path another process controls: an fd link `/proc/PID/fd/N` or an nsfs
+    /// bind mount. Reopened only after checking, race-free, that it still leads to this
+    /// namespace (the fd may have been replaced by a FIFO, the mount point by another file).
     Path(PathBuf),
     /// Through a descriptor we already hold (a socket's netns, an ancestor).
     Held(OwnedFd),

@@ -342,9 +342,11 @@ pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     }
 }
 
-/// The names in a `getdents64` buffer (`.` and `..` included). Pure byte parsing of the
-/// `linux_dirent64` layout: u64 ino, i64 off, u16 reclen, u8 type, NUL-terminated name.
-pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// The names in a `getdents64` buffer (`.` and `..` included), NUL-terminated as the
+/// kernel wrote them, so they can be handed to the `*at` calls below without a copy. Pure
+/// byte parsing of the `linux_dirent64` layout: u64 ino, i64 off, u16 reclen, u8 type,
+/// NUL-terminated name (a record without a NUL ends the iteration).
+pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &CStr> {
     let mut pos = 0;
     std::iter::from_fn(move || {
         let rec = buf.get(pos..)?;
@@ -353,8 +355,57 @@ pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
             return None;
         }
         pos += reclen;
-        let name = &rec[19..reclen];
-        Some(&name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())])
+        CStr::from_bytes_until_nul(&rec[19..reclen]).ok()
+    })
+}
+
+/// `readlinkat(2)` into a caller's buffer (no allocation: rs-lsns reads tens of thousands
+/// of links). Returns the length of the text; a text that fills the buffer may have been cut.
+pub fn readlink_into(dir: BorrowedFd<'_>, name: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most buf.len() bytes; name is NUL-terminated.
+    let rc = unsafe { libc::readlinkat(dir.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if rc < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(rc as usize)
+    }
+}
+
+/// What names a file: the device (in `st_dev`'s encoding) and inode it lives on, and its
+/// `S_IFMT` type bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+}
+
+impl FileId {
+    pub fn is_socket(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFSOCK
+    }
+}
+
+/// `statx(2)` of `name` under `dir` (of `dir` itself when `name` is empty), following a
+/// final symlink: through a `/proc/PID/fd/N` link that reaches the open file without
+/// opening anything, so a FIFO cannot make it wait. It asks for nothing but type and
+/// inode and takes what the kernel has cached (`AT_STATX_DONT_SYNC`): the server behind a
+/// network or FUSE file is not asked, so it cannot stall the call either.
+pub fn file_id_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<FileId, Errno> {
+    let mut flags = libc::AT_STATX_DONT_SYNC;
+    if name.is_empty() {
+        flags |= libc::AT_EMPTY_PATH;
+    }
+    // SAFETY: statx is plain data, which the kernel fills in; name is NUL-terminated.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let rc =
+        unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), flags, libc::STATX_TYPE | libc::STATX_INO, &mut stx) };
+    int_result(rc)?;
+    Ok(FileId {
+        dev: libc::makedev(stx.stx_dev_major, stx.stx_dev_minor),
+        ino: stx.stx_ino,
+        mode: u32::from(stx.stx_mode),
     })
 }
 
@@ -465,10 +516,31 @@ mod tests {
             if n == 0 {
                 break;
             }
-            names.extend(dirent_names(&buf[..n]).map(|n| String::from_utf8_lossy(n).into_owned()));
+            names.extend(dirent_names(&buf[..n]).map(|n| n.to_string_lossy().into_owned()));
         }
         assert!(names.iter().any(|n| n == "net") && names.iter().any(|n| n == ".."), "{names:?}");
         assert_eq!(dirent_names(&[0u8; 10]).count(), 0);
+    }
+
+    #[test]
+    fn file_ids_and_links() {
+        use std::os::fd::AsFd;
+        let proc = std::fs::File::open("/proc").unwrap();
+        let ns = file_id_at(proc.as_fd(), c"self/ns/net").unwrap();
+        let uts = file_id_at(proc.as_fd(), c"self/ns/uts").unwrap();
+        // one nsfs device for all namespace files, and regular-file type bits
+        assert_eq!(ns.dev, uts.dev);
+        assert_eq!(ns.mode & libc::S_IFMT, libc::S_IFREG);
+        let own = file_id_at(proc.as_fd(), c"").unwrap();
+        assert_eq!(own.mode & libc::S_IFMT, libc::S_IFDIR);
+        assert_ne!(own.dev, ns.dev);
+        let mut buf = [0u8; 64];
+        let n = readlink_into(proc.as_fd(), c"self/ns/net", &mut buf).unwrap();
+        assert_eq!(&buf[..n], format!("net:[{}]", ns.ino).as_bytes());
+        assert_eq!(readlink_into(proc.as_fd(), c"no-such-link", &mut buf), Err(Errno::ENOENT));
+        let sock = std::os::unix::net::UnixDatagram::unbound().unwrap();
+        let id = file_id_at(sock.as_fd(), c"").unwrap();
+        assert!(id.is_socket() && !ns.is_socket());
     }
 
     #[test]
