@@ -15,7 +15,7 @@
 //! block it), checked to be the expected nsfs inode, and only then reopened through
 //! `/proc/self/fd`; sockets are duplicated with `pidfd_getfd` and checked before the ioctl.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::{CStr, CString, OsStr};
 use std::io::Write as _;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -31,7 +31,7 @@ use nscore::sys::{self, FileId};
 use nscore::{Error, NsSet, NsType};
 
 use crate::assemble::Facts;
-use crate::model::{Access, Model, Namespace, Origin};
+use crate::model::{Access, IdMap, Model, Namespace, Origin};
 use crate::netlink;
 
 /// What the scan must look for.
@@ -130,11 +130,14 @@ pub struct Scan {
     /// The device of nsfs, where every namespace file lives (none if /proc/self/ns
     /// cannot be examined: then no fd or mount counts as a namespace).
     nsfs_dev: Option<u64>,
-    stats: HashMap<i32, Option<(i32, Vec<u8>)>>,
-    commands: HashMap<i32, Vec<u8>>,
-    uids: HashMap<i32, Option<u32>>,
-    users: HashMap<u32, String>,
-    relations: HashMap<u64, (Option<u64>, Option<u64>)>,
+    stats: IdMap<i32, Option<(i32, Vec<u8>)>>,
+    /// PPID and effective uid by pidfd, while the kernel has `PIDFD_GET_INFO` and our
+    /// /proc is of our own pid namespace (its PIDs are the ones `pidfd_open` takes).
+    pid_infos: Option<IdMap<i32, Option<sys::PidInfo>>>,
+    commands: IdMap<i32, Vec<u8>>,
+    uids: IdMap<i32, Option<u32>>,
+    users: IdMap<u32, String>,
+    relations: IdMap<u64, (Option<u64>, Option<u64>)>,
     netlink: Option<Option<OwnedFd>>,
     /// Set when the kernel lacks an ns ioctl (exit status 2).
     pub unsupported: bool,
@@ -152,14 +155,18 @@ impl Scan {
             model: Model::default(),
             proc_dir,
             nsfs_dev,
-            stats: HashMap::new(),
-            commands: HashMap::new(),
-            uids: HashMap::new(),
-            users: HashMap::new(),
-            relations: HashMap::new(),
+            stats: IdMap::default(),
+            pid_infos: None,
+            commands: IdMap::default(),
+            uids: IdMap::default(),
+            users: IdMap::default(),
+            relations: IdMap::default(),
             netlink: None,
             unsupported: false,
         };
+        if s.proc_is_ours() {
+            s.pid_infos = Some(IdMap::default());
+        }
         let refs = s.scan_processes(o);
         s.add_fd_namespaces(o.types, refs);
         s.add_mounts(o.types)?;
@@ -334,6 +341,35 @@ impl Scan {
         Ok(())
     }
 
+    /// Whether `/proc/self` is us, i.e. /proc shows the PIDs of our pid namespace.
+    fn proc_is_ours(&self) -> bool {
+        let mut text = [0u8; 16];
+        let me = std::process::id().to_string();
+        sys::readlink_into(self.proc_dir.as_fd(), c"self", &mut text).is_ok_and(|n| &text[..n] == me.as_bytes())
+    }
+
+    /// PPID and effective uid of a process by `PIDFD_GET_INFO`, asked once; `None` when
+    /// the kernel cannot tell (then /proc is read instead, from now on).
+    fn pid_info(&mut self, pid: i32) -> Option<Option<sys::PidInfo>> {
+        let infos = self.pid_infos.as_mut()?;
+        if let Some(&i) = infos.get(&pid) {
+            return Some(i);
+        }
+        let info = match sys::pidfd_open(Pid::from_raw(pid), 0) {
+            Ok(fd) => match sys::pidfd_info(fd.as_fd()) {
+                Ok(i) => Some(i),
+                Err(Errno::ENOTTY | Errno::EINVAL) => {
+                    self.pid_infos = None;
+                    return None;
+                }
+                Err(_) => None,
+            },
+            Err(_) => None,
+        };
+        infos.insert(pid, info);
+        Some(info)
+    }
+
     /// PPID and comm of a process (from `/proc/PID/stat`, read once).
     fn stat(&mut self, pid: i32) -> Option<&(i32, Vec<u8>)> {
         let proc_dir = &self.proc_dir;
@@ -347,7 +383,7 @@ impl Scan {
     }
 
     fn read_command(&mut self, pid: i32) -> Vec<u8> {
-        let c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), 8192).unwrap_or_default();
+        let c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), READ_MAX).unwrap_or_default();
         if c.is_empty() {
             return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
         }
@@ -399,7 +435,10 @@ impl Facts for Scan {
     }
 
     fn ppid(&mut self, pid: i32) -> Option<i32> {
-        self.stat(pid).map(|s| s.0)
+        match self.pid_info(pid) {
+            Some(info) => info.map(|i| i.ppid as i32),
+            None => self.stat(pid).map(|s| s.0),
+        }
     }
 
     /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
@@ -415,6 +454,9 @@ impl Facts for Scan {
 
     /// The owner of `/proc/PID` (the process's effective uid).
     fn uid(&mut self, pid: i32) -> Option<u32> {
+        if let Some(info) = self.pid_info(pid) {
+            return info.map(|i| i.euid);
+        }
         let proc_dir = &self.proc_dir;
         *self.uids.entry(pid).or_insert_with(|| {
             fstatat(proc_dir.as_fd(), pid.to_string().as_str(), nix::fcntl::AtFlags::empty()).ok().map(|s| s.st_uid)
@@ -509,14 +551,20 @@ fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32, ino: u64) -> Option<OwnedFd> {
     sys::socket_netns(sock.as_fd()).ok()
 }
 
-/// Reads up to `max` bytes of a /proc file relative to the /proc directory.
+/// The most read of a /proc file: `stat` fits in 4 KiB, and util-linux shows no more of
+/// a command line than this either.
+const READ_MAX: usize = 8192;
+
+/// Reads up to `max` (at most [`READ_MAX`]) bytes of a /proc file relative to the /proc
+/// directory, into a buffer of just the size read (rows keep these).
 fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
     let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut buf = vec![0u8; max];
+    let mut buf = [0u8; READ_MAX];
+    let max = max.min(READ_MAX);
     let mut len = 0;
     // procfs hands out as much as fits in one read; a short read is the end of the file
     while len < max {
-        match nix::unistd::read(fd.as_fd(), &mut buf[len..]) {
+        match nix::unistd::read(fd.as_fd(), &mut buf[len..max]) {
             Ok(0) => break,
             Ok(n) if len + n < max => {
                 len += n;
@@ -527,10 +575,7 @@ fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
             Err(_) => return None,
         }
     }
-    buf.truncate(len);
-    // the rows keep these: don't let each hold a mostly empty 8 KiB buffer
-    buf.shrink_to_fit();
-    Some(buf)
+    Some(buf[..len].to_vec())
 }
 
 #[cfg(test)]

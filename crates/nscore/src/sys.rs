@@ -79,6 +79,55 @@ pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> Result<OwnedFd, Errno> {
     fd_result(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })
 }
 
+/// What `PIDFD_GET_INFO` tells about a process: its parent (0 if outside our pid
+/// namespace) and effective uid, as this process sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PidInfo {
+    pub ppid: u32,
+    pub euid: u32,
+}
+
+/// `struct pidfd_info` of linux/pidfd.h as of Linux 6.13 (`PIDFD_INFO_SIZE_VER0`); the
+/// fields not read here are there for the layout.
+#[repr(C)]
+#[derive(Default)]
+#[allow(dead_code)]
+struct PidfdInfo {
+    mask: u64,
+    cgroupid: u64,
+    pid: u32,
+    tgid: u32,
+    ppid: u32,
+    ruid: u32,
+    rgid: u32,
+    euid: u32,
+    egid: u32,
+    suid: u32,
+    sgid: u32,
+    fsuid: u32,
+    fsgid: u32,
+    exit_code: i32,
+}
+
+const PIDFD_INFO_PID: u64 = 1 << 0;
+const PIDFD_INFO_CREDS: u64 = 1 << 1;
+/// `_IOWR(PIDFS_IOCTL_MAGIC, 11, struct pidfd_info)`.
+const PIDFD_GET_INFO: libc::c_ulong =
+    (3 << 30) | ((std::mem::size_of::<PidfdInfo>() as libc::c_ulong) << 16) | (0xFF << 8) | 11;
+
+/// `ioctl(PIDFD_GET_INFO)` (Linux 6.13 or newer; older kernels fail with `ENOTTY` or
+/// `EINVAL`): a process's parent and effective uid in one cheap call, where /proc needs
+/// a read of `stat` (which formats some fifty fields) and a `stat` of `/proc/PID`.
+pub fn pidfd_info(pidfd: BorrowedFd<'_>) -> Result<PidInfo, Errno> {
+    let mut info = PidfdInfo { mask: PIDFD_INFO_PID | PIDFD_INFO_CREDS, ..PidfdInfo::default() };
+    // SAFETY: the kernel writes at most the size encoded in the request, which is ours.
+    int_result(unsafe { libc::ioctl(pidfd.as_raw_fd(), PIDFD_GET_INFO as _, &mut info as *mut PidfdInfo) })?;
+    if info.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS) != PIDFD_INFO_PID | PIDFD_INFO_CREDS {
+        return Err(Errno::EINVAL);
+    }
+    Ok(PidInfo { ppid: info.ppid, euid: info.euid })
+}
+
 /// `pidfd_send_signal(2)`.
 pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
     // SAFETY: plain system call; a null siginfo is allowed.
@@ -520,6 +569,20 @@ mod tests {
         }
         assert!(names.iter().any(|n| n == "net") && names.iter().any(|n| n == ".."), "{names:?}");
         assert_eq!(dirent_names(&[0u8; 10]).count(), 0);
+    }
+
+    #[test]
+    fn pidfd_info_of_ourselves() {
+        assert_eq!(PIDFD_GET_INFO, 0xC040_FF0B);
+        let me = pidfd_open(nix::unistd::getpid(), 0).unwrap();
+        match pidfd_info(std::os::fd::AsFd::as_fd(&me)) {
+            Ok(info) => {
+                assert_eq!(info.ppid, nix::unistd::getppid().as_raw() as u32);
+                assert_eq!(info.euid, nix::unistd::geteuid().as_raw());
+            }
+            // kernels before 6.13
+            Err(e) => assert!(matches!(e, Errno::ENOTTY | Errno::EINVAL), "{e}"),
+        }
     }
 
     #[test]
