@@ -40,19 +40,21 @@ teardown() {
     local rc=$?
     set +e
     trap - EXIT INT TERM HUP
+    # bash's "Killed" notes about our own children are noise here; our messages use fd 3
+    exec 3>&2 2>/dev/null
     # Our children: the ones recorded, and one a signal may have caught between its
     # start and its recording. Until we `wait`, their PIDs cannot be reused, so killing
     # them by PID hits nobody else (read, not $(cat): a subshell would be a child too).
     local kids=()
     read -ra kids <"/proc/$$/task/$$/children" || true
     if ((${#pids[@]} + ${#kids[@]})); then
-        kill -KILL "${pids[@]}" "${kids[@]}" 2>/dev/null
-        wait 2>/dev/null
+        kill -KILL "${pids[@]}" "${kids[@]}"
+        wait
     fi
     if [[ -n $dir ]]; then
         # (asked, not remembered: a signal may come between the mount and a note of it)
         if mountpoint -q "$dir"; then
-            umount -R "$dir" || echo "population: could not unmount $dir" >&2
+            umount -R "$dir" || echo "population: could not unmount $dir" >&3
         fi
         rmdir "$dir"
     fi
