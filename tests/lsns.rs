@@ -10,9 +10,9 @@ use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{as_nobody, code, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, TempDir};
+use common::{as_nobody, code, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, wait_until, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
@@ -50,18 +50,6 @@ fn assert_same_as_util_linux(args: &[&str]) {
         String::from_utf8_lossy(&util_linux_bytes(args)),
         "{args:?}"
     );
-}
-
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn ns_of(pid: i32, name: &str) -> Option<u64> {
-    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
 }
 
 fn comm(pid: i32) -> String {

@@ -196,8 +196,8 @@ impl Drop for TempDir {
     }
 }
 
-/// Polls `cond` every 10 ms until it holds; the test fails after 20 s.
-pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+/// Polls `cond` every 10 ms until it holds; fails the test after 20 s.
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -209,4 +209,9 @@ pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
 /// [`wait_timeout`]).
 pub fn spawn_piped(cmd: &mut Command) -> Child {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn")
+}
+
+/// The inode of namespace `name` of process `pid` (`None` once the process is gone).
+pub fn ns_of(pid: i32, name: &str) -> Option<u64> {
+    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
 }

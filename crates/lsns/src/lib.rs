@@ -60,7 +60,7 @@ fn list(inv: &Invocation, plan: &Plan) -> Result<i32, Error> {
         None => None,
         Some(expr) => {
             let expr = std::os::unix::ffi::OsStrExt::as_bytes(expr.as_os_str());
-            Some(Filter::in_locale(expr, nscore::sys::locale_is_utf8()).map_err(|e| match e {
+            Some(Filter::in_locale(expr, locale_is_utf8()).map_err(|e| match e {
                 FilterError::Parse { expr, message } => Error::msg(format!("failed to parse \"{expr}\": {message}")),
                 FilterError::UnknownColumn(name) => {
                     let _ = writeln!(std::io::stderr(), "{}: unknown column: {name}", inv.name);
@@ -91,9 +91,14 @@ fn style(format: Format, headings: bool) -> Style {
             _ => JsonStyle::Pretty,
         }),
     };
-    // The token rs-lsns's main made; without one (a test harness's threads) plain ASCII.
-    let utf8 = nscore::sys::SingleThreaded::claimed().is_some_and(|single| single.locale_is_utf8());
+    let utf8 = locale_is_utf8();
     Style { mode, headings, utf8, term_width: None }
+}
+
+/// Whether the locale's charset is UTF-8 (tree glyphs, `=~` classes). Asked through the
+/// token rs-lsns's main made; without one (a test harness's threads) plain ASCII.
+fn locale_is_utf8() -> bool {
+    nscore::sys::SingleThreaded::claimed().is_some_and(|single| single.locale_is_utf8())
 }
 
 /// `-H`: the columns with their types and our descriptions, as a three-column table.
