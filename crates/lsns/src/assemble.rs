@@ -192,6 +192,7 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
                 name: c.name(),
                 kind: c.kind(),
                 right: c.right_aligned(),
+                hint: c.width_hint(),
                 tree,
                 multiline: c == Column::Nsfs && !plan.nowrap,
                 trunc: c == Column::Command && !plan.notruncate,
