@@ -12,7 +12,9 @@ use std::os::unix::ffi::OsStringExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{as_nobody, code, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, TempDir};
+use common::{
+    as_nobody, code, lsns_width, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, TempDir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
@@ -162,7 +164,7 @@ fn process_held_namespaces_in_every_format() {
     let lines = sorted_by_inode(ns);
 
     // table: NETNSID and NSFS join the defaults with -t net
-    let w = pid.to_string().len().max(3);
+    let w = lsns_width(pid.to_string().len(), Some(3), 5);
     let mut expect = format!("        NS TYPE NPROCS {:>w$} USER    NETNSID NSFS COMMAND\n", "PID");
     for (ino, t) in &lines {
         let id = if *t == "net" { "unassigned" } else { "" };
@@ -336,7 +338,7 @@ fn nested_processes_in_a_namespace() {
     // unshare is a member too: it unshared before forking
     let (out, _, rc) = lsns(&["-n", "-o", "PID,COMMAND", &uts.to_string()]);
     assert_eq!(rc, 0);
-    let w = top.to_string().len().max(kid.to_string().len());
+    let w = lsns_width(top.to_string().len().max(kid.to_string().len()), None, 5);
     let unshare_line = format!("{top:>w$} /usr/bin/unshare -u --fork --kill-child sleep 300\n");
     assert_eq!(out, format!("{unshare_line}{kid:>w$} `-sleep 300\n"));
     let (out, _, _) = lsns(&["-l", "-n", "-o", "PID,COMMAND", &uts.to_string()]);
@@ -515,6 +517,7 @@ fn hostile_command_lines() {
         )
     );
     let table = String::from_utf8(lsns_bytes(&[&a[..], &["-n"]].concat())).unwrap();
+    let pid = format!("{pid:>w$}", w = lsns_width(pid_s.len(), None, 5));
     assert_eq!(table, format!("{uts} {pid} we\\x01ird )\\x0aname\\xff \"q\" back\\sl \\xc3\\xa9\\x09tab 300\n"));
     let o = run_timeout(Command::new(BIN).args([&a[..], &["-n"]].concat()).env("LC_ALL", "C.UTF-8"), 60);
     assert_eq!(

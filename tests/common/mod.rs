@@ -195,3 +195,16 @@ impl Drop for TempDir {
         let _ = fs::remove_dir_all(&self.0);
     }
 }
+
+/// The width rs-lsns (and the newest util-linux) gives a table column off a terminal:
+/// the header's width (`None` without headings: 1, or 0 for a column of empty cells) if
+/// every cell fits in it, else the widest cell but at least the column's width hint
+/// (PID 5, NS 10, ...). Tests build expected tables with it.
+pub fn lsns_width(widest: usize, header: Option<usize>, hint: usize) -> usize {
+    let min = header.unwrap_or(widest.min(1));
+    if widest <= min {
+        min
+    } else {
+        widest.max(hint)
+    }
+}
