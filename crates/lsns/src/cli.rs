@@ -186,7 +186,8 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
         return Err(Error::msg("--task is mutually exclusive with <namespace>"));
     }
     // the default tree is decided before -o: `-o` keeps the process tree, --output-all not
-    let tree = tree.unwrap_or(if list || output_all { Tree::None } else { Tree::Process });
+    // (but the processes of one namespace keep their tree with it too)
+    let tree = tree.unwrap_or(if list || (output_all && namespace.is_none()) { Tree::None } else { Tree::Process });
     let columns = columns_for(output.as_deref(), output_all, namespace.is_some(), types.contains(NsType::Net))?;
     Ok(Action::List(Plan {
         columns,

@@ -79,6 +79,17 @@ impl Column {
         matches!(self.kind(), Kind::Number) || matches!(self, Column::Netnsid)
     }
 
+    /// The width the table gives the column when its cells are wider than its header
+    /// (and, on a terminal with room to spare, even when they are not); 0 for none.
+    /// util-linux's values, so that `-n` and terminal layouts line up with its own.
+    pub const fn width_hint(self) -> usize {
+        match self {
+            Column::Ns | Column::Pns | Column::Ons => 10,
+            Column::Type | Column::Nprocs | Column::Pid | Column::Ppid => 5,
+            _ => 0,
+        }
+    }
+
     pub const fn description(self) -> &'static str {
         match self {
             Column::Ns => "inode number that identifies the namespace",

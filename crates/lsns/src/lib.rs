@@ -74,8 +74,10 @@ fn list(inv: &Invocation, plan: &Plan) -> Result<i32, Error> {
     let table = assemble::build(plan, &mut scan, filter.as_ref())
         .map_err(|ino| Error::msg(format!("not found namespace: {ino}")))?;
     let mut st = style(plan.format, plan.headings);
-    if plan.format == Format::Table && !plan.notruncate {
-        st.term_width = nscore::sys::terminal_width(std::io::stdout().as_fd());
+    if plan.format == Format::Table {
+        let columns = std::env::var_os("COLUMNS");
+        st.term_width = nscore::sys::terminal_width(std::io::stdout().as_fd())
+            .map(|w| output::terminal_columns(w, columns.as_deref().map(std::os::unix::ffi::OsStrExt::as_bytes)));
     }
     write_out(&table, &st)?;
     Ok(if scan.unsupported { 2 } else { 0 })
@@ -101,10 +103,10 @@ fn locale_is_utf8() -> bool {
     nscore::sys::SingleThreaded::claimed().is_some_and(|single| single.locale_is_utf8())
 }
 
-/// `-H`: the columns with their types and our descriptions, as a three-column table.
+/// `-H`: the columns with their types and our descriptions, as a three-column table
+/// (printed without headings; in JSON the first key is `holder`, as in util-linux).
 fn column_list() -> Table {
-    let col =
-        |name, right| Col { name, kind: columns::Kind::String, right, tree: false, multiline: false, trunc: false };
+    let col = |name, right| Col::plain(name, columns::Kind::String, right);
     let rows = Column::ALL
         .iter()
         .map(|c| {
@@ -115,7 +117,7 @@ fn column_list() -> Table {
             }
         })
         .collect();
-    Table { name: "lsns-columns", cols: vec![col("NAME", true), col("TYPE", false), col("DESCRIPTION", false)], rows }
+    Table { name: "lsns-columns", cols: vec![col("HOLDER", true), col("TYPE", false), col("DESCRIPTION", false)], rows }
 }
 
 /// Renders to stdout; a failure is util-linux's `write error`.

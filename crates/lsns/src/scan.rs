@@ -525,12 +525,11 @@ impl Facts for Scan {
     }
 }
 
-/// A non-empty `/proc/PID/cmdline` as util-linux shows it: the terminating NUL dropped,
-/// the others turned into spaces (so a blanked-out argument area shows as blanks).
+/// A non-empty `/proc/PID/cmdline` as util-linux shows it: the last byte read dropped
+/// (the terminating NUL, or the 8192nd byte of a longer line, which leaves 8191), the
+/// other NULs turned into spaces (so a blanked-out argument area shows as blanks).
 fn cmdline_text(mut c: Vec<u8>) -> Vec<u8> {
-    if c.last() == Some(&0) {
-        c.pop();
-    }
+    c.pop();
     for b in &mut c {
         if *b == 0 {
             *b = b' ';
@@ -609,9 +608,13 @@ mod tests {
     #[test]
     fn command_lines() {
         assert_eq!(cmdline_text(b"sleep\x00300\x00".to_vec()), b"sleep 300");
-        assert_eq!(cmdline_text(b"sshd: root@pts/0".to_vec()), b"sshd: root@pts/0");
+        assert_eq!(cmdline_text(b"sshd: root@pts/0\x00".to_vec()), b"sshd: root@pts/0");
         assert_eq!(cmdline_text(b"a\0\0b\0".to_vec()), b"a  b");
         assert_eq!(cmdline_text(vec![0; 4]), b"   ");
+        assert_eq!(cmdline_text(vec![0]), b"");
+        // cut at 8192 bytes by the read, or at a page by the kernel: no NUL at the end
+        assert_eq!(cmdline_text(b"sleep\x00300".to_vec()), b"sleep 30");
+        assert_eq!(cmdline_text(vec![b'x'; 8192]).len(), 8191);
     }
 
     #[test]
