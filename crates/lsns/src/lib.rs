@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod cli;
 pub mod columns;
+pub mod container;
 pub mod filter;
 pub mod model;
 pub mod netlink;
