@@ -22,6 +22,8 @@ pub trait Facts {
     /// The owner of a user namespace (index into the model) without processes.
     fn owner_uid(&mut self, ns: usize) -> Option<u32>;
     fn netnsid(&mut self, ns: usize) -> Vec<u8>;
+    /// The CONTAINER label of a process (empty for none), from its cgroup.
+    fn container(&mut self, pid: i32) -> Vec<u8>;
     /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
     /// added to the model.
     fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>);
@@ -72,6 +74,7 @@ impl Builder<'_> {
             }
             Column::Pns => num(self.scan.relations(l.ns, None).0.unwrap_or(0)),
             Column::Ons => num(self.scan.relations(l.ns, None).1.unwrap_or(0)),
+            Column::Container => l.pid.map(|p| self.scan.container(p)).unwrap_or_default(),
         }
     }
 
@@ -302,6 +305,7 @@ mod tests {
         rel: HashMap<u64, (Option<u64>, Option<u64>)>,
         ghosts: HashMap<u64, NsType>,
         ppid_calls: usize,
+        container_calls: usize,
     }
 
     impl Facts for Fake {
@@ -331,6 +335,14 @@ mod tests {
         fn netnsid(&mut self, ns: usize) -> Vec<u8> {
             if self.model.namespaces[ns].ty == NsType::Net {
                 b"unassigned".to_vec()
+            } else {
+                Vec::new()
+            }
+        }
+        fn container(&mut self, pid: i32) -> Vec<u8> {
+            self.container_calls += 1;
+            if pid % 200 == 0 {
+                format!("docker:{pid}").into_bytes()
             } else {
                 Vec::new()
             }
@@ -407,6 +419,24 @@ mod tests {
         let flt = Filter::new(b"PID == 300 || (USER == 'root' && !PID)").unwrap();
         let t = build(&plan(&["-o", "NS"]), &mut f, Some(&flt)).unwrap();
         assert_eq!(shape(&t), vec![s("13", None), s("15", None)]);
+    }
+
+    /// CONTAINER is asked of the line's process only when shown or filtered on; a line
+    /// without a process has none.
+    #[test]
+    fn container_column_is_looked_up_only_when_needed() {
+        let mut f = processes();
+        for args in [&[][..], &["--output-all"][..], &["-o", "+PNS,ONS"][..]] {
+            build(&plan(args), &mut f, None).unwrap();
+        }
+        assert_eq!(f.container_calls, 0);
+        let t = build(&plan(&["-o", "NS,CONTAINER"]), &mut f, None).unwrap();
+        let cells: Vec<&[u8]> = t.rows.iter().map(|r| &r.cells[1][..]).collect();
+        assert_eq!(cells, [&b""[..], b"docker:200", b"", b"", b"docker:400", b""]);
+        assert_eq!(f.container_calls, 5);
+        let flt = Filter::new(b"CONTAINER =~ \"^docker:\" && NS != 14").unwrap();
+        let t = build(&plan(&["-o", "NS,PID"]), &mut f, Some(&flt)).unwrap();
+        assert_eq!(shape(&t), vec![s("11", None)]);
     }
 
     #[test]

@@ -279,7 +279,7 @@ Options:\n\
  -V, --version          show the version\n\n\
 Columns:\n"
     );
-    for c in Column::ALL {
+    for c in Column::KNOWN {
         s.push_str(&format!("{:>12}  {}\n", c.name(), c.description()));
     }
     s.push_str(&format!("\nSee {name}(8) for the filter language and the details.\n"));

@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod cli;
 pub mod columns;
+pub mod container;
 pub mod filter;
 pub mod model;
 pub mod netlink;
@@ -107,7 +108,7 @@ fn locale_is_utf8() -> bool {
 /// (printed without headings; in JSON the first key is `holder`, as in util-linux).
 fn column_list() -> Table {
     let col = |name, right| Col::plain(name, columns::Kind::String, right);
-    let rows = Column::ALL
+    let rows = Column::KNOWN
         .iter()
         .map(|c| {
             let ty: &[u8] = if c.kind() == columns::Kind::Number { b"<integer>" } else { b"<string>" };

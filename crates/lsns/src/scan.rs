@@ -137,6 +137,7 @@ pub struct Scan {
     commands: IdMap<i32, Vec<u8>>,
     uids: IdMap<i32, Option<u32>>,
     users: IdMap<u32, String>,
+    containers: IdMap<i32, Vec<u8>>,
     relations: IdMap<u64, (Option<u64>, Option<u64>)>,
     netlink: Option<Option<OwnedFd>>,
     /// Set when the kernel lacks an ns ioctl (exit status 2).
@@ -160,6 +161,7 @@ impl Scan {
             commands: IdMap::default(),
             uids: IdMap::default(),
             users: IdMap::default(),
+            containers: IdMap::default(),
             relations: IdMap::default(),
             netlink: None,
             unsupported: false,
@@ -522,6 +524,20 @@ impl Facts for Scan {
             Ok(None) => b"unassigned".to_vec(),
             Err(_) => Vec::new(),
         }
+    }
+
+    /// The CONTAINER column, from `/proc/PID/cgroup` (read once per process, and only
+    /// for lines that show or filter on it). A file longer than we read is judged by its
+    /// complete lines.
+    fn container(&mut self, pid: i32) -> Vec<u8> {
+        let proc_dir = &self.proc_dir;
+        self.containers
+            .entry(pid)
+            .or_insert_with(|| {
+                let text = read_at(proc_dir.as_fd(), &format!("{pid}/cgroup"), READ_MAX).unwrap_or_default();
+                crate::container::from_cgroup_file(&text).unwrap_or_default()
+            })
+            .clone()
     }
 }
 
