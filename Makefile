@@ -87,11 +87,13 @@ clean:
 	$(CARGO) clean
 
 # Side by side with util-linux (needs root): start-up cost of rs-unshare and rs-nsenter
-# (alternating batches, medians), then CPU time and memory of rs-lsns on a population of
-# thousands of namespaces (MKNS= points at mkns.sh if not ../shared/bench).
+# (alternating batches, medians), then CPU time and memory of rs-lsns on populations of
+# about 2,300 and 8,000 processes that bench/population.sh builds and removes again.
+# LSNS_REF=/path/to/lsns compares with another lsns (several, space-separated, side by side).
+LSNS_REF ?= /usr/bin/lsns
 bench: build
 	bench/startup.sh target/release/rs-unshare /usr/bin/unshare -U /usr/bin/true
 	/usr/bin/unshare -u -n sleep 600 & t=$$!; sleep 0.2; \
 	bench/startup.sh target/release/rs-nsenter /usr/bin/nsenter -t $$t -u -n /usr/bin/true; rc=$$?; \
 	kill $$t; exit $$rc
-	bench/lsns.sh
+	LSNS_REF='$(LSNS_REF)' bench/lsns.sh

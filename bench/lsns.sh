@@ -1,64 +1,112 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: rs-lsns against /usr/bin/lsns on a population of namespaces
-# built by mkns.sh (../shared/bench/mkns.sh, or $MKNS). Runs both tools alternately,
-# RUNS times each, and prints the median CPU time (user+sys) and max RSS of each.
-# Also checks that both list the same process-held namespaces. Needs root.
+# Side-by-side benchmark of rs-lsns and util-linux's lsns on populations of namespaces
+# that bench/population.sh builds (and removes again). For each population size the tools
+# run alternately, RUNS times each, so that both see the same load; the script prints the
+# median CPU time (user+sys) and maximum RSS of each and the ratio ours/theirs. It also
+# checks that the tools list the same process-held namespaces, and that rs-lsns lists the
+# population's namespaces that only an fd, a socket or a bind mount keeps. Needs root.
 #
-#   bench/lsns.sh [N]        N holders (default 2000: ~2,300 processes, ~6,400 namespaces)
-#   env: RUNS (default 9), BIN (default target/release/rs-lsns), MKNS, MKNS_STATE
+#   bench/lsns.sh [N...]     holder counts (default: 2000 7000, i.e. about 2,300 and
+#                            8,000 processes, so that growth with the host can be seen)
+#   env: RUNS (default 9), BIN (default target/release/rs-lsns),
+#        LSNS_REF  the lsns to compare with (default /usr/bin/lsns; several, separated
+#                  by spaces, are measured side by side)
+#        MAX_RATIO the CPU ratio ours/theirs to stay under (default 0.25)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-2000}
 RUNS=${RUNS:-9}
 BIN=${BIN:-target/release/rs-lsns}
-MKNS=${MKNS:-../shared/bench/mkns.sh}
-# a state of our own, so a population someone else is running is never touched
-export MKNS_STATE=${MKNS_STATE:-/tmp/mkns-rs-lsns-bench.state}
-[[ -x $MKNS ]] || { echo "bench: mkns.sh not found at $MKNS (set MKNS)" >&2; exit 1; }
-command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
-[[ -x $BIN ]] || cargo build --release --locked
+LSNS_REF=${LSNS_REF:-/usr/bin/lsns}
+MAX_RATIO=${MAX_RATIO:-0.25}
+read -ra refs <<<"$LSNS_REF"
+export RUNS BIN LSNS_REF MAX_RATIO
 
-"$MKNS" keep "$N" &
-keeper=$!
-cleanup() { "$MKNS" down >/dev/null || true; wait "$keeper" 2>/dev/null || true; }
-trap cleanup EXIT
-"$MKNS" wait-ready
+# Runs inside a population (bench/population.sh calls us back with --measure).
+measure_population() {
+    echo "processes: $(find /proc -maxdepth 1 -name '[0-9]*' 2>/dev/null | wc -l), namespaces: $("$BIN" -r -n -o NS | wc -l)"
+    local ok=1 diffs
+    diffs=$(mktemp)
+    check_listings || ok=0
+    rm -f "$diffs"
+    check_extras || ok=0
+    echo "measuring: TIMEFORMAT='%3U %3S'; time /usr/bin/time -f %M TOOL >/dev/null, alternately, $RUNS runs each"
+    local rss cpu i t
+    rss=$(mktemp) cpu=$(mktemp)
+    local -A samples=()
+    for ((i = 0; i < RUNS; i++)); do
+        for t in "${refs[@]}" "$BIN"; do
+            # bash's time has millisecond resolution (GNU time's %U/%S only 10 ms)
+            # (util-linux 2.38 gives up when a process vanishes mid-scan: keep going)
+            { TIMEFORMAT='%3U %3S'; time /usr/bin/time -f %M -o "$rss" "$t" >/dev/null </dev/null || true; } 2>"$cpu"
+            samples[$t]+="$(cat "$cpu") $(cat "$rss")"$'\n'
+        done
+    done
+    rm -f "$rss" "$cpu"
+    local ours cpu rss
+    read -r ours ours_rss <<<"$(summary <<<"${samples[$BIN]}")"
+    printf '%-48s %8s %12s %10s\n' tool "cpu(s)" "maxrss(KiB)" "ours/this"
+    for t in "${refs[@]}" "$BIN"; do
+        read -r cpu rss <<<"$(summary <<<"${samples[$t]}")"
+        printf '%-48s %8s %12s %10s\n' "$t" "$cpu" "$rss" "$(ratio "$ours" "$cpu")"
+        [[ $t == "$BIN" ]] && continue
+        awk -v o="$ours" -v r="$cpu" -v m="$MAX_RATIO" 'BEGIN { exit !(r > 0 && o <= m * r) }' || ok=0
+        ((ours_rss <= rss)) || ok=0
+    done
+    if ((ok)); then echo "target met (same listing; cpu at most ${MAX_RATIO}x, rss at most 1x)"; else echo "TARGET MISSED"; return 1; fi
+}
 
-echo "processes: $(ls -d /proc/[0-9]* | wc -l), namespaces: $("$BIN" -r -n -o NS | wc -l)"
+# Medians of "user sys rss" lines: "cpu rss".
+summary() {
+    local lines
+    lines=$(awk 'NF == 3 { printf "%.3f %d\n", $1 + $2, $3 }')
+    echo "$(awk '{ print $1 }' <<<"$lines" | median) $(awk '{ print $2 }' <<<"$lines" | median)"
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }'; }
 
-# Same namespaces? Our own namespaces are left out: their process counts include
-# whichever tool is running at the moment.
-own=$(for t in /proc/self/ns/*; do readlink "$t"; done | tr -dc '0-9\n' | sort -u | paste -sd'|')
-listing() { "$@" -r -n -o NS,TYPE,NPROCS,PID | awk -v own="^($own) " '$3 > 0 && $0 !~ own' | sort; }
-if diff <(listing /usr/bin/lsns) <(listing "$BIN") >/tmp/rs-lsns-bench.diff; then
-    echo "listing: identical ($(listing "$BIN" | wc -l) process-held namespaces compared)"
-else
-    echo "listing: DIFFERENT (see /tmp/rs-lsns-bench.diff)"; exit 1
+# Same process-held namespaces? Our own namespaces are left out: their process counts
+# include whichever tool is running at the moment. Other processes on the machine come
+# and go between two listings, so a difference counts only if it persists in 3 tries.
+check_listings() {
+    local own t try
+    own=$(for t in /proc/self/ns/*; do readlink "$t"; done | tr -dc '0-9\n' | sort -u | paste -sd'|')
+    listing() { "$@" -r -n -o NS,TYPE,NPROCS,PID | awk -v own="^($own) " '$3 > 0 && $0 !~ own' | sort; }
+    for t in "${refs[@]}"; do
+        for try in 1 2 3; do
+            diff <(listing "$t") <(listing "$BIN") >"$diffs" && break
+        done
+        if [[ -s $diffs ]]; then
+            echo "listing: DIFFERENT from $t:"; head -20 "$diffs"
+            return 1
+        fi
+        echo "listing: identical to $t ($(listing "$BIN" | wc -l) process-held namespaces compared)"
+    done
+}
+
+# The namespaces without processes that the population made must be listed.
+check_extras() {
+    local ino ty how list missing=0
+    list=$("$BIN" -r -n -o NS,TYPE,NPROCS)
+    while read -r ino ty how; do
+        grep -qx "$ino $ty 0" <<<"$list" || { echo "listing: $how-held $ty namespace $ino MISSING"; missing=1; }
+    done <"$POP_EXTRA"
+    ((missing == 0)) && echo "listing: all $(wc -l <"$POP_EXTRA") fd-, socket- and mount-held namespaces present"
+    return "$missing"
+}
+
+if [[ ${1-} == --measure ]]; then
+    measure_population
+    exit
 fi
 
-echo "measuring: /usr/bin/time -f '%U %S %M' {/usr/bin/lsns,$BIN} >/dev/null, alternately, $RUNS runs each"
-measure() { /usr/bin/time -f '%U %S %M' "$@" >/dev/null 2>>"$tmp" </dev/null; }
-tmp=$(mktemp)
-ul=() rs=()
-for ((i = 0; i < RUNS; i++)); do
-    : >"$tmp"; measure /usr/bin/lsns; ul+=("$(tail -1 "$tmp")")
-    : >"$tmp"; measure "$BIN"; rs+=("$(tail -1 "$tmp")")
+[[ $EUID -eq 0 ]] || { echo "bench: needs root" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+for t in "${refs[@]}"; do [[ -x $t ]] || { echo "bench: $t missing" >&2; exit 1; }; done
+[[ -x $BIN ]] || cargo build --release --locked
+(($#)) || set -- 2000 7000
+rc=0
+for n in "$@"; do
+    echo "== population of $n holders"
+    bench/population.sh "$n" "$0" --measure || rc=1
 done
-rm -f "$tmp"
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-stats() { # name, then "user sys rss" lines on stdin
-    local lines; lines=$(cat)
-    local cpu rss
-    cpu=$(awk '{printf "%.2f\n", $1 + $2}' <<<"$lines" | median)
-    rss=$(awk '{print $3}' <<<"$lines" | median)
-    echo "$1 $cpu $rss"
-}
-a=$(printf '%s\n' "${ul[@]}" | stats util-linux)
-b=$(printf '%s\n' "${rs[@]}" | stats rs-lsns)
-printf '%-10s %12s %12s\n' tool "cpu(s)" "maxrss(KiB)"
-printf '%-10s %12s %12s\n' $a
-printf '%-10s %12s %12s\n' $b
-read -r _ ucpu urss <<<"$a"
-read -r _ rcpu rrss <<<"$b"
-awk -v u="$ucpu" -v r="$rcpu" 'BEGIN { if (r > 0) printf "speed-up: %.1fx less CPU\n", u / r; else print "speed-up: rs-lsns below timer resolution" }'
-awk -v u="$ucpu" -v r="$rcpu" -v ur="$urss" -v rr="$rrss" 'BEGIN { ok = (r * 4 <= u) && (rr <= ur); print (ok ? "target met" : "TARGET MISSED"); exit !ok }'
+exit "$rc"

@@ -10,9 +10,11 @@ use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{as_nobody, code, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, TempDir};
+use common::{
+    as_nobody, code, lsns_width, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, wait_until, TempDir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
@@ -50,18 +52,6 @@ fn assert_same_as_util_linux(args: &[&str]) {
         String::from_utf8_lossy(&util_linux_bytes(args)),
         "{args:?}"
     );
-}
-
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn ns_of(pid: i32, name: &str) -> Option<u64> {
-    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
 }
 
 fn comm(pid: i32) -> String {
@@ -162,7 +152,7 @@ fn process_held_namespaces_in_every_format() {
     let lines = sorted_by_inode(ns);
 
     // table: NETNSID and NSFS join the defaults with -t net
-    let w = pid.to_string().len().max(3);
+    let w = lsns_width(pid.to_string().len(), Some(3), 5);
     let mut expect = format!("        NS TYPE NPROCS {:>w$} USER    NETNSID NSFS COMMAND\n", "PID");
     for (ino, t) in &lines {
         let id = if *t == "net" { "unassigned" } else { "" };
@@ -179,8 +169,8 @@ fn process_held_namespaces_in_every_format() {
     assert_eq!(call(&["-r"]), expect);
 
     // -n -o, and list
-    let expect: String = lines.iter().map(|(ino, t)| format!("{ino} {t:<4} /proc/{pid}/ns/{t}\n")).collect();
-    // (the header sets the minimum width even when it is not printed)
+    let expect: String = lines.iter().map(|(ino, t)| format!("{ino} {t:<5} /proc/{pid}/ns/{t}\n")).collect();
+    // (without headings TYPE takes its width hint, 5, for values wider than 1)
     assert_eq!(call(&["-n", "-o", "ns,TYPE,path"]), expect);
     assert_eq!(call(&["-l", "-n", "-o", "ns,TYPE,path"]), expect);
 
@@ -218,13 +208,14 @@ fn differential_against_util_linux() {
     let pid = pid.to_string();
     let base = ["-p", pid.as_str(), "-t", "uts", "-t", "ipc", "-t", "net"];
     let cols = "NS,TYPE,PATH,NPROCS,PID,PPID,COMMAND,UID,USER,NETNSID,PNS,ONS";
-    // 2.38.1 pads some table columns by width hints (SPEC section 7; e.g. a 4-digit PID
-    // gets 5 columns): -n -o is compared for the columns whose width is their content's
+    // 2.38.1 pads some table columns by width hints (a 4-digit PID gets 5 columns, a PNS
+    // of 0 the header's 3 under -n): -n -o is compared for the columns where it agrees
+    // with newer util-linux
     let mut cases = vec![vec!["-r"], vec!["-J"], vec!["-r", "-o", cols], vec!["-J", "-o", cols]];
-    for c in ["NS", "TYPE", "PATH", "COMMAND", "USER", "NETNSID", "PNS", "ONS"] {
+    for c in ["NS", "TYPE", "PATH", "COMMAND", "USER", "NETNSID", "ONS"] {
         cases.push(vec!["-n", "-o", c]);
     }
-    cases.push(vec!["-n", "-o", "NS,PNS,ONS"]);
+    cases.push(vec!["-n", "-o", "NS,ONS"]);
     for extra in cases {
         let mut a: Vec<&str> = base.to_vec();
         a.extend(extra);
@@ -335,7 +326,7 @@ fn nested_processes_in_a_namespace() {
     // unshare is a member too: it unshared before forking
     let (out, _, rc) = lsns(&["-n", "-o", "PID,COMMAND", &uts.to_string()]);
     assert_eq!(rc, 0);
-    let w = top.to_string().len().max(kid.to_string().len());
+    let w = lsns_width(top.to_string().len().max(kid.to_string().len()), None, 5);
     let unshare_line = format!("{top:>w$} /usr/bin/unshare -u --fork --kill-child sleep 300\n");
     assert_eq!(out, format!("{unshare_line}{kid:>w$} `-sleep 300\n"));
     let (out, _, _) = lsns(&["-l", "-n", "-o", "PID,COMMAND", &uts.to_string()]);
@@ -480,7 +471,7 @@ fn ip_netns_with_id_and_two_mount_points() {
     let nsq = format!("NS == {ino}");
     let (out, _, _) = lsns(&["-n", "-o", "NS,NSFS,NPROCS", "-Q", &nsq]);
     let w = run_path.len().max(second.display().to_string().len());
-    assert_eq!(out, format!("{ino} {run_path:<w$} {:>6}\n{:10} {:<w$} \n", 0, "", second.display()));
+    assert_eq!(out, format!("{ino} {run_path:<w$} 0\n{:10} {:<w$} \n", "", second.display()));
     let (out, _, _) = lsns(&["-n", "-W", "-o", "NSFS", "-Q", &nsq]);
     assert_eq!(out, format!("{run_path},{}\n", second.display()));
     // JSON stays valid: one string with an escaped newline
@@ -514,20 +505,23 @@ fn hostile_command_lines() {
         )
     );
     let table = String::from_utf8(lsns_bytes(&[&a[..], &["-n"]].concat())).unwrap();
+    let pid = format!("{pid:>w$}", w = lsns_width(pid_s.len(), None, 5));
     assert_eq!(table, format!("{uts} {pid} we\\x01ird )\\x0aname\\xff \"q\" back\\sl \\xc3\\xa9\\x09tab 300\n"));
     let o = run_timeout(Command::new(BIN).args([&a[..], &["-n"]].concat()).env("LC_ALL", "C.UTF-8"), 60);
     assert_eq!(
         String::from_utf8(o.stdout).unwrap(),
         format!("{uts} {pid} we\\x01ird )\\x0aname\\xff \"q\" back\\sl é\\x09tab 300\n")
     );
-    // JSON escapes controls, quotes and backslashes
+    // JSON escapes controls, quotes and backslashes, and spells out the byte that is not
+    // UTF-8 (util-linux writes it as it is, which is not JSON)
     let json = lsns_bytes(&[&a[..], &["-J"]].concat());
-    let needle: &[u8] = b"\"command\": \"we\\u0001ird )\\nname\xff \\\"q\\\" back\\\\sl \xc3\xa9\\ttab 300\"";
+    let needle: &[u8] = b"\"command\": \"we\\u0001ird )\\nname\\\\xff \\\"q\\\" back\\\\sl \xc3\xa9\\ttab 300\"";
     assert!(json.windows(needle.len()).any(|w| w == needle), "{}", String::from_utf8_lossy(&json));
-    // the same bytes as util-linux
-    for extra in [&["-r"][..], &["-J"][..]] {
-        assert_same_as_util_linux(&[&a[..], extra].concat());
-    }
+    // the same bytes as util-linux, but for that one
+    assert_same_as_util_linux(&[&a[..], &["-r"]].concat());
+    let ul = util_linux_bytes(&[&a[..], &["-J"]].concat());
+    let ul: Vec<u8> = ul.iter().flat_map(|&b| if b == 0xff { b"\\\\xff".to_vec() } else { vec![b] }).collect();
+    assert_eq!(String::from_utf8(json).unwrap(), String::from_utf8(ul).unwrap());
 }
 
 #[test]
@@ -571,12 +565,19 @@ fn unprivileged_user_sees_own_namespaces_quietly() {
     let mut expect = [format!("{my_user} user 1 {mine} nobody\n"), format!("{my_uts} uts 1 {mine} nobody\n")];
     expect.sort();
     assert_eq!(String::from_utf8(o.stdout).unwrap(), expect.concat());
-    // root's namespace is invisible to uid 65534, and nothing complains
-    for args in [vec!["-r", "-n", "-o", "NS", "-Q"], vec!["-J", "--tree=owner", "-Q"]] {
+    // root's namespace is invisible to uid 65534, and nothing complains (JSON says so
+    // with an empty list)
+    let empty = "{\n   \"namespaces\": [\n\n   ]\n}\n";
+    for (args, out) in [(vec!["-r", "-n", "-o", "NS", "-Q"], ""), (vec!["-J", "--tree=owner", "-Q"], empty)] {
         let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         a.push(format!("NS == {root_uts}"));
         let o = run_timeout(as_nobody(BIN).args(&a), 60);
-        assert_eq!((code(&o), o.stdout.len(), String::from_utf8_lossy(&o.stderr).into_owned()), (0, 0, String::new()));
+        let got = (
+            code(&o),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        );
+        assert_eq!(got, (0, out.to_string(), String::new()));
     }
     // a full listing works too
     let o = run_timeout(as_nobody(BIN).args(["--output-all"]), 60);
@@ -611,8 +612,13 @@ fn options_and_errors() {
     // a task that does not exist: nothing, success
     assert_eq!(lsns(&["-p", "2147483647"]), (String::new(), String::new(), 0));
     let (out, _, _) = lsns(&["-H"]);
-    assert_eq!(out.lines().count(), 13);
-    assert!(out.starts_with("     NS <integer> ") && out.contains("\nNETNSID <string>  "), "{out}");
+    // util-linux's thirteen columns, then our CONTAINER
+    assert_eq!(out.lines().count(), 14);
+    assert!(
+        out.ends_with("\nCONTAINER <string>  container the representative runs in, by its cgroup (runtime:id)\n"),
+        "{out}"
+    );
+    assert!(out.starts_with("       NS <integer> ") && out.contains("\n  NETNSID <string>  "), "{out}");
     let (out, _, _) = lsns(&["-H", "-r"]);
     assert!(out.starts_with("NS <integer> ") && !out.contains("  "), "{out}");
 }

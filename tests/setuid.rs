@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{as_nobody, in_ci, require_root, require_unpriv, run, wait_for, TempDir};
+use common::{as_nobody, in_ci, require_root, require_unpriv, run, wait_until, TempDir};
 
 const BINS: [&str; 3] =
     [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];
@@ -143,7 +143,7 @@ impl Sleeper {
         let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let s = Sleeper(child);
         let comm = format!("/proc/{}/comm", s.0.id());
-        wait_for("the target to exec sleep", || fs::read_to_string(&comm).unwrap_or_default().trim() == "sleep");
+        wait_until("the target to exec sleep", || fs::read_to_string(&comm).unwrap_or_default().trim() == "sleep");
         s
     }
 

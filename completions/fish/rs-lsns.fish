@@ -11,7 +11,8 @@ USER\t''
 NETNSID\t''
 NSFS\t''
 PNS\t''
-ONS\t''"
+ONS\t''
+CONTAINER\t''"
 complete -c rs-lsns -s t -l type -d 'only this type: mnt, net, ipc, user, pid, uts, cgroup, time' -r -f -a "mnt\t''
 net\t''
 ipc\t''

@@ -6,5 +6,8 @@
 #[cfg(not(test))]
 #[no_mangle]
 extern "C" fn main(_argc: std::ffi::c_int, _argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
-    unshare::main_with_args(std::env::args_os().collect())
+    // SAFETY: nothing has run before this but the C runtime's start-up, which starts no
+    // thread, and rs-unshare never starts one: it forks and execs on this thread only.
+    let single = unsafe { nscore::sys::SingleThreaded::new() };
+    unshare::main_with_args(std::env::args_os().collect(), single)
 }

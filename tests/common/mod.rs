@@ -196,9 +196,22 @@ impl Drop for TempDir {
     }
 }
 
-/// Polls `cond` every 10 ms until it holds; the test fails after 20 s.
-pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+/// The width rs-lsns (and the newest util-linux) gives a table column off a terminal:
+/// the header's width (`None` without headings: 1, or 0 for a column of empty cells) if
+/// every cell fits in it, else the widest cell but at least the column's width hint
+/// (PID 5, NS 10, ...). Tests build expected tables with it.
+pub fn lsns_width(widest: usize, header: Option<usize>, hint: usize) -> usize {
+    let min = header.unwrap_or(widest.min(1));
+    if widest <= min {
+        min
+    } else {
+        widest.max(hint)
+    }
+}
+
+/// Waits (30 s at most, else the test fails) until `cond` holds.
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(10));
@@ -209,4 +222,88 @@ pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
 /// [`wait_timeout`]).
 pub fn spawn_piped(cmd: &mut Command) -> Child {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn")
+}
+
+/// The inode of namespace `name` of process `pid` (`None` once the process is gone).
+pub fn ns_of(pid: i32, name: &str) -> Option<u64> {
+    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
+}
+
+/// The inode of namespace `name` of process `pid`, if it can be read.
+pub fn ns_inode(pid: u32, name: &str) -> Option<u64> {
+    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
+}
+
+/// The command name of process `pid` (empty once it is gone).
+pub fn comm(pid: u32) -> String {
+    fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim_end().to_string()
+}
+
+/// The first child of process `pid`, once it runs `sleep`.
+pub fn sleeping_child(pid: u32) -> u32 {
+    let mut kid = 0;
+    wait_until("a forked child", || {
+        let s = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        kid = s.split_whitespace().next().and_then(|k| k.parse().ok()).unwrap_or(0);
+        kid > 0 && comm(kid) == "sleep"
+    });
+    kid
+}
+
+/// A PID namespace with its own /proc: its init (bash) runs `script`, then sleeps. What
+/// the script starts gets small PIDs, chosen by writing `/proc/sys/kernel/ns_last_pid`
+/// before a fork; a tool run inside ([`PidLab::command`]) sees only the lab's processes.
+/// Dropping the lab kills everything in it: its init dies with the unshare process.
+pub struct PidLab {
+    unshare: Child,
+    /// The host PID of the lab's init.
+    pub init: i32,
+}
+
+impl PidLab {
+    /// Starts the lab and waits until each of `pids` (PIDs inside the lab) runs `sleep`.
+    pub fn new(script: &str, pids: &[i32]) -> PidLab {
+        let unshare = Command::new("/usr/bin/unshare")
+            .args(["-fp", "--mount-proc", "--propagation", "private", "--kill-child", "bash", "-c"])
+            .arg(format!("{script}\nexec sleep 600"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn unshare");
+        let mut lab = PidLab { unshare, init: 0 };
+        let me = lab.unshare.id();
+        wait_until("the PID namespace lab", || {
+            let kids = fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
+            lab.init = kids.split_whitespace().next().and_then(|k| k.parse().ok()).unwrap_or(0);
+            let sleeping = |pid: i32| lab.comm(pid) == "sleep";
+            lab.init > 0 && sleeping(1) && pids.iter().all(|&p| sleeping(p))
+        });
+        lab
+    }
+
+    fn comm(&self, pid: i32) -> String {
+        let p = format!("/proc/{}/root/proc/{pid}/comm", self.init);
+        fs::read_to_string(p).unwrap_or_default().trim_end().to_string()
+    }
+
+    /// `bin` run in the lab's PID and mount namespaces (so with its /proc), C locale.
+    pub fn command(&self, bin: &str) -> Command {
+        let mut c = Command::new("/usr/bin/nsenter");
+        c.args(["-t", &self.init.to_string(), "-p", "-m", "--"]).arg(bin).env("LC_ALL", "C");
+        c
+    }
+
+    /// The inode of namespace `ty` of process `pid` of the lab.
+    pub fn ns(&self, pid: i32, ty: &str) -> u64 {
+        let l = fs::read_link(format!("/proc/{}/root/proc/{pid}/ns/{ty}", self.init)).unwrap();
+        parse_ns_inode(&l.to_string_lossy())
+    }
+}
+
+impl Drop for PidLab {
+    fn drop(&mut self) {
+        let _ = self.unshare.kill();
+        let _ = self.unshare.wait();
+    }
 }

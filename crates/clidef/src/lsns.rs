@@ -9,8 +9,22 @@ const INFO: &str = "information";
 
 /// The output columns, as `-o` completes them. rs-lsns's own list is in its
 /// `columns.rs`; a test checks the two agree.
-pub const COLUMNS: [&str; 13] =
-    ["NS", "TYPE", "PATH", "NPROCS", "PID", "PPID", "COMMAND", "UID", "USER", "NETNSID", "NSFS", "PNS", "ONS"];
+pub const COLUMNS: [&str; 14] = [
+    "NS",
+    "TYPE",
+    "PATH",
+    "NPROCS",
+    "PID",
+    "PPID",
+    "COMMAND",
+    "UID",
+    "USER",
+    "NETNSID",
+    "NSFS",
+    "PNS",
+    "ONS",
+    "CONTAINER",
+];
 
 const TYPES: &[&str] = &["mnt", "net", "ipc", "user", "pid", "uts", "cgroup", "time"];
 

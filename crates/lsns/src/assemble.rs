@@ -22,6 +22,8 @@ pub trait Facts {
     /// The owner of a user namespace (index into the model) without processes.
     fn owner_uid(&mut self, ns: usize) -> Option<u32>;
     fn netnsid(&mut self, ns: usize) -> Vec<u8>;
+    /// The CONTAINER label of a process (empty for none), from its cgroup.
+    fn container(&mut self, pid: i32) -> Vec<u8>;
     /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
     /// added to the model.
     fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>);
@@ -43,6 +45,8 @@ struct Builder<'a> {
     /// Whether a shown column carries the process tree: without one, nesting is
     /// invisible and the PPIDs (a /proc/PID/stat read each) are not needed.
     nest: bool,
+    /// Parent and owner of each namespace looked up for a tree, by model index.
+    ups: HashMap<usize, (Option<u64>, Option<u64>)>,
 }
 
 impl Builder<'_> {
@@ -70,6 +74,7 @@ impl Builder<'_> {
             }
             Column::Pns => num(self.scan.relations(l.ns, None).0.unwrap_or(0)),
             Column::Ons => num(self.scan.relations(l.ns, None).1.unwrap_or(0)),
+            Column::Container => l.pid.map(|p| self.scan.container(p)).unwrap_or_default(),
         }
     }
 
@@ -101,19 +106,48 @@ impl Builder<'_> {
         Some(self.rows.len() - 1)
     }
 
+    /// Whether a namespace is listed in its own right (rather than as an ancestor). In a
+    /// tree, namespaces that only its ancestor links reach count like the others: `-P`
+    /// lists them, since they have no process.
     fn selected(&self, ns: usize) -> bool {
         let n = &self.scan.model().namespaces[ns];
-        n.origin == Origin::Held
+        let tree = matches!(self.plan.tree, Tree::Owner | Tree::Parent);
+        (n.origin == Origin::Held || tree)
             && (self.plan.task.is_none() || self.scan.model().task_ns.contains(&n.ino))
             && (!self.plan.persistent || n.nprocs == 0)
     }
 
+    /// Parent and owner inodes of a namespace, adding ancestors of the shown types that
+    /// the model lacks ("ghosts": no process is a member).
+    fn ups(&mut self, ns: usize) -> (Option<u64>, Option<u64>) {
+        if let Some(&r) = self.ups.get(&ns) {
+            return r;
+        }
+        let r = self.scan.relations(ns, Some(self.plan.types));
+        self.ups.insert(ns, r);
+        r
+    }
+
+    /// Looks up every namespace's ancestors before the tree is laid out, so that the
+    /// ghosts among them take their place in inode order like the others. With `-p` a
+    /// ghost is never listed in its own right, and the lazy look-ups suffice.
+    fn find_ghosts(&mut self) {
+        if self.plan.task.is_some() {
+            return;
+        }
+        let mut i = 0;
+        // ghosts are appended to the model as they are found, and walked in turn
+        while i < self.scan.model().namespaces.len() {
+            self.ups(i);
+            i += 1;
+        }
+    }
+
     fn namespaces(&mut self) {
-        let order = self.scan.model().sorted();
         match self.plan.tree {
             Tree::None | Tree::Process => {
                 let mut line_of_pid: HashMap<i32, usize> = HashMap::new();
-                for ns in order {
+                for ns in self.scan.model().sorted() {
                     if !self.selected(ns) {
                         continue;
                     }
@@ -130,8 +164,9 @@ impl Builder<'_> {
                 }
             }
             Tree::Owner | Tree::Parent => {
+                self.find_ghosts();
                 let mut done: HashMap<usize, Option<usize>> = HashMap::new();
-                for ns in order {
+                for ns in self.scan.model().sorted() {
                     if self.selected(ns) {
                         self.emit_with_ancestors(ns, &mut done);
                     }
@@ -140,38 +175,72 @@ impl Builder<'_> {
         }
     }
 
-    /// Prints the namespace's owner (or parent) first, recursively, then the namespace
-    /// under it. Ancestors are shown whatever `-p`/`-P` say, as context.
+    /// Prints the namespace's owner first, recursively, then the namespace under it. In
+    /// the parent tree only pid and user namespaces nest, under their parent (printed
+    /// first too, after the owner); the others stand at the top level after their owner.
+    /// Ancestors are shown whatever `-p`/`-P` say, as context. Returns the row.
     fn emit_with_ancestors(&mut self, ns: usize, done: &mut HashMap<usize, Option<usize>>) -> Option<usize> {
         if let Some(&row) = done.get(&ns) {
             return row;
         }
         done.insert(ns, None);
-        let ty = self.scan.model().namespaces[ns].ty;
-        let (parent, owner) = self.scan.relations(ns, Some(self.plan.types));
-        let up = match (self.plan.tree, ty) {
-            (Tree::Parent, nscore::NsType::Pid | nscore::NsType::User) => parent,
-            _ => owner,
+        let (parent, owner) = self.ups(ns);
+        let owner_row = self.emit_ancestor(owner, done);
+        let up_row = match (self.plan.tree, self.scan.model().namespaces[ns].ty) {
+            (Tree::Parent, nscore::NsType::Pid | nscore::NsType::User) => self.emit_ancestor(parent, done),
+            (Tree::Parent, _) => None,
+            _ => owner_row,
         };
-        let up_row = up
-            .and_then(|ino| self.scan.model().index.get(&ino).copied())
-            .filter(|&a| self.plan.types.contains(self.scan.model().namespaces[a].ty))
-            .and_then(|a| self.emit_with_ancestors(a, done));
         let pid = self.scan.model().namespaces[ns].rep;
         let row = self.push(Line { ns, pid }, up_row);
         done.insert(ns, row);
         row
     }
 
-    /// The positional mode: one line per member process, nested by parent process.
+    /// Prints an ancestor (with its own ancestors) unless it is of a type not shown.
+    fn emit_ancestor(&mut self, ino: Option<u64>, done: &mut HashMap<usize, Option<usize>>) -> Option<usize> {
+        let a = *self.scan.model().index.get(&ino?)?;
+        if !self.plan.types.contains(self.scan.model().namespaces[a].ty) {
+            return None;
+        }
+        self.emit_with_ancestors(a, done)
+    }
+
+    /// The positional mode: one line per member process, each under its parent process
+    /// when that is a member too, wherever it comes in /proc (PIDs wrap around, so a
+    /// child may have the lower PID). Top-level lines and each one's children follow
+    /// /proc order. The order holds even when no column shows the tree, as in
+    /// util-linux; outside a process tree (`-l`, `-T owner`) the members are listed as
+    /// /proc has them.
     fn members(&mut self, ns: usize) {
         let members = self.scan.model().members.clone();
-        let mut line_of_pid: HashMap<i32, usize> = HashMap::new();
-        for pid in members {
-            let parent =
-                if self.nest { self.scan.ppid(pid).and_then(|pp| line_of_pid.get(&pp).copied()) } else { None };
-            if let Some(row) = self.push(Line { ns, pid: Some(pid) }, parent) {
-                line_of_pid.insert(pid, row);
+        if self.plan.tree != Tree::Process {
+            for pid in members {
+                self.push(Line { ns, pid: Some(pid) }, None);
+            }
+            return;
+        }
+        let n = members.len();
+        let index: HashMap<i32, usize> = members.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        let mut kids: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut has_parent = vec![false; n];
+        for (i, &pid) in members.iter().enumerate() {
+            if let Some(&p) = self.scan.ppid(pid).and_then(|pp| index.get(&pp)).filter(|&&p| p != i) {
+                kids[p].push(i);
+                has_parent[i] = true;
+            }
+        }
+        // depth-first from the top-level members; a member reached only through a cycle
+        // (a PID reused while /proc was read) starts a tree of its own
+        let mut seen = vec![false; n];
+        for start in (0..n).filter(|&i| !has_parent[i]).chain(0..n) {
+            let mut stack = vec![(start, None)];
+            while let Some((i, up)) = stack.pop() {
+                if std::mem::replace(&mut seen[i], true) {
+                    continue;
+                }
+                let row = self.push(Line { ns, pid: Some(members[i]) }, up);
+                stack.extend(kids[i].iter().rev().map(|&k| (k, row)));
             }
         }
     }
@@ -182,16 +251,18 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
     plan.columns
         .iter()
         .map(|&c| {
-            // the positional mode nests processes whatever -T asked for
-            let tree = match (plan.namespace.is_some(), plan.tree) {
-                (_, Tree::None) => false,
-                (true, _) | (false, Tree::Process) => c == Column::Command,
-                (false, Tree::Owner | Tree::Parent) => c == Column::Ns,
+            // (the processes of one namespace never nest in an owner or parent tree, but
+            // NS is still the tree column, left-aligned, as in util-linux)
+            let tree = match plan.tree {
+                Tree::None => false,
+                Tree::Process => c == Column::Command,
+                Tree::Owner | Tree::Parent => c == Column::Ns,
             };
             Col {
                 name: c.name(),
                 kind: c.kind(),
                 right: c.right_aligned(),
+                hint: c.width_hint(),
                 tree,
                 multiline: c == Column::Nsfs && !plan.nowrap,
                 trunc: c == Column::Command && !plan.notruncate,
@@ -204,7 +275,7 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
 pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, u64> {
     let cols = columns(plan);
     let nest = cols.iter().any(|c| c.tree);
-    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest };
+    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest, ups: HashMap::new() };
     match plan.namespace {
         Some(ino) => {
             let ns = *b.scan.model().index.get(&ino).ok_or(ino)?;
@@ -234,6 +305,7 @@ mod tests {
         rel: HashMap<u64, (Option<u64>, Option<u64>)>,
         ghosts: HashMap<u64, NsType>,
         ppid_calls: usize,
+        container_calls: usize,
     }
 
     impl Facts for Fake {
@@ -263,6 +335,14 @@ mod tests {
         fn netnsid(&mut self, ns: usize) -> Vec<u8> {
             if self.model.namespaces[ns].ty == NsType::Net {
                 b"unassigned".to_vec()
+            } else {
+                Vec::new()
+            }
+        }
+        fn container(&mut self, pid: i32) -> Vec<u8> {
+            self.container_calls += 1;
+            if pid % 200 == 0 {
+                format!("docker:{pid}").into_bytes()
             } else {
                 Vec::new()
             }
@@ -341,6 +421,24 @@ mod tests {
         assert_eq!(shape(&t), vec![s("13", None), s("15", None)]);
     }
 
+    /// CONTAINER is asked of the line's process only when shown or filtered on; a line
+    /// without a process has none.
+    #[test]
+    fn container_column_is_looked_up_only_when_needed() {
+        let mut f = processes();
+        for args in [&[][..], &["--output-all"][..], &["-o", "+PNS,ONS"][..]] {
+            build(&plan(args), &mut f, None).unwrap();
+        }
+        assert_eq!(f.container_calls, 0);
+        let t = build(&plan(&["-o", "NS,CONTAINER"]), &mut f, None).unwrap();
+        let cells: Vec<&[u8]> = t.rows.iter().map(|r| &r.cells[1][..]).collect();
+        assert_eq!(cells, [&b""[..], b"docker:200", b"", b"", b"docker:400", b""]);
+        assert_eq!(f.container_calls, 5);
+        let flt = Filter::new(b"CONTAINER =~ \"^docker:\" && NS != 14").unwrap();
+        let t = build(&plan(&["-o", "NS,PID"]), &mut f, Some(&flt)).unwrap();
+        assert_eq!(shape(&t), vec![s("11", None)]);
+    }
+
     #[test]
     fn task_and_persistent_selection() {
         let mut f = processes();
@@ -407,6 +505,63 @@ mod tests {
         assert_eq!(shape(&t.unwrap()), vec![s("7", None), s("2", None), s("8", Some(1))]);
     }
 
+    /// Only pid and user namespaces nest in the parent tree; uts 7 stands at the top
+    /// level, after its owner (user 6, printed with its ancestors first), and pid 2 after
+    /// its owner too.
+    #[test]
+    fn parent_tree_nests_only_pid_and_user_namespaces() {
+        let mut f = owners(&NsType::ALL);
+        let t = build(&plan(&["--tree=parent", "-o", "NS", "-p", "50"]), &mut f, None).unwrap();
+        assert_eq!(
+            shape(&t),
+            vec![s("1", None), s("5", Some(0)), s("6", Some(1)), s("7", None), s("2", None), s("8", Some(4))]
+        );
+        // without -p, each namespace in inode order, after its owner: user 1 before pid 2
+        let mut f = owners(&NsType::ALL);
+        let t = build(&plan(&["--tree=parent", "-o", "NS"]), &mut f, None).unwrap();
+        assert_eq!(
+            shape(&t),
+            vec![s("1", None), s("2", None), s("5", Some(0)), s("6", Some(2)), s("7", None), s("8", Some(1))]
+        );
+    }
+
+    /// Init user 1; user 3 has no process but owns user 5 (process 50); user 4 (process
+    /// 40) came in between.
+    fn ghost_between() -> Fake {
+        let mut f = Fake::default();
+        for (ino, pid) in [(1, 1), (4, 40), (5, 50)] {
+            f.model.attach(ino, NsType::User, pid);
+        }
+        f.ghosts.insert(3, NsType::User);
+        f.rel = [(1, (None, None)), (3, (Some(1), Some(1))), (4, (Some(1), Some(1))), (5, (Some(3), Some(3)))].into();
+        f
+    }
+
+    #[test]
+    fn namespaces_without_processes_take_their_place_in_inode_order() {
+        for tree in ["--tree=owner", "--tree=parent"] {
+            let mut f = ghost_between();
+            let t = build(&plan(&[tree, "-o", "NS,NPROCS"]), &mut f, None).unwrap();
+            assert_eq!(shape(&t), vec![s("1", None), s("3", Some(0)), s("4", Some(0)), s("5", Some(1))], "{tree}");
+            assert_eq!(t.rows[1].cells[1], b"0");
+        }
+        // a list shows only what processes, fds and mounts hold
+        let mut f = ghost_between();
+        let t = build(&plan(&["-l", "-o", "NS"]), &mut f, None).unwrap();
+        assert_eq!(shape(&t), vec![s("1", None), s("4", None), s("5", None)]);
+    }
+
+    /// -P lists a process-less ancestor like any namespace without processes, under its
+    /// own ancestors as context.
+    #[test]
+    fn persistent_tree_lists_process_less_ancestors() {
+        for tree in ["--tree=owner", "--tree=parent"] {
+            let mut f = ghost_between();
+            let t = build(&plan(&["-P", tree, "-o", "NS,NPROCS"]), &mut f, None).unwrap();
+            assert_eq!(shape(&t), vec![s("1", None), s("3", Some(0))], "{tree}");
+        }
+    }
+
     #[test]
     fn members_of_one_namespace() {
         let mut f = processes();
@@ -417,5 +572,42 @@ mod tests {
         assert_eq!(build(&plan(&["99"]), &mut f, None).unwrap_err(), 99);
         let t = build(&plan(&["-l", "12"]), &mut f, None).unwrap();
         assert!(t.rows.iter().all(|r| r.parent.is_none()));
+    }
+
+    /// PIDs wrap around: a child may have a lower PID than its parent, and still comes
+    /// under it; a cycle of PPIDs (PIDs reused during the scan) loses nobody.
+    #[test]
+    fn members_nest_under_parents_with_higher_pids() {
+        let mut f = processes();
+        f.model.members = vec![30, 50, 100, 500, 700, 800, 801];
+        f.ppids = [(30, 1), (50, 100), (100, 500), (500, 1), (700, 500), (800, 801), (801, 800)].into();
+        let want = vec![
+            s("30", None),
+            s("500", None),
+            s("100", Some(1)),
+            s("50", Some(2)),
+            s("700", Some(1)),
+            s("800", None),
+            s("801", Some(5)),
+        ];
+        assert_eq!(shape(&build(&plan(&["-o", "PID,COMMAND", "12"]), &mut f, None).unwrap()), want);
+        // no column shows the tree: the same order, as util-linux has it
+        let t = build(&plan(&["-o", "PID", "12"]), &mut f, None).unwrap();
+        assert_eq!(
+            t.rows.iter().map(|r| r.cells[0].clone()).collect::<Vec<_>>(),
+            want.iter().map(|w| w.0.clone().into_bytes()).collect::<Vec<_>>()
+        );
+        // -l, -T owner: /proc order, flat
+        for a in ["-l", "-T"] {
+            let t = build(&plan(&[a, "-o", "PID,COMMAND", "12"]), &mut f, None).unwrap();
+            let pids: Vec<String> = shape(&t)
+                .into_iter()
+                .map(|(p, up)| {
+                    assert!(up.is_none());
+                    p
+                })
+                .collect();
+            assert_eq!(pids, ["30", "50", "100", "500", "700", "800", "801"], "{a}");
+        }
     }
 }

@@ -151,7 +151,9 @@ impl Options {
         }
         let namespace = operands.first().map(|a| parse_namespace(a)).transpose()?;
         // the default tree is decided before -o: `-o` keeps the process tree, --output-all not
-        let tree = self.tree.unwrap_or(if self.list || self.output_all { Tree::None } else { Tree::Process });
+        // (but the processes of one namespace keep their tree with it too)
+        let all_flat = self.output_all && namespace.is_none();
+        let tree = self.tree.unwrap_or(if self.list || all_flat { Tree::None } else { Tree::Process });
         let net = self.types.contains(NsType::Net);
         let columns = columns_for(self.output.as_deref(), self.output_all, namespace.is_some(), net)?;
         Ok(Action::List(Plan {
@@ -203,7 +205,7 @@ fn parse_namespace(a: &OsStr) -> Result<u64, Error> {
 /// error or a bad pattern is reported at once; an unknown column only when the filter is
 /// set up for the listing (`lib.rs` compiles the expression again for that).
 fn check_filter(expr: OsString) -> Result<OsString, Error> {
-    match Filter::in_locale(expr.as_bytes(), nscore::sys::locale_is_utf8()) {
+    match Filter::in_locale(expr.as_bytes(), crate::locale_is_utf8()) {
         Err(FilterError::Parse { expr, message }) => Err(Error::msg(format!("failed to parse \"{expr}\": {message}"))),
         Ok(_) | Err(FilterError::UnknownColumn(_)) => Ok(expr),
     }
@@ -262,7 +264,7 @@ fn parse_columns(list: &OsStr) -> Result<Vec<Column>, Error> {
 
 /// `--help` for the name the binary was called by, with the column list.
 pub fn help(name: &str) -> String {
-    let columns: String = Column::ALL.iter().map(|c| format!("{:>12}  {}\n", c.name(), c.description())).collect();
+    let columns: String = Column::KNOWN.iter().map(|c| format!("{:>12}  {}\n", c.name(), c.description())).collect();
     HELP.replace("{columns}", &columns).replace("{name}", name)
 }
 

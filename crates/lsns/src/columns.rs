@@ -1,10 +1,12 @@
-//! The thirteen output columns: names, types and alignment are util-linux's (scripts and
-//! `-J` consumers depend on them); the descriptions are our own words.
+//! The output columns: util-linux's thirteen, whose names, types and alignment are its
+//! own (scripts and `-J` consumers depend on them), and CONTAINER, ours. The descriptions
+//! are our own words.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-/// An output column, in util-linux's table order (which `--output-all` and `-H` follow).
+/// An output column: util-linux's in its table order (which `--output-all` and `-H`
+/// follow), then ours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
     Ns,
@@ -20,6 +22,8 @@ pub enum Column {
     Nsfs,
     Pns,
     Ons,
+    /// The container the representative's cgroup names ([`crate::container`]).
+    Container,
 }
 
 /// How a column's values are typed in JSON and compared in `-Q` filters.
@@ -30,6 +34,8 @@ pub enum Kind {
 }
 
 impl Column {
+    /// util-linux's columns, which `--output-all` prints: ours stay out of it, so that
+    /// its output is util-linux's byte for byte.
     pub const ALL: [Column; 13] = [
         Column::Ns,
         Column::Type,
@@ -46,6 +52,17 @@ impl Column {
         Column::Ons,
     ];
 
+    /// Every column `-o`, `-Q`, `-H` and `--help` know: util-linux's, then ours.
+    pub const KNOWN: [Column; 14] = {
+        let mut all = [Column::Container; 14];
+        let mut i = 0;
+        while i < Column::ALL.len() {
+            all[i] = Column::ALL[i];
+            i += 1;
+        }
+        all
+    };
+
     pub const fn name(self) -> &'static str {
         match self {
             Column::Ns => "NS",
@@ -61,6 +78,7 @@ impl Column {
             Column::Nsfs => "NSFS",
             Column::Pns => "PNS",
             Column::Ons => "ONS",
+            Column::Container => "CONTAINER",
         }
     }
 
@@ -79,6 +97,17 @@ impl Column {
         matches!(self.kind(), Kind::Number) || matches!(self, Column::Netnsid)
     }
 
+    /// The width the table gives the column when its cells are wider than its header
+    /// (and, on a terminal with room to spare, even when they are not); 0 for none.
+    /// util-linux's values, so that `-n` and terminal layouts line up with its own.
+    pub const fn width_hint(self) -> usize {
+        match self {
+            Column::Ns | Column::Pns | Column::Ons => 10,
+            Column::Type | Column::Nprocs | Column::Pid | Column::Ppid => 5,
+            _ => 0,
+        }
+    }
+
     pub const fn description(self) -> &'static str {
         match self {
             Column::Ns => "inode number that identifies the namespace",
@@ -94,12 +123,13 @@ impl Column {
             Column::Nsfs => "where the namespace is bind-mounted (nsfs mount points)",
             Column::Pns => "inode of the parent namespace (pid and user namespaces)",
             Column::Ons => "inode of the owning user namespace",
+            Column::Container => "container the representative runs in, by its cgroup (runtime:id)",
         }
     }
 
     /// Case-insensitive look-up, as util-linux's `-o` does.
     pub fn from_name(name: &[u8]) -> Option<Column> {
-        Column::ALL.into_iter().find(|c| c.name().as_bytes().eq_ignore_ascii_case(name))
+        Column::KNOWN.into_iter().find(|c| c.name().as_bytes().eq_ignore_ascii_case(name))
     }
 }
 
@@ -125,7 +155,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for c in Column::ALL {
+        for c in Column::KNOWN {
             assert_eq!(Column::from_name(c.name().as_bytes()), Some(c));
             assert_eq!(Column::from_name(c.name().to_ascii_lowercase().as_bytes()), Some(c));
         }
@@ -133,6 +163,11 @@ mod tests {
         assert_eq!(Column::Netnsid.kind(), Kind::String);
         assert!(Column::Netnsid.right_aligned());
         assert!(!Column::Command.right_aligned());
+        assert_eq!(Column::KNOWN[..13], Column::ALL);
+        assert_eq!(Column::KNOWN[13], Column::Container);
+        assert!(!Column::ALL.contains(&Column::Container));
+        assert_eq!(Column::from_name(b"container"), Some(Column::Container));
+        assert_eq!((Column::Container.kind(), Column::Container.right_aligned()), (Kind::String, false));
     }
 
     #[test]

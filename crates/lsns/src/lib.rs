@@ -2,10 +2,12 @@
 //!
 //! Layers: [`cli`] turns argv into a [`cli::Plan`]; [`scan`] builds a model of the
 //! namespaces; [`assemble`] picks and nests the lines; [`output`] renders them (pure).
+#![forbid(unsafe_code)]
 
 pub mod assemble;
 pub mod cli;
 pub mod columns;
+pub mod container;
 pub mod filter;
 pub mod model;
 pub mod netlink;
@@ -59,7 +61,7 @@ fn list(inv: &Invocation, plan: &Plan) -> Result<i32, Error> {
         None => None,
         Some(expr) => {
             let expr = std::os::unix::ffi::OsStrExt::as_bytes(expr.as_os_str());
-            Some(Filter::in_locale(expr, nscore::sys::locale_is_utf8()).map_err(|e| match e {
+            Some(Filter::in_locale(expr, locale_is_utf8()).map_err(|e| match e {
                 FilterError::Parse { expr, message } => Error::msg(format!("failed to parse \"{expr}\": {message}")),
                 FilterError::UnknownColumn(name) => {
                     let _ = writeln!(std::io::stderr(), "{}: unknown column: {name}", inv.name);
@@ -73,8 +75,10 @@ fn list(inv: &Invocation, plan: &Plan) -> Result<i32, Error> {
     let table = assemble::build(plan, &mut scan, filter.as_ref())
         .map_err(|ino| Error::msg(format!("not found namespace: {ino}")))?;
     let mut st = style(plan.format, plan.headings);
-    if plan.format == Format::Table && !plan.notruncate {
-        st.term_width = nscore::sys::terminal_width(std::io::stdout().as_fd());
+    if plan.format == Format::Table {
+        let columns = std::env::var_os("COLUMNS");
+        st.term_width = nscore::sys::terminal_width(std::io::stdout().as_fd())
+            .map(|w| output::terminal_columns(w, columns.as_deref().map(std::os::unix::ffi::OsStrExt::as_bytes)));
     }
     write_out(&table, &st)?;
     Ok(if scan.unsupported { 2 } else { 0 })
@@ -90,14 +94,21 @@ fn style(format: Format, headings: bool) -> Style {
             _ => JsonStyle::Pretty,
         }),
     };
-    Style { mode, headings, utf8: nscore::sys::locale_is_utf8(), term_width: None }
+    let utf8 = locale_is_utf8();
+    Style { mode, headings, utf8, term_width: None }
 }
 
-/// `-H`: the columns with their types and our descriptions, as a three-column table.
+/// Whether the locale's charset is UTF-8 (tree glyphs, `=~` classes). Asked through the
+/// token rs-lsns's main made; without one (a test harness's threads) plain ASCII.
+fn locale_is_utf8() -> bool {
+    nscore::sys::SingleThreaded::claimed().is_some_and(|single| single.locale_is_utf8())
+}
+
+/// `-H`: the columns with their types and our descriptions, as a three-column table
+/// (printed without headings; in JSON the first key is `holder`, as in util-linux).
 fn column_list() -> Table {
-    let col =
-        |name, right| Col { name, kind: columns::Kind::String, right, tree: false, multiline: false, trunc: false };
-    let rows = Column::ALL
+    let col = |name, right| Col::plain(name, columns::Kind::String, right);
+    let rows = Column::KNOWN
         .iter()
         .map(|c| {
             let ty: &[u8] = if c.kind() == columns::Kind::Number { b"<integer>" } else { b"<string>" };
@@ -107,7 +118,7 @@ fn column_list() -> Table {
             }
         })
         .collect();
-    Table { name: "lsns-columns", cols: vec![col("NAME", true), col("TYPE", false), col("DESCRIPTION", false)], rows }
+    Table { name: "lsns-columns", cols: vec![col("HOLDER", true), col("TYPE", false), col("DESCRIPTION", false)], rows }
 }
 
 /// Renders to stdout; a failure is util-linux's `write error`.

@@ -2,17 +2,53 @@
 //! about each to find out more later (only for what is printed).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
 use nscore::NsType;
+
+/// A hash map keyed by inode or PID. The scan makes tens of thousands of lookups with
+/// keys the kernel hands out (nobody picks them to collide), for which the default
+/// DoS-resistant SipHash is measurably slow: a multiply-and-rotate hash does.
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// The hasher of [`IdMap`] (FxHash's mixing step).
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_i32(&mut self, n: i32) {
+        self.write_u64(n as u32 as u64);
+    }
+}
 
 /// How a namespace can be opened again when a column needs an ioctl on it.
 #[derive(Debug)]
 pub enum Access {
     /// Through `/proc/<representative>/ns/<type>`.
     Rep,
-    /// Through a path: an fd link `/proc/PID/fd/N` or an nsfs bind mount.
+    /// Through a path another process controls: an fd link `/proc/PID/fd/N` or an nsfs
+    /// bind mount. Reopened only after checking, race-free, that it still leads to this
+    /// namespace (the fd may have been replaced by a FIFO, the mount point by another file).
     Path(PathBuf),
     /// Through a descriptor we already hold (a socket's netns, an ancestor).
     Held(OwnedFd),
@@ -47,13 +83,13 @@ impl Namespace {
 #[derive(Debug, Default)]
 pub struct Model {
     pub namespaces: Vec<Namespace>,
-    pub index: HashMap<u64, usize>,
+    pub index: IdMap<u64, usize>,
     /// Members of the positional namespace, in /proc order.
     pub members: Vec<i32>,
     /// The namespaces of the `-p` process (empty if it does not exist).
     pub task_ns: Vec<u64>,
     /// nsfs mount points by namespace inode, in mountinfo order, without duplicates.
-    pub nsfs: HashMap<u64, Vec<Vec<u8>>>,
+    pub nsfs: IdMap<u64, Vec<Vec<u8>>>,
 }
 
 impl Model {
@@ -113,5 +149,17 @@ mod tests {
         let i = m.add(Namespace::new(7, NsType::Net, Access::Rep, Origin::Ghost));
         assert_eq!(i, 0);
         assert_eq!(m.namespaces.len(), 2);
+    }
+
+    #[test]
+    fn id_hashes_differ() {
+        use std::hash::BuildHasher;
+        let b = BuildHasherDefault::<IdHasher>::default();
+        let h: Vec<u64> = (4026531835u64..4026531845).map(|i| b.hash_one(i)).collect();
+        let mut u = h.clone();
+        u.sort_unstable();
+        u.dedup();
+        assert_eq!(u.len(), h.len());
+        assert_ne!(b.hash_one(7i32), b.hash_one(8i32));
     }
 }

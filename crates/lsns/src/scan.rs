@@ -1,26 +1,37 @@
 //! Discovery: one pass over /proc builds the [`Model`]; everything else (stat, cmdline,
 //! owner ioctls, NETNSID) is looked up later, only for the lines that need it.
 //!
-//! Cost per process is one `openat` of `/proc/PID/ns`, one `readlinkat` per selected type
-//! and, for the fd scan, one `getdents64` plus one `readlinkat` per open descriptor: the
-//! link text (`net:[4026531840]`, `socket:[123]`) tells type and inode without a `stat`.
+//! Per process the pass costs an `openat` of `/proc/PID/ns` and one `readlinkat` per
+//! selected type (the link text, `net:[4026531840]`, names type and inode), then an
+//! `openat` and a `getdents64` of `/proc/PID/fd` and one `statx` per open descriptor.
+//! `statx` follows the fd's link to the open file without opening it and tells device,
+//! inode and type: a socket, or a file on the nsfs device, i.e. a namespace. The link
+//! text would not do for namespaces: an fd opened through a bind mount reads back as that
+//! path, as `/` once the mount is gone (`ip netns del` while the fd is open), or as a
+//! path in another mount namespace. Only what is still unknown after the pass costs more.
+//!
+//! Nothing here opens, for reading, a file that another user can exchange under us: an
+//! fd's file or a mount point is opened with `O_PATH` (which opens nothing: a FIFO cannot
+//! block it), checked to be the expected nsfs inode, and only then reopened through
+//! `/proc/self/fd`; sockets are duplicated with `pidfd_getfd` and checked before the ioctl.
 
-use std::collections::{HashMap, HashSet};
-use std::ffi::OsStr;
+use std::collections::HashSet;
+use std::ffi::{CStr, CString, OsStr};
+use std::io::Write as _;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, readlinkat, OFlag};
-use nix::sys::stat::{fstat, fstatat, Mode};
+use nix::fcntl::{openat, OFlag};
+use nix::sys::stat::{fstatat, Mode};
 use nix::unistd::Pid;
-use nscore::procfs::{parse_mountinfo, parse_ns_link, parse_stat};
-use nscore::sys;
+use nscore::procfs::{parse_mountinfo, parse_stat};
+use nscore::sys::{self, FileId};
 use nscore::{Error, NsSet, NsType};
 
 use crate::assemble::Facts;
-use crate::model::{Access, Model, Namespace, Origin};
+use crate::model::{Access, IdMap, Model, Namespace, Origin};
 use crate::netlink;
 
 /// What the scan must look for.
@@ -38,15 +49,19 @@ const DIR_FLAGS: OFlag = OFlag::O_RDONLY.union(OFlag::O_DIRECTORY).union(OFlag::
 /// rounded up).
 const MAX_DIRENT: usize = 280;
 
+/// Room for a namespace link's text (`cgroup:[18446744073709551615]` is 29 bytes); a
+/// longer text is no namespace link.
+const LINK_MAX: usize = 64;
+
 /// Calls `f` for every name in a /proc directory (without `.` and `..`).
 ///
 /// procfs fills the buffer until an entry no longer fits, so a batch that left room for
 /// another record was the last one: that saves the second `getdents64` per directory
 /// (a quarter of a process's fd-scan calls).
-fn each_entry(dir: BorrowedFd<'_>, buf: &mut [u8], mut f: impl FnMut(&[u8])) {
+fn each_entry(dir: BorrowedFd<'_>, buf: &mut [u8], mut f: impl FnMut(&CStr)) {
     while let Ok(n) = sys::getdents64(dir, buf) {
         for name in sys::dirent_names(&buf[..n]) {
-            if name != b"." && name != b".." {
+            if name != c"." && name != c".." {
                 f(name);
             }
         }
@@ -63,25 +78,67 @@ fn digits(name: &[u8]) -> Option<i32> {
     std::str::from_utf8(name).ok()?.parse().ok()
 }
 
-/// An open fd of process `pid` that names a namespace or a socket.
+/// An open fd of process `pid`: a namespace file or a socket, with its inode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FdRef {
-    Ns { ino: u64, ty: NsType, pid: i32, fd: i32 },
+    Ns { ino: u64, pid: i32, fd: i32 },
     Socket { ino: u64, pid: i32, fd: i32 },
 }
 
+/// What an fd whose file is `id` may hold: a namespace when the file lives on the nsfs
+/// device, a socket's network namespace; nothing otherwise (pipes, files, devices).
+fn classify(id: FileId, nsfs_dev: Option<u64>, pid: i32, fd: i32) -> Option<FdRef> {
+    if id.is_socket() {
+        Some(FdRef::Socket { ino: id.ino, pid, fd })
+    } else if Some(id.dev) == nsfs_dev {
+        Some(FdRef::Ns { ino: id.ino, pid, fd })
+    } else {
+        None
+    }
+}
+
+/// The inode in a namespace link's text `NAME:[INODE]`, when NAME is `name` (a cheaper
+/// [`nscore::procfs::parse_ns_link`] for the links read by the thousand, whose type is known).
+fn link_inode(text: &[u8], name: &[u8]) -> Option<u64> {
+    let digits = text.strip_prefix(name)?.strip_prefix(b":[")?.strip_suffix(b"]")?;
+    if digits.is_empty() || digits.len() > 20 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |v, &d| {
+        let d = d.checked_sub(b'0').filter(|&d| d < 10)?;
+        v.checked_mul(10)?.checked_add(u64::from(d))
+    })
+}
+
 fn inode(fd: BorrowedFd<'_>) -> Option<u64> {
-    fstat(fd).ok().map(|st| st.st_ino)
+    sys::file_id_at(fd, c"").ok().map(|id| id.ino)
+}
+
+/// `"{pid}/{sub}"` as a C string, in a buffer reused for every process.
+fn proc_path<'a>(buf: &'a mut Vec<u8>, pid: i32, sub: &[u8]) -> Option<&'a CStr> {
+    buf.clear();
+    write!(buf, "{pid}/").ok()?;
+    buf.extend_from_slice(sub);
+    buf.push(0);
+    CStr::from_bytes_with_nul(buf).ok()
 }
 
 /// A scan's model plus what it learned lazily about processes and namespaces.
 pub struct Scan {
     pub model: Model,
     proc_dir: OwnedFd,
-    stats: HashMap<i32, Option<(i32, Vec<u8>)>>,
-    commands: HashMap<i32, Vec<u8>>,
-    uids: HashMap<i32, Option<u32>>,
-    users: HashMap<u32, String>,
-    relations: HashMap<u64, (Option<u64>, Option<u64>)>,
+    /// The device of nsfs, where every namespace file lives (none if /proc/self/ns
+    /// cannot be examined: then no fd or mount counts as a namespace).
+    nsfs_dev: Option<u64>,
+    stats: IdMap<i32, Option<(i32, Vec<u8>)>>,
+    /// PPID and effective uid by pidfd, while the kernel has `PIDFD_GET_INFO` and our
+    /// /proc is of our own pid namespace (its PIDs are the ones `pidfd_open` takes).
+    pid_infos: Option<IdMap<i32, Option<sys::PidInfo>>>,
+    commands: IdMap<i32, Vec<u8>>,
+    uids: IdMap<i32, Option<u32>>,
+    users: IdMap<u32, String>,
+    containers: IdMap<i32, Vec<u8>>,
+    relations: IdMap<u64, (Option<u64>, Option<u64>)>,
     netlink: Option<Option<OwnedFd>>,
     /// Set when the kernel lacks an ns ioctl (exit status 2).
     pub unsupported: bool,
@@ -91,17 +148,27 @@ impl Scan {
     pub fn run(o: &ScanOpts) -> Result<Scan, Error> {
         let proc_dir =
             nix::fcntl::open("/proc", DIR_FLAGS, Mode::empty()).map_err(|e| Error::sys("cannot open /proc", e))?;
+        let nsfs_dev = NsType::ALL.iter().find_map(|t| {
+            let name = CString::new(format!("self/ns/{}", t.proc_name())).ok()?;
+            sys::file_id_at(proc_dir.as_fd(), &name).ok().map(|id| id.dev)
+        });
         let mut s = Scan {
             model: Model::default(),
             proc_dir,
-            stats: HashMap::new(),
-            commands: HashMap::new(),
-            uids: HashMap::new(),
-            users: HashMap::new(),
-            relations: HashMap::new(),
+            nsfs_dev,
+            stats: IdMap::default(),
+            pid_infos: None,
+            commands: IdMap::default(),
+            uids: IdMap::default(),
+            users: IdMap::default(),
+            containers: IdMap::default(),
+            relations: IdMap::default(),
             netlink: None,
             unsupported: false,
         };
+        if s.proc_is_ours() {
+            s.pid_infos = Some(IdMap::default());
+        }
         let refs = s.scan_processes(o);
         s.add_fd_namespaces(o.types, refs);
         s.add_mounts(o.types)?;
@@ -111,94 +178,127 @@ impl Scan {
     fn scan_processes(&mut self, o: &ScanOpts) -> Vec<FdRef> {
         let mut pids = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
-        each_entry(self.proc_dir.as_fd(), &mut buf, |name| pids.extend(digits(name)));
+        each_entry(self.proc_dir.as_fd(), &mut buf, |name| pids.extend(digits(name.to_bytes())));
+        let links: Vec<(NsType, CString)> =
+            o.types.iter().filter_map(|t| Some((t, CString::new(t.proc_name()).ok()?))).collect();
         let mut refs = Vec::new();
         let mut path = Vec::with_capacity(32);
         for pid in pids {
-            path.clear();
-            path.extend_from_slice(pid.to_string().as_bytes());
-            path.extend_from_slice(b"/ns");
-            let Ok(nsdir) = openat(self.proc_dir.as_fd(), OsStr::from_bytes(&path), DIR_FLAGS, Mode::empty()) else {
+            let Some(name) = proc_path(&mut path, pid, b"ns") else { continue };
+            let Ok(nsdir) = openat(self.proc_dir.as_fd(), name, DIR_FLAGS, Mode::empty()) else {
                 continue; // gone, or not ours to see
             };
-            for t in o.types.iter() {
-                let Ok(link) = readlinkat(nsdir.as_fd(), t.proc_name()) else { continue };
-                let Some((ty, ino)) = parse_ns_link(link.as_bytes()) else { continue };
-                self.model.attach(ino, ty, pid);
-                if o.target == Some(ino) {
-                    self.model.members.push(pid);
-                }
-                if o.task == Some(pid) {
-                    self.model.task_ns.push(ino);
-                }
-            }
+            self.read_ns_links(pid, nsdir.as_fd(), &links, o);
             drop(nsdir);
-            path.truncate(path.len() - 2);
-            path.extend_from_slice(b"fd");
-            self.scan_fds(pid, &path, o.types, &mut buf, &mut refs);
+            let Some(name) = proc_path(&mut path, pid, b"fd") else { continue };
+            if let Ok(fddir) = openat(self.proc_dir.as_fd(), name, DIR_FLAGS, Mode::empty()) {
+                self.scan_fds(pid, fddir.as_fd(), o.types, &mut buf, &mut refs);
+            }
         }
         refs
     }
 
-    /// Namespaces and sockets among the open fds of `pid` (`path` is `PID/fd`).
-    fn scan_fds(&self, pid: i32, path: &[u8], types: NsSet, buf: &mut [u8], refs: &mut Vec<FdRef>) {
-        let Ok(fddir) = openat(self.proc_dir.as_fd(), OsStr::from_bytes(path), DIR_FLAGS, Mode::empty()) else {
-            return;
-        };
-        let want_sockets = types.contains(NsType::Net);
-        each_entry(fddir.as_fd(), buf, |name| {
-            let Some(fd) = digits(name) else { return };
-            let Ok(link) = readlinkat(fddir.as_fd(), OsStr::from_bytes(name)) else { return };
-            let link = link.as_bytes();
-            if let Some(rest) = link.strip_prefix(b"socket:[") {
-                if want_sockets {
-                    if let Some(ino) = rest.strip_suffix(b"]").and_then(|d| nscore::ids::parse_u64(d).ok()) {
-                        refs.push(FdRef::Socket { ino, pid, fd });
-                    }
-                }
-            } else if let Some((ty, ino)) = parse_ns_link(link) {
-                if types.contains(ty) {
-                    refs.push(FdRef::Ns { ino, ty, pid, fd });
-                }
+    /// Counts `pid` in the namespaces its `/proc/PID/ns` links name.
+    fn read_ns_links(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &[(NsType, CString)], o: &ScanOpts) {
+        let mut text = [0u8; LINK_MAX];
+        for &(ty, ref link) in links {
+            let Ok(n) = sys::readlink_into(nsdir, link, &mut text) else { continue };
+            let Some(ino) = link_inode(&text[..n], link.to_bytes()) else { continue };
+            self.model.attach(ino, ty, pid);
+            if o.target == Some(ino) {
+                self.model.members.push(pid);
+            }
+            if o.task == Some(pid) {
+                self.model.task_ns.push(ino);
+            }
+        }
+    }
+
+    /// Namespace files and (if net namespaces are asked for) sockets among the open fds
+    /// of `pid`.
+    fn scan_fds(&self, pid: i32, fddir: BorrowedFd<'_>, types: NsSet, buf: &mut [u8], refs: &mut Vec<FdRef>) {
+        let sockets = types.contains(NsType::Net);
+        each_entry(fddir, buf, |name| {
+            let Some(fd) = digits(name.to_bytes()) else { return };
+            let Ok(id) = sys::file_id_at(fddir, name) else { return };
+            match classify(id, self.nsfs_dev, pid, fd) {
+                Some(FdRef::Socket { .. }) if !sockets => {}
+                r => refs.extend(r),
             }
         });
     }
 
     /// Namespaces that only an fd or a socket keeps alive, with the owners and parents
-    /// that nothing else shows us.
+    /// that nothing else shows us. `refs` come in /proc order, so one process's sockets
+    /// are together and one pidfd at a time serves them.
     fn add_fd_namespaces(&mut self, types: NsSet, refs: Vec<FdRef>) {
-        let mut seen_sockets = HashSet::new();
-        let mut pidfds: HashMap<i32, Option<OwnedFd>> = HashMap::new();
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut seen_sockets: HashSet<u64> = HashSet::new();
+        let mut pidfd: Option<(i32, Option<OwnedFd>)> = None;
         for r in refs {
             match r {
-                FdRef::Ns { ino, ty, pid, fd } => {
-                    if self.model.index.contains_key(&ino) {
-                        continue;
-                    }
-                    let path = PathBuf::from(format!("/proc/{pid}/fd/{fd}"));
-                    let file = nix::fcntl::open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok();
-                    self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
-                    if let Some(f) = file {
-                        self.add_ancestors(f.as_fd(), ty, types);
+                FdRef::Ns { ino, pid, fd } => {
+                    if !self.model.index.contains_key(&ino) && !seen.contains(&ino) {
+                        // once its type is known it is in the model or not wanted: done
+                        if self.add_fd_namespace(ino, pid, fd, types).is_some() {
+                            seen.insert(ino);
+                        }
                     }
                 }
                 FdRef::Socket { ino, pid, fd } => {
                     if !seen_sockets.insert(ino) {
                         continue;
                     }
-                    let pidfd = pidfds.entry(pid).or_insert_with(|| sys::pidfd_open(Pid::from_raw(pid), 0).ok());
-                    let Some(pidfd) = pidfd.as_ref() else { continue };
-                    let Ok(sock) = sys::pidfd_getfd(pidfd.as_fd(), fd) else { continue };
-                    let Ok(netns) = sys::socket_netns(sock.as_fd()) else { continue };
-                    let Some(ino) = inode(netns.as_fd()) else { continue };
-                    if self.model.index.contains_key(&ino) {
-                        continue;
+                    if pidfd.as_ref().map(|p| p.0) != Some(pid) {
+                        pidfd = Some((pid, sys::pidfd_open(Pid::from_raw(pid), 0).ok()));
                     }
-                    self.add_ancestors(netns.as_fd(), NsType::Net, types);
-                    self.model.add(Namespace::new(ino, NsType::Net, Access::Held(netns), Origin::Held));
+                    let Some((_, Some(pidfd))) = pidfd.as_ref() else { continue };
+                    let Some(netns) = socket_netns(pidfd.as_fd(), fd, ino) else { continue };
+                    self.add_socket_namespace(netns, types);
                 }
             }
         }
+    }
+
+    /// Namespace `ino`, which fd `fd` of `pid` was seen to hold, if it still does: its
+    /// type, and (when that type is asked for) it and its ancestors join the model.
+    fn add_fd_namespace(&mut self, ino: u64, pid: i32, fd: i32, types: NsSet) -> Option<NsType> {
+        let path = PathBuf::from(format!("/proc/{pid}/fd/{fd}"));
+        let file = self.open_verified(&path, ino)?;
+        let ty = sys::ns_get_nstype(file.as_fd()).ok().and_then(NsType::from_clone_flag)?;
+        if types.contains(ty) {
+            self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+            self.add_ancestors(file.as_fd(), ty, types);
+        }
+        Some(ty)
+    }
+
+    /// The network namespace of a socket, with its ancestors, unless already known.
+    fn add_socket_namespace(&mut self, netns: OwnedFd, types: NsSet) {
+        let Some(ino) = inode(netns.as_fd()) else { return };
+        if self.model.index.contains_key(&ino) {
+            return;
+        }
+        self.add_ancestors(netns.as_fd(), NsType::Net, types);
+        self.model.add(Namespace::new(ino, NsType::Net, Access::Held(netns), Origin::Held));
+    }
+
+    /// `path` opened with `O_PATH` if it still leads to the nsfs inode `ino`. Opening with
+    /// `O_PATH` touches nothing but the path: not a FIFO's open, not a device's.
+    fn pin(&self, path: &Path, ino: u64) -> Option<OwnedFd> {
+        let nsfs_dev = self.nsfs_dev?;
+        let pinned = nix::fcntl::open(path, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
+        let id = sys::file_id_at(pinned.as_fd(), c"").ok()?;
+        (id.dev == nsfs_dev && id.ino == ino).then_some(pinned)
+    }
+
+    /// Namespace `ino` opened for ioctls through `path` (an fd link or a mount point),
+    /// race-free: whatever `path` leads to by now, only that very nsfs file is opened.
+    fn open_verified(&self, path: &Path, ino: u64) -> Option<OwnedFd> {
+        let pinned = self.pin(path, ino)?;
+        // ioctls refuse O_PATH descriptors: reopen the file the pinned one refers to
+        let again = format!("self/fd/{}", pinned.as_raw_fd());
+        openat(self.proc_dir.as_fd(), again.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()
     }
 
     fn add_ancestors(&mut self, fd: BorrowedFd<'_>, ty: NsType, types: NsSet) {
@@ -222,7 +322,7 @@ impl Scan {
     }
 
     /// nsfs bind mounts: the NSFS column, and namespaces nothing but a mount keeps. Such
-    /// a namespace is listed only if its mount point opens to it (as util-linux does): not
+    /// a namespace is listed only if its mount point leads to it (as util-linux does): not
     /// for a user who may not reach the mount, nor when something is mounted over it.
     fn add_mounts(&mut self, types: NsSet) -> Result<(), Error> {
         let text =
@@ -235,13 +335,41 @@ impl Scan {
             }
             if types.contains(ty) && !self.model.index.contains_key(&ino) {
                 let path = PathBuf::from(OsStr::from_bytes(&m.mount_point));
-                let file = nix::fcntl::open(&path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty());
-                if file.ok().and_then(|f| inode(f.as_fd())) == Some(ino) {
+                if self.pin(&path, ino).is_some() {
                     self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
                 }
             }
         }
         Ok(())
+    }
+
+    /// Whether `/proc/self` is us, i.e. /proc shows the PIDs of our pid namespace.
+    fn proc_is_ours(&self) -> bool {
+        let mut text = [0u8; 16];
+        let me = std::process::id().to_string();
+        sys::readlink_into(self.proc_dir.as_fd(), c"self", &mut text).is_ok_and(|n| &text[..n] == me.as_bytes())
+    }
+
+    /// PPID and effective uid of a process by `PIDFD_GET_INFO`, asked once; `None` when
+    /// the kernel cannot tell (then /proc is read instead, from now on).
+    fn pid_info(&mut self, pid: i32) -> Option<Option<sys::PidInfo>> {
+        let infos = self.pid_infos.as_mut()?;
+        if let Some(&i) = infos.get(&pid) {
+            return Some(i);
+        }
+        let info = match sys::pidfd_open(Pid::from_raw(pid), 0) {
+            Ok(fd) => match sys::pidfd_info(fd.as_fd()) {
+                Ok(i) => Some(i),
+                Err(Errno::ENOTTY | Errno::EINVAL) => {
+                    self.pid_infos = None;
+                    return None;
+                }
+                Err(_) => None,
+            },
+            Err(_) => None,
+        };
+        infos.insert(pid, info);
+        Some(info)
     }
 
     /// PPID and comm of a process (from `/proc/PID/stat`, read once).
@@ -257,7 +385,7 @@ impl Scan {
     }
 
     fn read_command(&mut self, pid: i32) -> Vec<u8> {
-        let c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), 8192).unwrap_or_default();
+        let c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), READ_MAX).unwrap_or_default();
         if c.is_empty() {
             return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
         }
@@ -273,7 +401,7 @@ impl Scan {
                 let path = format!("{}/ns/{}", ns.rep?, ns.ty.proc_name());
                 openat(self.proc_dir.as_fd(), path.as_str(), flags, Mode::empty()).ok()
             }
-            Access::Path(p) => nix::fcntl::open(p, flags, Mode::empty()).ok(),
+            Access::Path(p) => self.open_verified(p, ns.ino),
             Access::Held(fd) => fd.try_clone().ok(),
         }
     }
@@ -309,7 +437,10 @@ impl Facts for Scan {
     }
 
     fn ppid(&mut self, pid: i32) -> Option<i32> {
-        self.stat(pid).map(|s| s.0)
+        match self.pid_info(pid) {
+            Some(info) => info.map(|i| i.ppid as i32),
+            None => self.stat(pid).map(|s| s.0),
+        }
     }
 
     /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
@@ -325,6 +456,9 @@ impl Facts for Scan {
 
     /// The owner of `/proc/PID` (the process's effective uid).
     fn uid(&mut self, pid: i32) -> Option<u32> {
+        if let Some(info) = self.pid_info(pid) {
+            return info.map(|i| i.euid);
+        }
         let proc_dir = &self.proc_dir;
         *self.uids.entry(pid).or_insert_with(|| {
             fstatat(proc_dir.as_fd(), pid.to_string().as_str(), nix::fcntl::AtFlags::empty()).ok().map(|s| s.st_uid)
@@ -391,14 +525,27 @@ impl Facts for Scan {
             Err(_) => Vec::new(),
         }
     }
+
+    /// The CONTAINER column, from `/proc/PID/cgroup` (read once per process, and only
+    /// for lines that show or filter on it). A file longer than we read is judged by its
+    /// complete lines.
+    fn container(&mut self, pid: i32) -> Vec<u8> {
+        let proc_dir = &self.proc_dir;
+        self.containers
+            .entry(pid)
+            .or_insert_with(|| {
+                let text = read_at(proc_dir.as_fd(), &format!("{pid}/cgroup"), READ_MAX).unwrap_or_default();
+                crate::container::from_cgroup_file(&text).unwrap_or_default()
+            })
+            .clone()
+    }
 }
 
-/// A non-empty `/proc/PID/cmdline` as util-linux shows it: the terminating NUL dropped,
-/// the others turned into spaces (so a blanked-out argument area shows as blanks).
+/// A non-empty `/proc/PID/cmdline` as util-linux shows it: the last byte read dropped
+/// (the terminating NUL, or the 8192nd byte of a longer line, which leaves 8191), the
+/// other NULs turned into spaces (so a blanked-out argument area shows as blanks).
 fn cmdline_text(mut c: Vec<u8>) -> Vec<u8> {
-    if c.last() == Some(&0) {
-        c.pop();
-    }
+    c.pop();
     for b in &mut c {
         if *b == 0 {
             *b = b' ';
@@ -407,14 +554,32 @@ fn cmdline_text(mut c: Vec<u8>) -> Vec<u8> {
     c
 }
 
-/// Reads up to `max` bytes of a /proc file relative to the /proc directory.
+/// The network namespace of socket `fd` of the pidfd's process, if that fd still is the
+/// socket `ino` (it may have been closed or replaced since we looked: the ioctl is only
+/// sent to the socket we meant).
+fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32, ino: u64) -> Option<OwnedFd> {
+    let sock = sys::pidfd_getfd(pidfd, fd).ok()?;
+    let id = sys::file_id_at(sock.as_fd(), c"").ok()?;
+    if !id.is_socket() || id.ino != ino {
+        return None;
+    }
+    sys::socket_netns(sock.as_fd()).ok()
+}
+
+/// The most read of a /proc file: `stat` fits in 4 KiB, and util-linux shows no more of
+/// a command line than this either.
+const READ_MAX: usize = 8192;
+
+/// Reads up to `max` (at most [`READ_MAX`]) bytes of a /proc file relative to the /proc
+/// directory, into a buffer of just the size read (rows keep these).
 fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
     let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut buf = vec![0u8; max];
+    let mut buf = [0u8; READ_MAX];
+    let max = max.min(READ_MAX);
     let mut len = 0;
     // procfs hands out as much as fits in one read; a short read is the end of the file
     while len < max {
-        match nix::unistd::read(fd.as_fd(), &mut buf[len..]) {
+        match nix::unistd::read(fd.as_fd(), &mut buf[len..max]) {
             Ok(0) => break,
             Ok(n) if len + n < max => {
                 len += n;
@@ -425,10 +590,7 @@ fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
             Err(_) => return None,
         }
     }
-    buf.truncate(len);
-    // the rows keep these: don't let each hold a mostly empty 8 KiB buffer
-    buf.shrink_to_fit();
-    Some(buf)
+    Some(buf[..len].to_vec())
 }
 
 #[cfg(test)]
@@ -436,11 +598,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn namespace_link_texts() {
+        assert_eq!(link_inode(b"net:[4026531840]", b"net"), Some(4026531840));
+        assert_eq!(link_inode(b"cgroup:[18446744073709551615]", b"cgroup"), Some(u64::MAX));
+        assert_eq!(link_inode(b"cgroup:[18446744073709551616]", b"cgroup"), None);
+        assert_eq!(link_inode(b"net:[4026531840]", b"uts"), None);
+        assert_eq!(link_inode(b"net:[]", b"net"), None);
+        assert_eq!(link_inode(b"net:[12a]", b"net"), None);
+        assert_eq!(link_inode(b"net:[12", b"net"), None);
+        assert_eq!(link_inode(b"net:[-1]", b"net"), None);
+        assert_eq!(link_inode(b"/run/netns/x", b"net"), None);
+    }
+
+    #[test]
+    fn fd_classes() {
+        let file = |dev, mode| FileId { dev, ino: 9, mode };
+        let sock = file(8, libc::S_IFSOCK | 0o777);
+        assert_eq!(classify(sock, Some(4), 1, 3), Some(FdRef::Socket { ino: 9, pid: 1, fd: 3 }));
+        assert_eq!(classify(file(4, libc::S_IFREG | 0o444), Some(4), 1, 3), Some(FdRef::Ns { ino: 9, pid: 1, fd: 3 }));
+        // pipes, files on other devices, and anything when nsfs is unknown
+        assert_eq!(classify(file(12, libc::S_IFIFO | 0o600), Some(4), 1, 3), None);
+        assert_eq!(classify(file(4, libc::S_IFREG), None, 1, 3), None);
+    }
+
+    #[test]
     fn command_lines() {
         assert_eq!(cmdline_text(b"sleep\x00300\x00".to_vec()), b"sleep 300");
-        assert_eq!(cmdline_text(b"sshd: root@pts/0".to_vec()), b"sshd: root@pts/0");
+        assert_eq!(cmdline_text(b"sshd: root@pts/0\x00".to_vec()), b"sshd: root@pts/0");
         assert_eq!(cmdline_text(b"a\0\0b\0".to_vec()), b"a  b");
         assert_eq!(cmdline_text(vec![0; 4]), b"   ");
+        assert_eq!(cmdline_text(vec![0]), b"");
+        // cut at 8192 bytes by the read, or at a page by the kernel: no NUL at the end
+        assert_eq!(cmdline_text(b"sleep\x00300".to_vec()), b"sleep 30");
+        assert_eq!(cmdline_text(vec![b'x'; 8192]).len(), 8191);
     }
 
     #[test]
@@ -449,7 +639,7 @@ mod tests {
         let mut names = Vec::new();
         // a buffer too small for all entries at once still yields every one
         let mut buf = vec![0u8; MAX_DIRENT + 24];
-        each_entry(dir.as_fd(), &mut buf, |n| names.push(n.to_vec()));
+        each_entry(dir.as_fd(), &mut buf, |n| names.push(n.to_bytes().to_vec()));
         let raw = dir.as_raw_fd().to_string();
         assert!(names.iter().any(|n| n == raw.as_bytes()), "{names:?}");
         assert!(names.iter().any(|n| n == b"0") && !names.iter().any(|n| n == b"."));

@@ -1,5 +1,8 @@
-//! A process's credentials as `/proc/PID/status` shows them, and whether another
-//! process holds exactly the privileges we do.
+//! A process's credentials as `/proc/PID/status` shows them, whether another process
+//! holds exactly the privileges we do, and the one switch of our own credentials.
+
+use crate::error::{Error, Result};
+use crate::syscall::Syscall;
 
 /// The credential lines of `/proc/PID/status`, kept as the kernel wrote them: user and
 /// group IDs (real, effective, saved, filesystem; mapped into the reader's user
@@ -55,9 +58,50 @@ pub fn same_privilege(ours: &Creds, target: &Creds, same_userns: bool) -> bool {
             && ours.cap_bnd == target.cap_bnd)
 }
 
+/// How a failed `setgroups(2)` (dropping every supplementary group before a gid change)
+/// is taken: the tools differ, and each keeps util-linux's rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropGroups {
+    /// A failure is an error (rs-unshare's `--setgid` and `--owner`).
+    Required,
+    /// rs-nsenter's rule: a failure is an error only if `setgroups` also failed before
+    /// the namespaces were entered (`failed_before`) and there are supplementary groups
+    /// left to drop (an unprivileged user namespace denies `setgroups`, harmlessly when
+    /// there are none).
+    Tolerant {
+        /// The probe before entering failed too.
+        failed_before: bool,
+    },
+}
+
+/// Changes credentials in the only safe order: supplementary groups, then gid, then uid
+/// (after `setuid` we would no longer have the right to change the others). Each step
+/// only when its id is given; the groups only with a gid. The messages are util-linux's.
+pub fn switch<S: Syscall>(sys: &mut S, gid: Option<u32>, uid: Option<u32>, groups: DropGroups) -> Result<()> {
+    if let Some(gid) = gid {
+        drop_groups(sys, groups)?;
+        sys.setgid(gid).map_err(|e| Error::sys("setgid() failed", e))?;
+    }
+    if let Some(uid) = uid {
+        sys.setuid(uid).map_err(|e| Error::sys("setuid() failed", e))?;
+    }
+    Ok(())
+}
+
+fn drop_groups<S: Syscall>(sys: &mut S, rule: DropGroups) -> Result<()> {
+    match (sys.setgroups(&[]), rule) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), DropGroups::Tolerant { failed_before: false }) => Ok(()),
+        (Err(_), DropGroups::Tolerant { failed_before: true }) if sys.getgroups().is_ok_and(|g| g.is_empty()) => Ok(()),
+        (Err(e), _) => Err(Error::sys("setgroups failed", e)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syscall::fake::{Ended, Fake};
+    use nix::errno::Errno;
 
     const ROOT: &[u8] = b"Name:\tsleep\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t0 \n\
         CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n\
@@ -96,5 +140,32 @@ mod tests {
         let mut other_gid = root.clone();
         other_gid.gids = b"0 0 0 5".to_vec();
         assert!(!same_privilege(&root, &other_gid, true));
+    }
+
+    #[test]
+    fn credentials_switch_in_order() {
+        let mut f = Fake::new();
+        assert_eq!(f.run(|s| switch(s, Some(5), Some(6), DropGroups::Required).map(|()| 0)), Ended::Status(0));
+        assert_eq!(f.log(), ["setgroups []", "setgid 5", "setuid 6"]);
+        let mut f = Fake::new();
+        f.run(|s| switch(s, None, Some(6), DropGroups::Required).map(|()| 0));
+        assert_eq!(f.log(), ["setuid 6"], "no gid: the groups stay");
+    }
+
+    #[test]
+    fn group_drop_rules() {
+        let run = |rule, groups: &[u32]| {
+            let mut f = Fake::new();
+            f.fail("setgroups", Errno::EPERM).set_groups(groups);
+            let end = f.run(|s| switch(s, Some(5), None, rule).map(|()| 0));
+            (end, f.log().join("; "))
+        };
+        let refused = Ended::Failed("setgroups failed: Operation not permitted".into(), 1);
+        assert_eq!(run(DropGroups::Required, &[]), (refused.clone(), "setgroups [] -> EPERM".into()));
+        let tolerant = DropGroups::Tolerant { failed_before: true };
+        assert_eq!(run(tolerant, &[10]), (refused, "setgroups [] -> EPERM; getgroups".into()));
+        assert_eq!(run(tolerant, &[]), (Ended::Status(0), "setgroups [] -> EPERM; getgroups; setgid 5".into()));
+        let first_try = DropGroups::Tolerant { failed_before: false };
+        assert_eq!(run(first_try, &[10]), (Ended::Status(0), "setgroups [] -> EPERM; setgid 5".into()));
     }
 }

@@ -2,17 +2,20 @@
 //! the hole-punching merge of a single mapping into ranges, and writing map files.
 //!
 //! Everything except [`write_map_file`] is pure, so the merge rules (which users notice
-//! when their ids shift) are unit-tested without privileges.
+//! when their ids shift) are unit-tested without privileges; the writes go through the
+//! [`Syscall`] seam, so their order is unit-tested too.
 
 use std::fmt::Write as _;
 use std::os::fd::AsFd;
+use std::path::Path;
 
 use nix::errno::Errno;
-use nix::fcntl::{open, OFlag};
+use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
 use crate::error::Error;
 use crate::ids::{parse_id, MAX_ID};
+use crate::syscall::Syscall;
 
 /// Which id kind a map is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,10 +218,17 @@ pub fn map_text(ranges: &[IdRange]) -> String {
 /// Writes `data` to a `/proc` control file (`uid_map`, `setgroups`, `timens_offsets`)
 /// with exactly one `write(2)`: the kernel accepts a map file's content only whole and
 /// only once, and a buffered writer might split it.
-pub fn write_proc_file(path: &str, data: &[u8], open_what: &str, write_what: &str) -> Result<(), Error> {
-    let fd = open(path, OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty())
+pub fn write_proc_file<S: Syscall>(
+    sys: &mut S,
+    path: &str,
+    data: &[u8],
+    open_what: &str,
+    write_what: &str,
+) -> Result<(), Error> {
+    let fd = sys
+        .open(None, Path::new(path), OFlag::O_WRONLY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| Error::sys(format!("{open_what} {path}"), e))?;
-    match nix::unistd::write(fd.as_fd(), data) {
+    match sys.write(fd.as_fd(), data) {
         Ok(n) if n == data.len() => Ok(()),
         Ok(_) => Err(Error::sys(format!("{write_what} {path}"), Errno::EIO)),
         Err(e) => Err(Error::sys(format!("{write_what} {path}"), e)),
@@ -226,12 +236,12 @@ pub fn write_proc_file(path: &str, data: &[u8], open_what: &str, write_what: &st
 }
 
 /// Writes a map file in one piece; maps above the kernel's 4 KiB limit are refused.
-pub fn write_map_file(path: &str, ranges: &[IdRange]) -> Result<(), Error> {
+pub fn write_map_file<S: Syscall>(sys: &mut S, path: &str, ranges: &[IdRange]) -> Result<(), Error> {
     let text = map_text(ranges);
     if text.len() > 4096 {
         return Err(Error::msg(format!("{path} too large for kernel 4k limit")));
     }
-    write_proc_file(path, text.as_bytes(), "cannot open", "write failed")
+    write_proc_file(sys, path, text.as_bytes(), "cannot open", "write failed")
 }
 
 #[cfg(test)]

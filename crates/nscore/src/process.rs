@@ -1,13 +1,13 @@
 //! Waiting for children and passing their fate on, as util-linux's tools do.
 
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 use nix::errno::Errno;
 use nix::sys::wait::WaitPidFlag;
-use nix::unistd::{getpid, Pid};
+use nix::unistd::Pid;
 
 use crate::error::{Error, Result};
-use crate::sys;
+use crate::syscall::Syscall;
 
 /// What became of a waited-for child, decoded from the raw wait status so that every
 /// signal number fits (nix's `WaitStatus` has no room for real-time signals).
@@ -39,13 +39,13 @@ impl ChildState {
 }
 
 /// `waitpid`, retried when a signal interrupts it.
-pub fn wait_retrying(pid: Pid, flags: Option<WaitPidFlag>) -> Result<ChildState> {
+pub fn wait_retrying<S: Syscall>(sys: &mut S, pid: Pid, flags: Option<WaitPidFlag>) -> Result<ChildState> {
     let flags = flags.map_or(0, |f| f.bits());
     loop {
-        match sys::waitpid_raw(pid, flags) {
+        match sys.waitpid(pid, flags) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(Error::sys("waitpid failed", e)),
-            Ok((_, status)) => return Ok(ChildState::from_raw(status)),
+            Ok(status) => return Ok(ChildState::from_raw(status)),
         }
     }
 }
@@ -54,32 +54,31 @@ pub fn wait_retrying(pid: Pid, flags: Option<WaitPidFlag>) -> Result<ChildState>
 /// unblocked first, since the caller may have started us with it ignored or blocked.
 /// Every signal goes the same way, real-time ones and SIGKILL included.
 /// Returns only if we survived it (then util-linux reports `child exit failed`).
-pub fn die_of_signal(sig: i32) -> Error {
-    if let Err(e) = sys::reset_and_unblock(sig) {
+pub fn die_of_signal<S: Syscall>(sys: &mut S, sig: i32) -> Error {
+    if let Err(e) = sys.reset_and_unblock(sig) {
         return Error::sys("sigprocmask unblock failed", e);
     }
-    let _ = sys::kill(getpid(), sig);
+    let me = sys.getpid();
+    let _ = sys.kill(me, sig);
     Error::msg("child exit failed")
 }
 
 /// The exit status to pass on for a child that ended: its code, or death by its signal.
-pub fn pass_on(state: ChildState) -> Result<i32> {
+pub fn pass_on<S: Syscall>(sys: &mut S, state: ChildState) -> Result<i32> {
     match state {
         ChildState::Exited(code) => Ok(code),
-        ChildState::Signaled(sig) => Err(die_of_signal(sig)),
+        ChildState::Signaled(sig) => Err(die_of_signal(sys, sig)),
         _ => Err(Error::msg("child exit failed")),
     }
 }
 
 /// Whether the process behind a pidfd has exited (the pidfd turns readable).
-pub fn pidfd_exited(fd: BorrowedFd<'_>) -> Result<bool> {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+pub fn pidfd_exited<S: Syscall>(sys: &mut S, fd: BorrowedFd<'_>) -> Result<bool> {
     loop {
-        match poll(&mut fds, PollTimeout::ZERO) {
+        match sys.poll_readable(fd) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(Error::sys("poll parent pidfd failed", e)),
-            Ok(n) => return Ok(n > 0),
+            Ok(ready) => return Ok(ready),
         }
     }
 }
@@ -87,18 +86,37 @@ pub fn pidfd_exited(fd: BorrowedFd<'_>) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syscall::fake::{Ended, Fake};
+    use crate::syscall::Os;
 
     #[test]
     fn own_pidfd_is_not_exited() {
-        let fd = sys::pidfd_open(getpid(), 0).unwrap();
-        assert!(!pidfd_exited(fd.as_fd()).unwrap());
+        use std::os::fd::AsFd;
+        let fd = crate::sys::pidfd_open(nix::unistd::getpid(), 0).unwrap();
+        assert!(!pidfd_exited(&mut Os::without_fork(), fd.as_fd()).unwrap());
     }
 
     #[test]
     fn exit_codes_pass_through() {
-        assert_eq!(pass_on(ChildState::Exited(7)).unwrap(), 7);
-        assert_eq!(pass_on(ChildState::Continued).unwrap_err().to_string(), "child exit failed");
-        assert_eq!(pass_on(ChildState::Stopped(19)).unwrap_err().to_string(), "child exit failed");
+        let mut f = Fake::new();
+        assert_eq!(pass_on(&mut f, ChildState::Exited(7)).unwrap(), 7);
+        assert_eq!(pass_on(&mut f, ChildState::Continued).unwrap_err().to_string(), "child exit failed");
+        assert_eq!(pass_on(&mut f, ChildState::Stopped(19)).unwrap_err().to_string(), "child exit failed");
+        assert!(f.log().is_empty());
+    }
+
+    /// A child's death by a signal becomes ours: the signal is made deadly and unblocked
+    /// first, then sent to ourselves.
+    #[test]
+    fn signal_deaths_pass_on() {
+        let mut f = Fake::new();
+        f.wait_status(1001, 40);
+        let end = f.run(|s| {
+            let state = wait_retrying(s, Pid::from_raw(1001), None)?;
+            pass_on(s, state)
+        });
+        assert_eq!(end, Ended::Failed("child exit failed".into(), 1));
+        assert_eq!(f.log(), ["waitpid 1001", "reset SIGRTMIN+6", "kill 1000 SIGRTMIN+6"]);
     }
 
     #[test]
@@ -124,8 +142,8 @@ mod tests {
     fn real_child_killed_by_a_realtime_signal() {
         let child = std::process::Command::new("sleep").arg("60").spawn().unwrap();
         let pid = Pid::from_raw(child.id() as i32);
-        sys::kill(pid, 40).unwrap();
-        assert_eq!(wait_retrying(pid, None).unwrap(), ChildState::Signaled(40));
+        crate::sys::kill(pid, 40).unwrap();
+        assert_eq!(wait_retrying(&mut Os::without_fork(), pid, None).unwrap(), ChildState::Signaled(40));
         // reaped here: the handle must not wait again (the PID may be reused by then)
         drop(child);
     }

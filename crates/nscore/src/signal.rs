@@ -79,6 +79,20 @@ pub fn parse_signal_name(s: &str) -> Option<i32> {
     None
 }
 
+/// The name of `sig` as `kill -l` spells it, without `SIG` (`TERM`, `RTMIN+2`); the
+/// number itself when it has none. Readable logs and messages need it.
+pub fn name(sig: i32) -> String {
+    if let Some(&(n, _)) = NAMES.iter().find(|(_, s)| *s == sig) {
+        return n.to_string();
+    }
+    let (min, max) = rt_range();
+    match sig {
+        s if s == min => "RTMIN".to_string(),
+        s if s > min && s <= max => format!("RTMIN+{}", s - min),
+        s => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +109,8 @@ mod tests {
         for bad in ["15", "", "SIG", "FOO", "RTMIN+", "RTMIN-1", "RTMAX+1", "RTMIN+99", "TERM "] {
             assert_eq!(parse_signal_name(bad), None, "{bad}");
         }
+        assert_eq!(name(15), "TERM");
+        assert_eq!(name(libc::SIGRTMIN() + 2), "RTMIN+2");
+        assert_eq!(name(0), "0");
     }
 }

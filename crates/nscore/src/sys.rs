@@ -27,15 +27,79 @@ pub fn strerror(errno: i32) -> String {
 /// What `fork` returned in this process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forked {
+    /// In the parent, with the child's PID.
     Parent(Pid),
+    /// In the child.
     Child,
 }
 
-/// `fork(2)`. The tools call it only while single-threaded (before any thread is
-/// started), which is what makes it sound to keep running Rust code in the child.
-pub fn fork() -> Result<Forked, Errno> {
-    // SAFETY: the binaries are single-threaded until exec; tests that fork do so only to
-    // run async-signal-safe system calls and then `_exit`.
+/// Whether [`SingleThreaded::new`] was called (for [`SingleThreaded::claimed`]).
+static CLAIMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Proof that this process has a single thread, needed by the calls that are sound only
+/// then: [`fork`] (the child goes on running Rust code, which another thread's lock held
+/// at the fork would deadlock or corrupt) and [`locale_is_utf8`] (`setlocale(3)` races
+/// with every locale-dependent call of other threads).
+///
+/// The tool crates forbid `unsafe`, so they cannot make the promise themselves: each
+/// binary's `main` makes it once, before anything else runs, with the one `unsafe`
+/// [`SingleThreaded::new`], and hands the token down (rs-unshare and rs-nsenter pass it
+/// to [`crate::syscall::Os`], the only thing that forks). A token is a value rather than
+/// a global check so that what may fork says so in its signature, and so that code
+/// without one (unit tests, which the harness runs on many threads) cannot fork by
+/// accident. It is neither `Send` nor `Sync`: it stays on the thread that made it.
+#[derive(Debug, Clone, Copy)]
+pub struct SingleThreaded(std::marker::PhantomData<*const ()>);
+
+impl SingleThreaded {
+    /// Makes the token.
+    ///
+    /// # Safety
+    /// No other thread may exist when this is called, and the program must start none
+    /// afterwards: the token (and [`SingleThreaded::claimed`]) vouch for the rest of the
+    /// process's life. Call it first thing in `main`.
+    pub unsafe fn new() -> SingleThreaded {
+        CLAIMED.store(true, Ordering::Relaxed);
+        SingleThreaded(std::marker::PhantomData)
+    }
+
+    /// The token `main` made, if it made one. For code the token cannot reach without
+    /// reshaping its callers (rs-lsns's one `setlocale`); prefer passing the token down.
+    pub fn claimed() -> Option<SingleThreaded> {
+        CLAIMED.load(Ordering::Relaxed).then_some(SingleThreaded(std::marker::PhantomData))
+    }
+
+    /// [`fork`] (`fork(2)`), sound because the token exists.
+    ///
+    /// # Errors
+    /// As `fork(2)`: `EAGAIN` (a process limit), `ENOMEM`.
+    pub fn fork(self) -> Result<Forked, Errno> {
+        // SAFETY: the token's existence means this process has one thread (see `new`).
+        unsafe { fork() }
+    }
+
+    /// [`locale_is_utf8`] (`setlocale(3)`, `nl_langinfo(3)`), sound because the token
+    /// exists.
+    ///
+    /// # Errors
+    /// None reported: a locale that cannot be set counts as not UTF-8.
+    pub fn locale_is_utf8(self) -> bool {
+        // SAFETY: the token's existence means this process has one thread (see `new`).
+        unsafe { locale_is_utf8() }
+    }
+}
+
+/// `fork(2)`.
+///
+/// # Safety
+/// The process must be single-threaded: the child keeps running Rust code, and a lock
+/// another thread held at the fork (the allocator's, stdio's) would stay locked in it
+/// forever. [`SingleThreaded::fork`] is the safe way in.
+///
+/// # Errors
+/// As `fork(2)`: `EAGAIN` (a process limit), `ENOMEM`.
+pub unsafe fn fork() -> Result<Forked, Errno> {
+    // SAFETY: the caller guarantees a single thread.
     match unsafe { libc::fork() } {
         -1 => Err(Errno::last()),
         0 => Ok(Forked::Child),
@@ -77,6 +141,55 @@ pub fn pidfd_open(pid: Pid, flags: libc::c_uint) -> Result<OwnedFd, Errno> {
 pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> Result<OwnedFd, Errno> {
     // SAFETY: plain system call with integer arguments.
     fd_result(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })
+}
+
+/// What `PIDFD_GET_INFO` tells about a process: its parent (0 if outside our pid
+/// namespace) and effective uid, as this process sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PidInfo {
+    pub ppid: u32,
+    pub euid: u32,
+}
+
+/// `struct pidfd_info` of linux/pidfd.h as of Linux 6.13 (`PIDFD_INFO_SIZE_VER0`); the
+/// fields not read here are there for the layout.
+#[repr(C)]
+#[derive(Default)]
+#[allow(dead_code)]
+struct PidfdInfo {
+    mask: u64,
+    cgroupid: u64,
+    pid: u32,
+    tgid: u32,
+    ppid: u32,
+    ruid: u32,
+    rgid: u32,
+    euid: u32,
+    egid: u32,
+    suid: u32,
+    sgid: u32,
+    fsuid: u32,
+    fsgid: u32,
+    exit_code: i32,
+}
+
+const PIDFD_INFO_PID: u64 = 1 << 0;
+const PIDFD_INFO_CREDS: u64 = 1 << 1;
+/// `_IOWR(PIDFS_IOCTL_MAGIC, 11, struct pidfd_info)`.
+const PIDFD_GET_INFO: libc::c_ulong =
+    (3 << 30) | ((std::mem::size_of::<PidfdInfo>() as libc::c_ulong) << 16) | (0xFF << 8) | 11;
+
+/// `ioctl(PIDFD_GET_INFO)` (Linux 6.13 or newer; older kernels fail with `ENOTTY` or
+/// `EINVAL`): a process's parent and effective uid in one cheap call, where /proc needs
+/// a read of `stat` (which formats some fifty fields) and a `stat` of `/proc/PID`.
+pub fn pidfd_info(pidfd: BorrowedFd<'_>) -> Result<PidInfo, Errno> {
+    let mut info = PidfdInfo { mask: PIDFD_INFO_PID | PIDFD_INFO_CREDS, ..PidfdInfo::default() };
+    // SAFETY: the kernel writes at most the size encoded in the request, which is ours.
+    int_result(unsafe { libc::ioctl(pidfd.as_raw_fd(), PIDFD_GET_INFO as _, &mut info as *mut PidfdInfo) })?;
+    if info.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS) != PIDFD_INFO_PID | PIDFD_INFO_CREDS {
+        return Err(Errno::EINVAL);
+    }
+    Ok(PidInfo { ppid: info.ppid, euid: info.euid })
 }
 
 /// `pidfd_send_signal(2)`.
@@ -231,28 +344,6 @@ pub fn kill(pid: Pid, sig: i32) -> Result<(), Errno> {
     int_result(unsafe { libc::kill(pid.as_raw(), sig) }).map(drop)
 }
 
-/// Blocks (or with `block == false` unblocks) `sigs`; returns the previous mask.
-pub fn sigmask(how_block: bool, sigs: &[i32]) -> Result<libc::sigset_t, Errno> {
-    // SAFETY: sigsets are plain data initialised by sigemptyset.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for &s in sigs {
-            libc::sigaddset(&mut set, s);
-        }
-        let how = if how_block { libc::SIG_BLOCK } else { libc::SIG_UNBLOCK };
-        int_result(libc::sigprocmask(how, &set, &mut old))?;
-        Ok(old)
-    }
-}
-
-/// Restores a mask saved by [`sigmask`].
-pub fn set_sigmask(mask: &libc::sigset_t) -> Result<(), Errno> {
-    // SAFETY: the mask came from sigprocmask.
-    int_result(unsafe { libc::sigprocmask(libc::SIG_SETMASK, mask, std::ptr::null_mut()) }).map(drop)
-}
-
 static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn forward_handler(sig: libc::c_int) {
@@ -381,9 +472,11 @@ pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     }
 }
 
-/// The names in a `getdents64` buffer (`.` and `..` included). Pure byte parsing of the
-/// `linux_dirent64` layout: u64 ino, i64 off, u16 reclen, u8 type, NUL-terminated name.
-pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// The names in a `getdents64` buffer (`.` and `..` included), NUL-terminated as the
+/// kernel wrote them, so they can be handed to the `*at` calls below without a copy. Pure
+/// byte parsing of the `linux_dirent64` layout: u64 ino, i64 off, u16 reclen, u8 type,
+/// NUL-terminated name (a record without a NUL ends the iteration).
+pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &CStr> {
     let mut pos = 0;
     std::iter::from_fn(move || {
         let rec = buf.get(pos..)?;
@@ -392,16 +485,74 @@ pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
             return None;
         }
         pos += reclen;
-        let name = &rec[19..reclen];
-        Some(&name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())])
+        CStr::from_bytes_until_nul(&rec[19..reclen]).ok()
     })
 }
 
-/// Whether the user's locale (`setlocale(LC_ALL, "")`) uses UTF-8, which decides between
-/// Unicode and ASCII tree glyphs.
-pub fn locale_is_utf8() -> bool {
-    // SAFETY: the binaries are single-threaded when they call this; the empty string
-    // asks for the environment's locale; nl_langinfo returns a static NUL-terminated string.
+/// `readlinkat(2)` into a caller's buffer (no allocation: rs-lsns reads tens of thousands
+/// of links). Returns the length of the text; a text that fills the buffer may have been cut.
+pub fn readlink_into(dir: BorrowedFd<'_>, name: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most buf.len() bytes; name is NUL-terminated.
+    let rc = unsafe { libc::readlinkat(dir.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if rc < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(rc as usize)
+    }
+}
+
+/// What names a file: the device (in `st_dev`'s encoding) and inode it lives on, and its
+/// `S_IFMT` type bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+    pub mode: u32,
+}
+
+impl FileId {
+    pub fn is_socket(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFSOCK
+    }
+}
+
+/// `statx(2)` of `name` under `dir` (of `dir` itself when `name` is empty), following a
+/// final symlink: through a `/proc/PID/fd/N` link that reaches the open file without
+/// opening anything, so a FIFO cannot make it wait. It asks for nothing but type and
+/// inode and takes what the kernel has cached (`AT_STATX_DONT_SYNC`): the server behind a
+/// network or FUSE file is not asked, so it cannot stall the call either.
+pub fn file_id_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<FileId, Errno> {
+    let mut flags = libc::AT_STATX_DONT_SYNC;
+    if name.is_empty() {
+        flags |= libc::AT_EMPTY_PATH;
+    }
+    // SAFETY: statx is plain data, which the kernel fills in; name is NUL-terminated.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let rc =
+        unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), flags, libc::STATX_TYPE | libc::STATX_INO, &mut stx) };
+    int_result(rc)?;
+    Ok(FileId {
+        dev: libc::makedev(stx.stx_dev_major, stx.stx_dev_minor),
+        ino: stx.stx_ino,
+        mode: u32::from(stx.stx_mode),
+    })
+}
+
+/// Whether the user's locale (`setlocale(3)` with `LC_ALL` and `""`, then
+/// `nl_langinfo(3)`'s `CODESET`) uses UTF-8, which decides between Unicode and ASCII
+/// tree glyphs.
+///
+/// # Errors
+/// None reported: a locale that cannot be set counts as not UTF-8.
+///
+/// # Safety
+/// The process must be single-threaded: `setlocale` changes state that every
+/// locale-dependent call of another thread reads unlocked. [`SingleThreaded`] has the
+/// safe way in.
+pub unsafe fn locale_is_utf8() -> bool {
+    // SAFETY: single-threaded (the caller's promise); the empty string asks for the
+    // environment's locale; nl_langinfo returns a static NUL-terminated string.
     unsafe {
         if libc::setlocale(libc::LC_ALL, c"".as_ptr()).is_null() {
             return false;
@@ -464,9 +615,44 @@ mod tests {
             if n == 0 {
                 break;
             }
-            names.extend(dirent_names(&buf[..n]).map(|n| String::from_utf8_lossy(n).into_owned()));
+            names.extend(dirent_names(&buf[..n]).map(|n| n.to_string_lossy().into_owned()));
         }
         assert!(names.iter().any(|n| n == "net") && names.iter().any(|n| n == ".."), "{names:?}");
         assert_eq!(dirent_names(&[0u8; 10]).count(), 0);
+    }
+
+    #[test]
+    fn pidfd_info_of_ourselves() {
+        assert_eq!(PIDFD_GET_INFO, 0xC040_FF0B);
+        let me = pidfd_open(nix::unistd::getpid(), 0).unwrap();
+        match pidfd_info(std::os::fd::AsFd::as_fd(&me)) {
+            Ok(info) => {
+                assert_eq!(info.ppid, nix::unistd::getppid().as_raw() as u32);
+                assert_eq!(info.euid, nix::unistd::geteuid().as_raw());
+            }
+            // kernels before 6.13
+            Err(e) => assert!(matches!(e, Errno::ENOTTY | Errno::EINVAL), "{e}"),
+        }
+    }
+
+    #[test]
+    fn file_ids_and_links() {
+        use std::os::fd::AsFd;
+        let proc = std::fs::File::open("/proc").unwrap();
+        let ns = file_id_at(proc.as_fd(), c"self/ns/net").unwrap();
+        let uts = file_id_at(proc.as_fd(), c"self/ns/uts").unwrap();
+        // one nsfs device for all namespace files, and regular-file type bits
+        assert_eq!(ns.dev, uts.dev);
+        assert_eq!(ns.mode & libc::S_IFMT, libc::S_IFREG);
+        let own = file_id_at(proc.as_fd(), c"").unwrap();
+        assert_eq!(own.mode & libc::S_IFMT, libc::S_IFDIR);
+        assert_ne!(own.dev, ns.dev);
+        let mut buf = [0u8; 64];
+        let n = readlink_into(proc.as_fd(), c"self/ns/net", &mut buf).unwrap();
+        assert_eq!(&buf[..n], format!("net:[{}]", ns.ino).as_bytes());
+        assert_eq!(readlink_into(proc.as_fd(), c"no-such-link", &mut buf), Err(Errno::ENOENT));
+        let sock = std::os::unix::net::UnixDatagram::unbound().unwrap();
+        let id = file_id_at(sock.as_fd(), c"").unwrap();
+        assert!(id.is_socket() && !ns.is_socket());
     }
 }

@@ -1,29 +1,36 @@
 //! Carries out a [`Plan`] in util-linux's order of operations (SPEC 3.2): open what the
 //! command line names, pin the target, read what is read by PID, enter the namespaces in
 //! two passes, change root and directory, fork if a PID namespace was entered, change
-//! credentials, exec.
+//! credentials, exec. Every system call goes through the [`Syscall`] seam.
 
 use std::ffi::{OsStr, OsString};
-use std::fs::File;
-use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use nix::errno::Errno;
-use nix::fcntl::{AtFlags, OFlag};
-use nix::sys::stat::{FileStat, Mode, SFlag};
-use nix::sys::statfs::{fstatfs, statfs, CGROUP2_SUPER_MAGIC, NSFS_MAGIC};
+use nix::fcntl::OFlag;
+use nix::sys::stat::{Mode, SFlag};
+use nix::sys::statfs::{CGROUP2_SUPER_MAGIC, NSFS_MAGIC};
 use nix::sys::wait::WaitPidFlag;
-use nix::unistd::{Gid, Pid, Uid};
+use nix::unistd::Pid;
+use nscore::creds::{self, DropGroups};
 use nscore::exec::{default_shell, Program};
 use nscore::getopt::lossy;
-use nscore::sys::{self, Forked};
+use nscore::process::{pass_on, pidfd_exited, wait_retrying, ChildState};
+use nscore::sys::Forked;
+use nscore::syscall::{Stat, Syscall};
 use nscore::{Error, NsSet, NsType, Result};
 
 use crate::plan::{DirSpec, IdSpec, NsSource, Plan, TargetSpec};
 
 const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
 const DIRECTORY: OFlag = RDONLY.union(OFlag::O_DIRECTORY);
+
+/// `open(2)` of a path relative to the working directory, read-only unless `flags` say.
+fn open_path<S: Syscall>(sys: &mut S, path: impl AsRef<Path>, flags: OFlag) -> std::result::Result<OwnedFd, Errno> {
+    sys.open(None, path.as_ref(), flags, Mode::empty())
+}
 
 /// The target process, pinned: once [`Target::pin`] has returned, every file read
 /// through it belongs to that process or fails; a recycled PID can't slip in.
@@ -36,23 +43,22 @@ struct Target {
 }
 
 impl Target {
-    fn pin(spec: TargetSpec) -> Result<Target> {
+    fn pin<S: Syscall>(sys: &mut S, spec: TargetSpec) -> Result<Target> {
         let pid = spec.pid;
-        let pidfd = sys::pidfd_open(Pid::from_raw(pid), 0);
+        let pidfd = sys.pidfd_open(Pid::from_raw(pid));
         if let Some(inode) = spec.inode {
             let fd = pidfd.as_ref().map_err(|e| Error::sys(format!("failed to pidfd_open() for {pid}"), *e))?;
-            let st =
-                nix::sys::stat::fstat(fd.as_fd()).map_err(|e| Error::sys(format!("fstat({})", fd.as_raw_fd()), e))?;
-            if st.st_ino != inode {
+            let st = sys.fstat(fd.as_fd()).map_err(|e| Error::sys(format!("fstat({})", fd.as_raw_fd()), e))?;
+            if st.ino != inode {
                 return Err(Error::sys(
                     format!("failed to obtain a valid file descriptor for PID {pid}"),
                     Errno::ESRCH,
                 ));
             }
         }
-        let dir = nix::fcntl::open(format!("/proc/{pid}").as_str(), OFlag::O_PATH | DIRECTORY, Mode::empty()).ok();
+        let dir = open_path(sys, format!("/proc/{pid}"), OFlag::O_PATH | DIRECTORY).ok();
         let target = Target { pid, pidfd, dir };
-        target.check_alive()?;
+        target.check_alive(sys)?;
         Ok(target)
     }
 
@@ -62,49 +68,49 @@ impl Target {
 
     /// Fails if the pinned process has ended (a zombie too): what was opened through
     /// `/proc/PID` before this check is known to be that process's.
-    fn check_alive(&self) -> Result<()> {
+    fn check_alive<S: Syscall>(&self, sys: &mut S) -> Result<()> {
         let Ok(pidfd) = &self.pidfd else { return Ok(()) };
-        if nscore::process::pidfd_exited(pidfd.as_fd())? {
+        if pidfd_exited(sys, pidfd.as_fd())? {
             return Err(Error::msg(format!("target process {} has terminated", self.pid)));
         }
         Ok(())
     }
 
-    fn open(&self, name: &str, flags: OFlag) -> Result<OwnedFd> {
+    fn open<S: Syscall>(&self, sys: &mut S, name: &str, flags: OFlag) -> Result<OwnedFd> {
         let r = match &self.dir {
-            Some(dir) => nix::fcntl::openat(dir, name, flags, Mode::empty()),
-            None => nix::fcntl::open(self.path(name).as_str(), flags, Mode::empty()),
+            Some(dir) => sys.open(Some(dir.as_fd()), Path::new(name), flags, Mode::empty()),
+            None => open_path(sys, self.path(name), flags),
         };
         r.map_err(|e| Error::sys(format!("cannot open {}", self.path(name)), e))
     }
 
-    fn read(&self, name: &str, what: &str) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        File::from(self.open(name, RDONLY)?).read_to_end(&mut buf).map_err(|e| Error::io(what, &e))?;
-        Ok(buf)
+    fn read<S: Syscall>(&self, sys: &mut S, name: &str, what: &str) -> Result<Vec<u8>> {
+        let fd = self.open(sys, name, RDONLY)?;
+        sys.read_to_end(fd).map_err(|e| Error::io(what, &e))
     }
 
-    fn stat(&self, name: &str) -> std::result::Result<FileStat, Errno> {
+    fn stat<S: Syscall>(&self, sys: &mut S, name: &str) -> std::result::Result<Stat, Errno> {
         match &self.dir {
-            Some(dir) => nix::sys::stat::fstatat(dir, name, AtFlags::empty()),
-            None => nix::sys::stat::stat(self.path(name).as_str()),
+            Some(dir) => sys.stat(Some(dir.as_fd()), Path::new(name)),
+            None => sys.stat(None, Path::new(&self.path(name))),
         }
     }
 
     /// Whether we already are in the target's namespace of type `t` (for pid and time:
     /// whether our children would be, which is what entering changes).
-    fn shared_with_us(&self, t: NsType) -> Result<bool> {
+    fn shared_with_us<S: Syscall>(&self, sys: &mut S, t: NsType) -> Result<bool> {
         let name = format!("ns/{}", t.proc_name());
-        let theirs = self.stat(&name).map_err(|e| Error::sys(format!("stat of {} failed", self.path(&name)), e))?;
-        let ours = nix::sys::stat::stat(format!("/proc/self/ns/{}", t.for_children_name()).as_str());
-        Ok(ours.is_ok_and(|o| o.st_dev == theirs.st_dev && o.st_ino == theirs.st_ino))
+        let theirs =
+            self.stat(sys, &name).map_err(|e| Error::sys(format!("stat of {} failed", self.path(&name)), e))?;
+        let ours = sys.stat(None, Path::new(&format!("/proc/self/ns/{}", t.for_children_name())));
+        Ok(ours.is_ok_and(|o| o.dev == theirs.dev && o.ino == theirs.ino))
     }
 
     /// The path of the target's working directory, relative to our root.
-    fn cwd_link(&self) -> Result<OsString> {
+    fn cwd_link<S: Syscall>(&self, sys: &mut S) -> Result<OsString> {
         let link = match &self.dir {
-            Some(dir) => nix::fcntl::readlinkat(dir, "cwd"),
-            None => nix::fcntl::readlink(self.path("cwd").as_str()),
+            Some(dir) => sys.readlink(Some(dir.as_fd()), Path::new("cwd")),
+            None => sys.readlink(None, Path::new(&self.path("cwd"))),
         };
         link.map_err(|e| Error::sys(format!("cannot read link {}", self.path("cwd")), e))
     }
@@ -115,8 +121,8 @@ impl Target {
 }
 
 /// What a file that is not a namespace is, in words.
-fn describe(st: &FileStat) -> &'static str {
-    match SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) {
+fn describe(st: &Stat) -> &'static str {
+    match SFlag::from_bits_truncate(st.mode & SFlag::S_IFMT.bits()) {
         SFlag::S_IFIFO => "a FIFO",
         SFlag::S_IFDIR => "a directory",
         SFlag::S_IFCHR => "a character device",
@@ -130,13 +136,13 @@ fn describe(st: &FileStat) -> &'static str {
 /// Checks that `fd` is a namespace of type `t`, so a wrong file is refused with a
 /// message that says what it is (util-linux would block forever opening a FIFO, or
 /// report only `setns`'s EINVAL).
-fn check_ns_fd(fd: &OwnedFd, t: NsType, path: &str) -> Result<()> {
-    let st = nix::sys::stat::fstat(fd.as_fd()).map_err(|e| Error::sys(format!("fstat({})", fd.as_raw_fd()), e))?;
-    let on_nsfs = fstatfs(fd).is_ok_and(|s| s.filesystem_type() == NSFS_MAGIC);
-    if !on_nsfs || st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFREG.bits() {
+fn check_ns_fd<S: Syscall>(sys: &mut S, fd: &OwnedFd, t: NsType, path: &str) -> Result<()> {
+    let st = sys.fstat(fd.as_fd()).map_err(|e| Error::sys(format!("fstat({})", fd.as_raw_fd()), e))?;
+    let on_nsfs = sys.fstatfs(fd.as_fd()).is_ok_and(|t| t == NSFS_MAGIC);
+    if !on_nsfs || !st.is_regular() {
         return Err(Error::msg(format!("{path} is not a namespace file: it is {}", describe(&st))));
     }
-    let flag = sys::ns_get_nstype(fd.as_fd()).map_err(|e| Error::sys(format!("{path}: NS_GET_NSTYPE failed"), e))?;
+    let flag = sys.ns_get_nstype(fd.as_fd()).map_err(|e| Error::sys(format!("{path}: NS_GET_NSTYPE failed"), e))?;
     match NsType::from_clone_flag(flag) {
         Some(kind) if kind == t => Ok(()),
         Some(kind) => Err(Error::msg(format!("{path} is a {kind} namespace, not a {t} namespace"))),
@@ -147,32 +153,30 @@ fn check_ns_fd(fd: &OwnedFd, t: NsType, path: &str) -> Result<()> {
 /// Opens a namespace file without side effects: an `O_PATH` look first (opening a FIFO
 /// or a device for real could block or act), then a real open of what proved to be a
 /// namespace.
-fn open_ns_file(path: &OsStr, t: NsType) -> Result<OwnedFd> {
+fn open_ns_file<S: Syscall>(sys: &mut S, path: &OsStr, t: NsType) -> Result<OwnedFd> {
     let name = lossy(path);
     let cannot_open = |e| Error::sys(format!("cannot open {name}"), e);
-    let probe = nix::fcntl::open(path, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).map_err(cannot_open)?;
-    let st =
-        nix::sys::stat::fstat(probe.as_fd()).map_err(|e| Error::sys(format!("fstat({})", probe.as_raw_fd()), e))?;
-    if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFREG.bits() {
+    let probe = open_path(sys, path, OFlag::O_PATH | OFlag::O_CLOEXEC).map_err(cannot_open)?;
+    let st = sys.fstat(probe.as_fd()).map_err(|e| Error::sys(format!("fstat({})", probe.as_raw_fd()), e))?;
+    if !st.is_regular() {
         return Err(Error::msg(format!("{name} is not a namespace file: it is {}", describe(&st))));
     }
-    let fd = nix::fcntl::open(format!("/proc/self/fd/{}", probe.as_raw_fd()).as_str(), RDONLY, Mode::empty())
-        .map_err(cannot_open)?;
-    check_ns_fd(&fd, t, &name)?;
+    let fd = open_path(sys, format!("/proc/self/fd/{}", probe.as_raw_fd()), RDONLY).map_err(cannot_open)?;
+    check_ns_fd(sys, &fd, t, &name)?;
     Ok(fd)
 }
 
 /// `--<type>=:<id>`: a namespace by its 64-bit ID.
-fn open_ns_id(id: u64, t: NsType) -> Result<OwnedFd> {
+fn open_ns_id<S: Syscall>(sys: &mut S, id: u64, t: NsType) -> Result<OwnedFd> {
     let what = format!("cannot open namespace of id {id}");
-    let nsfs = File::open("/proc/self/ns/net").map_err(|e| Error::io(&what, &e))?;
-    match sys::open_ns_by_id(nsfs.as_fd(), id) {
+    let nsfs = open_path(sys, "/proc/self/ns/net", RDONLY).map_err(|e| Error::sys(&what, e))?;
+    match sys.open_ns_by_id(nsfs.as_fd(), id) {
         Ok(fd) => {
-            check_ns_fd(&fd, t, &format!("namespace of id {id}"))?;
+            check_ns_fd(sys, &fd, t, &format!("namespace of id {id}"))?;
             Ok(fd)
         }
         Err(e) => {
-            let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+            let release = sys.read_text(Path::new("/proc/sys/kernel/osrelease")).unwrap_or_default();
             let err = Error::sys(what, e);
             if kernel_older_than(&release, (6, 19)) {
                 Err(err.with_hint(format!("namespace IDs need Linux 6.19 or newer; this kernel is {}", release.trim())))
@@ -190,26 +194,27 @@ fn kernel_older_than(release: &str, want: (u32, u32)) -> bool {
     have < want
 }
 
-fn open_dir(path: &OsStr) -> Result<OwnedFd> {
-    nix::fcntl::open(path, DIRECTORY, Mode::empty()).map_err(|e| Error::sys(format!("cannot open {}", lossy(path)), e))
+fn open_dir<S: Syscall>(sys: &mut S, path: &OsStr) -> Result<OwnedFd> {
+    open_path(sys, path, DIRECTORY).map_err(|e| Error::sys(format!("cannot open {}", lossy(path)), e))
 }
 
 /// `-N fd`: the network namespace of the target's socket `fd`.
-fn socket_netns(target: &Target, fd: i32) -> Result<OwnedFd> {
+fn socket_netns<S: Syscall>(sys: &mut S, target: &Target, fd: i32) -> Result<OwnedFd> {
     let pidfd = target.pidfd()?;
-    let sock = sys::pidfd_getfd(pidfd.as_fd(), fd)
+    let sock = sys
+        .pidfd_getfd(pidfd.as_fd(), fd)
         .map_err(|e| Error::sys(format!("pidfd_getfd({}, {fd})", pidfd.as_raw_fd()), e))?;
-    nix::sys::stat::fstat(sock.as_fd()).map_err(|e| Error::sys(format!("fstat({})", sock.as_raw_fd()), e))?;
-    sys::socket_netns(sock.as_fd()).map_err(|e| Error::sys(format!("ioctl({}, SIOCGSKNS)", sock.as_raw_fd()), e))
+    sys.fstat(sock.as_fd()).map_err(|e| Error::sys(format!("fstat({})", sock.as_raw_fd()), e))?;
+    sys.socket_netns(sock.as_fd()).map_err(|e| Error::sys(format!("ioctl({}, SIOCGSKNS)", sock.as_raw_fd()), e))
 }
 
 /// `-c`: `cgroup.procs` of the target's cgroup, opened for appending.
-fn open_cgroup_procs(target: &Target) -> Result<File> {
-    let fs = statfs("/sys/fs/cgroup").map_err(|e| Error::sys("statfs /sys/fs/cgroup failed", e))?;
-    if fs.filesystem_type() != CGROUP2_SUPER_MAGIC {
+fn open_cgroup_procs<S: Syscall>(sys: &mut S, target: &Target) -> Result<OwnedFd> {
+    let fs = sys.statfs(Path::new("/sys/fs/cgroup")).map_err(|e| Error::sys("statfs /sys/fs/cgroup failed", e))?;
+    if fs != CGROUP2_SUPER_MAGIC {
         return Err(Error::msg("--join-cgroup is only supported in cgroup v2"));
     }
-    let text = target.read("cgroup", "failed to get cgroup path")?;
+    let text = target.read(sys, "cgroup", "failed to get cgroup path")?;
     let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
     let path = match first.iter().rposition(|&b| b == b':') {
         Some(i) if i + 1 < first.len() => &first[i + 1..],
@@ -218,49 +223,53 @@ fn open_cgroup_procs(target: &Target) -> Result<File> {
     let mut full = b"/sys/fs/cgroup".to_vec();
     full.extend_from_slice(path);
     full.extend_from_slice(b"/cgroup.procs");
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(OsStr::from_bytes(&full))
-        .map_err(|e| Error::io("failed to open cgroup.procs", &e))
+    let flags = OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CLOEXEC;
+    sys.open(None, Path::new(OsStr::from_bytes(&full)), flags, Mode::from_bits_truncate(0o666))
+        .map_err(|e| Error::sys("failed to open cgroup.procs", e))
 }
 
 /// Whether SELinux is active: its filesystem is mounted where libselinux looks.
-fn selinux_enabled() -> bool {
+fn selinux_enabled<S: Syscall>(sys: &mut S) -> bool {
     const SELINUX_MAGIC: nix::sys::statfs::FsType = nix::sys::statfs::FsType(0xf97c_ff8c);
-    statfs("/sys/fs/selinux").is_ok_and(|s| s.filesystem_type() == SELINUX_MAGIC)
+    sys.statfs(Path::new("/sys/fs/selinux")).is_ok_and(|t| t == SELINUX_MAGIC)
 }
 
 /// Enters the namespaces: pass 1 everything but the user namespace, errors ignored
 /// (a privileged caller keeps the rights it needs until the user namespace is last);
 /// pass 2 what is left, errors reported (an unprivileged caller gets its rights from the
 /// user namespace first). Namespaces of the target go in one atomic `setns` on its pidfd.
-fn enter(pidfd: Option<&OwnedFd>, mut via_pidfd: NsSet, files: &mut [Option<OwnedFd>; 8]) -> Result<()> {
+fn enter<S: Syscall>(
+    sys: &mut S,
+    pidfd: Option<&OwnedFd>,
+    mut via_pidfd: NsSet,
+    files: &mut [Option<OwnedFd>; 8],
+) -> Result<()> {
     let mut first = via_pidfd;
     first.remove(NsType::User);
     if let Some(pidfd) = pidfd.filter(|_| !first.is_empty()) {
-        if sys::setns(pidfd.as_fd(), first.clone_flags()).is_ok() {
+        if sys.setns(pidfd.as_fd(), first.clone_flags()).is_ok() {
             first.iter().for_each(|t| via_pidfd.remove(t));
         }
     }
     for t in NsType::ALL.into_iter().filter(|t| *t != NsType::User) {
-        if files[t as usize].as_ref().is_some_and(|fd| sys::setns(fd.as_fd(), t.clone_flag()).is_ok()) {
+        if files[t as usize].as_ref().is_some_and(|fd| sys.setns(fd.as_fd(), t.clone_flag()).is_ok()) {
             files[t as usize] = None;
         }
     }
-    let enter_file = |t: NsType, fd: OwnedFd| {
-        sys::setns(fd.as_fd(), t.clone_flag())
+    let enter_file = |sys: &mut S, t: NsType, fd: OwnedFd| {
+        sys.setns(fd.as_fd(), t.clone_flag())
             .map_err(|e| Error::sys(format!("reassociate to namespace 'ns/{}' failed", t.proc_name()), e))
     };
     if let Some(fd) = files[NsType::User as usize].take() {
-        enter_file(NsType::User, fd)?;
+        enter_file(sys, NsType::User, fd)?;
     }
     if let Some(pidfd) = pidfd.filter(|_| !via_pidfd.is_empty()) {
-        sys::setns(pidfd.as_fd(), via_pidfd.clone_flags())
+        sys.setns(pidfd.as_fd(), via_pidfd.clone_flags())
             .map_err(|e| Error::sys("reassociate to namespaces failed", e))?;
     }
     for t in NsType::ALL {
         if let Some(fd) = files[t as usize].take() {
-            enter_file(t, fd)?;
+            enter_file(sys, t, fd)?;
         }
     }
     Ok(())
@@ -269,34 +278,23 @@ fn enter(pidfd: Option<&OwnedFd>, mut via_pidfd: NsSet, files: &mut [Option<Owne
 /// Waits for the child that runs the program, stopping when it stops (so the shell's
 /// job control sees us stop, and `fg` continues both), and ends as it ended: same exit
 /// status, or killed by the same signal.
-fn wait_for(child: Pid) -> Result<i32> {
+fn wait_for<S: Syscall>(sys: &mut S, child: Pid) -> Result<i32> {
     loop {
-        match nscore::process::wait_retrying(child, Some(WaitPidFlag::WUNTRACED))? {
-            nscore::process::ChildState::Stopped(_) => {
-                sys::kill(nix::unistd::getpid(), libc::SIGSTOP).map_err(|e| Error::sys("kill failed", e))?;
-                sys::kill(child, libc::SIGCONT).map_err(|e| Error::sys("kill failed", e))?;
+        match wait_retrying(sys, child, Some(WaitPidFlag::WUNTRACED))? {
+            ChildState::Stopped(_) => {
+                let me = sys.getpid();
+                sys.kill(me, libc::SIGSTOP).map_err(|e| Error::sys("kill failed", e))?;
+                sys.kill(child, libc::SIGCONT).map_err(|e| Error::sys("kill failed", e))?;
             }
-            state => return nscore::process::pass_on(state),
+            state => return pass_on(sys, state),
         }
     }
 }
 
-/// `setgroups(0)`, tolerated where it fails harmlessly: outside a user namespace when it
-/// failed before entering too (util-linux's rule), and wherever there are no
-/// supplementary groups left to drop (an unprivileged user namespace denies setgroups).
-fn drop_groups(failed_before: bool) -> Result<()> {
-    match nix::unistd::setgroups(&[]) {
-        Ok(()) => Ok(()),
-        Err(_) if !failed_before => Ok(()),
-        Err(_) if nix::unistd::getgroups().is_ok_and(|g| g.is_empty()) => Ok(()),
-        Err(e) => Err(Error::sys("setgroups failed", e)),
-    }
-}
-
-fn dir_owner(target: &Target) -> Result<FileStat> {
+fn dir_owner<S: Syscall>(sys: &mut S, target: &Target) -> Result<Stat> {
     let dir =
         target.dir.as_ref().ok_or_else(|| Error::sys(format!("cannot open /proc/{}", target.pid), Errno::ENOENT))?;
-    nix::sys::stat::fstat(dir.as_fd()).map_err(|e| Error::sys(format!("fstat({})", dir.as_raw_fd()), e))
+    sys.fstat(dir.as_fd()).map_err(|e| Error::sys(format!("fstat({})", dir.as_raw_fd()), e))
 }
 
 /// Namespaces to enter, by source: the target's (one `setns` on its pidfd) and files.
@@ -318,12 +316,12 @@ impl ToEnter {
 
 /// Step 1: the namespace files and directories the command line names, opened first as
 /// util-linux opens them while parsing.
-fn open_named(plan: &Plan) -> Result<ToEnter> {
+fn open_named<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<ToEnter> {
     let mut files: [Option<OwnedFd>; 8] = Default::default();
     for t in NsType::ALL {
         match plan.ns_source(t) {
-            Some(NsSource::File(p)) => files[t as usize] = Some(open_ns_file(p, t)?),
-            Some(NsSource::Id(id)) => files[t as usize] = Some(open_ns_id(*id, t)?),
+            Some(NsSource::File(p)) => files[t as usize] = Some(open_ns_file(sys, p, t)?),
+            Some(NsSource::Id(id)) => files[t as usize] = Some(open_ns_id(sys, *id, t)?),
             _ => {}
         }
     }
@@ -332,18 +330,18 @@ fn open_named(plan: &Plan) -> Result<ToEnter> {
 }
 
 /// Steps 3-4: `-a`'s namespaces, and per-file opening where there is no pidfd.
-fn add_target_namespaces(plan: &Plan, target: &Target, ns: &mut ToEnter) -> Result<()> {
+fn add_target_namespaces<S: Syscall>(sys: &mut S, plan: &Plan, target: &Target, ns: &mut ToEnter) -> Result<()> {
     if plan.all {
         for t in NsType::ALL.into_iter().filter(|t| plan.ns_source(*t).is_none()) {
-            let supported = std::path::Path::new(&format!("/proc/self/ns/{}", t.proc_name())).exists();
-            if supported && !target.shared_with_us(t)? {
+            let supported = sys.exists(Path::new(&format!("/proc/self/ns/{}", t.proc_name())));
+            if supported && !target.shared_with_us(sys, t)? {
                 ns.via_target.insert(t);
             }
         }
     }
     if target.pidfd.is_err() {
         for t in ns.via_target.iter() {
-            ns.set_file(t, target.open(&format!("ns/{}", t.proc_name()), RDONLY)?);
+            ns.set_file(t, target.open(sys, &format!("ns/{}", t.proc_name()), RDONLY)?);
         }
     }
     Ok(())
@@ -353,14 +351,14 @@ fn add_target_namespaces(plan: &Plan, target: &Target, ns: &mut ToEnter) -> Resu
 /// trustworthy as our own. If not (root entering a user's process, or a container's
 /// less privileged root), its loader variables would make the program we start with our
 /// privileges run code its owner chose. Anything we cannot read counts as different.
-fn same_privilege(t: &Target) -> bool {
-    use nscore::creds::{self, Creds};
-    let theirs = t.read("status", "").ok().and_then(|s| Creds::parse(&s));
-    let ours = std::fs::read("/proc/self/status").ok().and_then(|s| Creds::parse(&s));
+fn same_privilege<S: Syscall>(sys: &mut S, t: &Target) -> bool {
+    use nscore::creds::Creds;
+    let theirs = t.read(sys, "status", "").ok().and_then(|s| Creds::parse(&s));
+    let ours = sys.read_file(Path::new("/proc/self/status")).ok().and_then(|s| Creds::parse(&s));
     let (Some(theirs), Some(ours)) = (theirs, ours) else { return false };
-    let userns = |st: std::result::Result<FileStat, Errno>| st.ok().map(|s| (s.st_dev, s.st_ino));
-    let same_userns =
-        userns(t.stat("ns/user")).is_some_and(|u| Some(u) == userns(nix::sys::stat::stat("/proc/self/ns/user")));
+    let identity = |st: std::result::Result<Stat, Errno>| st.ok().map(|s| (s.dev, s.ino));
+    let theirs_ns = identity(t.stat(sys, "ns/user"));
+    let same_userns = theirs_ns.is_some() && theirs_ns == identity(sys.stat(None, Path::new("/proc/self/ns/user")));
     creds::same_privilege(&ours, &theirs, same_userns)
 }
 
@@ -370,34 +368,34 @@ struct FromTarget {
     root: Option<OwnedFd>,
     wd: Option<OwnedFd>,
     env: Option<Vec<OsString>>,
-    cgroup_procs: Option<File>,
+    cgroup_procs: Option<OwnedFd>,
     exec_context: Option<Vec<u8>>,
 }
 
-fn read_from_target(plan: &Plan, t: &Target) -> Result<FromTarget> {
+fn read_from_target<S: Syscall>(sys: &mut S, plan: &Plan, t: &Target) -> Result<FromTarget> {
     let mut r = FromTarget::default();
     if plan.root == Some(DirSpec::Target) {
-        r.root = Some(t.open("root", DIRECTORY)?);
+        r.root = Some(t.open(sys, "root", DIRECTORY)?);
     }
     if plan.wd == Some(DirSpec::Target) {
-        r.wd = Some(t.open("cwd", DIRECTORY)?);
+        r.wd = Some(t.open(sys, "cwd", DIRECTORY)?);
     }
     if plan.env {
-        let raw = t.read("environ", "failed to get environment variables")?;
+        let raw = t.read(sys, "environ", "failed to get environment variables")?;
         let mut env = nscore::environ::parse_environ(&raw);
-        if !same_privilege(t) {
+        if !same_privilege(sys, t) {
             nscore::environ::drop_loader_variables(&mut env);
         }
         r.env = Some(env);
     }
     if plan.uid == Some(IdSpec::Follow) || plan.gid == Some(IdSpec::Follow) {
-        dir_owner(t)?;
+        dir_owner(sys, t)?;
     }
     if plan.join_cgroup {
-        r.cgroup_procs = Some(open_cgroup_procs(t)?);
+        r.cgroup_procs = Some(open_cgroup_procs(sys, t)?);
     }
     if plan.follow_context {
-        let mut ctx = t.read("attr/current", &format!("failed to get {} SELinux context", t.pid))?;
+        let mut ctx = t.read(sys, "attr/current", &format!("failed to get {} SELinux context", t.pid))?;
         while ctx.last() == Some(&0) || ctx.last() == Some(&b'\n') {
             ctx.pop();
         }
@@ -407,47 +405,58 @@ fn read_from_target(plan: &Plan, t: &Target) -> Result<FromTarget> {
 }
 
 /// Steps 6-7: `--user-parent` and `-N` replace the user and network entries.
-fn add_derived_namespaces(plan: &Plan, target: Option<&Target>, ns: &mut ToEnter) -> Result<()> {
+fn add_derived_namespaces<S: Syscall>(
+    sys: &mut S,
+    plan: &Plan,
+    target: Option<&Target>,
+    ns: &mut ToEnter,
+) -> Result<()> {
     let by_pid = |what: &str| target.ok_or_else(|| Error::msg(format!("no target PID specified for {what}")));
     if plan.user_parent {
         let base = match ns.files[NsType::User as usize].take() {
             Some(fd) => fd,
-            None => by_pid("--user-parent")?.open("ns/user", RDONLY)?,
+            None => by_pid("--user-parent")?.open(sys, "ns/user", RDONLY)?,
         };
-        let parent = sys::ns_get_parent(base.as_fd()).map_err(|e| Error::sys("failed to open parent namespace", e))?;
+        let parent = sys.ns_get_parent(base.as_fd()).map_err(|e| Error::sys("failed to open parent namespace", e))?;
         ns.set_file(NsType::User, parent);
     }
     if let Some(fd) = plan.net_socket {
-        ns.set_file(NsType::Net, socket_netns(by_pid("--net-socket")?, fd)?);
+        ns.set_file(NsType::Net, socket_netns(sys, by_pid("--net-socket")?, fd)?);
     }
     Ok(())
 }
 
 /// Steps 12-14: root, then working directory.
-fn change_directories(plan: &Plan, target: Option<&Target>, root: Option<OwnedFd>, wd: Option<OwnedFd>) -> Result<()> {
+fn change_directories<S: Syscall>(
+    sys: &mut S,
+    plan: &Plan,
+    target: Option<&Target>,
+    root: Option<OwnedFd>,
+    wd: Option<OwnedFd>,
+) -> Result<()> {
     let cannot_open_cwd = |e| Error::sys("cannot open current working directory", e);
     let saved_cwd = match (&root, &wd, &plan.wdns) {
-        (Some(_), None, None) => Some(nix::fcntl::open(".", DIRECTORY, Mode::empty()).map_err(cannot_open_cwd)?),
+        (Some(_), None, None) => Some(open_path(sys, ".", DIRECTORY).map_err(cannot_open_cwd)?),
         _ => None,
     };
     if let Some(root) = root {
-        nix::unistd::fchdir(&root).map_err(|e| Error::sys("change directory by root file descriptor failed", e))?;
-        nix::unistd::chroot(".").map_err(|e| Error::sys("chroot failed", e))?;
-        nix::unistd::chdir("/").map_err(|e| Error::sys("cannot change directory to /", e))?;
+        sys.fchdir(root.as_fd()).map_err(|e| Error::sys("change directory by root file descriptor failed", e))?;
+        sys.chroot(Path::new(".")).map_err(|e| Error::sys("chroot failed", e))?;
+        sys.chdir(Path::new("/")).map_err(|e| Error::sys("cannot change directory to /", e))?;
     }
     let wdns = match (&plan.wdns, target) {
         (Some(DirSpec::Path(p)), _) => Some(p.clone()),
         // Read now, so the path is the target's as seen from the root we now share.
-        (Some(DirSpec::Target), Some(t)) => Some(t.cwd_link()?),
+        (Some(DirSpec::Target), Some(t)) => Some(t.cwd_link(sys)?),
         (Some(DirSpec::Target), None) => return Err(Error::msg("no target PID specified")),
         (None, _) => None,
     };
     let wd = match wdns {
-        Some(dir) => Some(nix::fcntl::open(dir.as_os_str(), DIRECTORY, Mode::empty()).map_err(cannot_open_cwd)?),
+        Some(dir) => Some(open_path(sys, dir, DIRECTORY).map_err(cannot_open_cwd)?),
         None => wd.or(saved_cwd),
     };
     if let Some(wd) = wd {
-        nix::unistd::fchdir(&wd)
+        sys.fchdir(wd.as_fd())
             .map_err(|e| Error::sys("change directory by working directory file descriptor failed", e))?;
     }
     Ok(())
@@ -455,24 +464,25 @@ fn change_directories(plan: &Plan, target: Option<&Target>, root: Option<OwnedFd
 
 /// Step 17: `-S`/`-G` values, `follow` resolved to the owner of `/proc/PID` as the
 /// entered user namespace sees it.
-fn resolve_ids(
+fn resolve_ids<S: Syscall>(
+    sys: &mut S,
     target: Option<&Target>,
     (uid, gid): (Option<IdSpec>, Option<IdSpec>),
 ) -> Result<(Option<u32>, Option<u32>)> {
     let owner = match (target, uid == Some(IdSpec::Follow) || gid == Some(IdSpec::Follow)) {
-        (Some(t), true) => Some(dir_owner(t)?),
+        (Some(t), true) => Some(dir_owner(sys, t)?),
         _ => None,
     };
-    let resolve = |spec: Option<IdSpec>, pick: fn(&FileStat) -> u32| match spec {
+    let resolve = |spec: Option<IdSpec>, pick: fn(&Stat) -> u32| match spec {
         Some(IdSpec::Id(id)) => Some(id),
         Some(IdSpec::Follow) => owner.as_ref().map(pick),
         None => None,
     };
-    Ok((resolve(uid, |s| s.st_uid), resolve(gid, |s| s.st_gid)))
+    Ok((resolve(uid, |s| s.uid), resolve(gid, |s| s.gid)))
 }
 
 /// Step 21: the program, or the default shell (`$SHELL` of the environment it gets).
-fn program(plan: &Plan, env: Option<&[OsString]>) -> Program {
+fn program<S: Syscall>(sys: &mut S, plan: &Plan, env: Option<&[OsString]>) -> Program {
     if let Some(p) = Program::command(&plan.program) {
         return p;
     }
@@ -480,74 +490,92 @@ fn program(plan: &Plan, env: Option<&[OsString]>) -> Program {
         Some(e) => nscore::environ::lookup(e, "SHELL").map(OsStr::to_os_string),
         None => std::env::var_os("SHELL"),
     };
-    default_shell(shell, nix::unistd::getuid().as_raw())
+    default_shell(shell, sys.getuid())
+}
+
+/// Steps 1-7: everything opened and read before entering, the target's identity checked
+/// again at the end.
+fn gather<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<(ToEnter, Option<Target>, Dirs, FromTarget)> {
+    let mut ns = open_named(sys, plan)?;
+    let open_given = |sys: &mut S, d: &Option<DirSpec>| match d {
+        Some(DirSpec::Path(p)) => open_dir(sys, p).map(Some),
+        _ => Ok(None),
+    };
+    let root = open_given(sys, &plan.root)?;
+    let wd = open_given(sys, &plan.wd)?;
+    // 2. -Z: we have no SELinux library; its kernel interface is enough where it is on.
+    if plan.follow_context && !selinux_enabled(sys) {
+        return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
+    }
+    let target = plan.target.map(|spec| Target::pin(sys, spec)).transpose()?;
+    let mut from = FromTarget::default();
+    if let Some(t) = &target {
+        add_target_namespaces(sys, plan, t, &mut ns)?;
+        from = read_from_target(sys, plan, t)?;
+    }
+    add_derived_namespaces(sys, plan, target.as_ref(), &mut ns)?;
+    // Everything above came from the pinned process only if it is still the same one.
+    if let Some(t) = &target {
+        t.check_alive(sys)?;
+    }
+    Ok((ns, target, Dirs { root, wd }, from))
+}
+
+/// `-r` and `-w` given as paths.
+struct Dirs {
+    root: Option<OwnedFd>,
+    wd: Option<OwnedFd>,
 }
 
 /// Runs the plan; returns only on failure, or in the parent after a fork.
-pub fn run(plan: &Plan) -> Result<i32> {
-    let mut ns = open_named(plan)?;
-    let open_path = |d: &Option<DirSpec>| match d {
-        Some(DirSpec::Path(p)) => open_dir(p).map(Some),
-        _ => Ok(None),
-    };
-    let (root, wd) = (open_path(&plan.root)?, open_path(&plan.wd)?);
-    // 2. -Z: we have no SELinux library; its kernel interface is enough where it is on.
-    if plan.follow_context && !selinux_enabled() {
-        return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
-    }
-    let target = plan.target.map(Target::pin).transpose()?;
-    let mut from = FromTarget::default();
-    if let Some(t) = &target {
-        add_target_namespaces(plan, t, &mut ns)?;
-        from = read_from_target(plan, t)?;
-    }
-    add_derived_namespaces(plan, target.as_ref(), &mut ns)?;
-    // Everything above came from the pinned process only if it is still the same one.
-    if let Some(t) = &target {
-        t.check_alive()?;
-    }
+pub fn run<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<i32> {
+    let (mut ns, target, dirs, mut from) = gather(sys, plan)?;
     // 8.-10. Entering a user namespace means becoming root there, unless told otherwise.
     let entered = ns.all();
     let user_entered = entered.contains(NsType::User);
     let ids = plan.credentials(user_entered);
-    let setgroups_failed_before = user_entered && ids.1.is_some() && nix::unistd::setgroups(&[]).is_err();
+    let setgroups_failed_before = user_entered && ids.1.is_some() && sys.setgroups(&[]).is_err();
     // 11.
     let pidfd = target.as_ref().and_then(|t| t.pidfd.as_ref().ok());
-    enter(pidfd, ns.via_target, &mut ns.files)?;
+    enter(sys, pidfd, ns.via_target, &mut ns.files)?;
     // 12.-14.
-    change_directories(plan, target.as_ref(), root.or(from.root), wd.or(from.wd))?;
+    change_directories(sys, plan, target.as_ref(), dirs.root.or(from.root.take()), dirs.wd.or(from.wd.take()))?;
     // 16. Join the cgroup before forking, so the child is born in it.
-    if let Some(mut procs) = from.cgroup_procs {
-        procs
-            .write_all(format!("{}\n", std::process::id()).as_bytes())
-            .map_err(|e| Error::io("write cgroup.procs failed", &e))?;
+    if let Some(procs) = from.cgroup_procs.take() {
+        let me = sys.getpid();
+        sys.write_all(procs.as_fd(), format!("{me}\n").as_bytes())
+            .map_err(|e| Error::sys("write cgroup.procs failed", e))?;
     }
-    let (uid, gid) = resolve_ids(target.as_ref(), ids)?;
+    let (uid, gid) = resolve_ids(sys, target.as_ref(), ids)?;
     drop(target);
     // 18. Fork so that the program is inside the PID namespace.
     if plan.forks_if(entered.contains(NsType::Pid)) {
-        if let Forked::Parent(child) = sys::fork().map_err(|e| Error::sys("fork failed", e))? {
-            return wait_for(child);
+        if let Forked::Parent(child) = sys.fork().map_err(|e| Error::sys("fork failed", e))? {
+            return wait_for(sys, child);
         }
     }
     // 19. Credentials: groups, then gid, then uid.
-    if let Some(gid) = gid {
-        drop_groups(setgroups_failed_before)?;
-        nix::unistd::setgid(Gid::from_raw(gid)).map_err(|e| Error::sys("setgid() failed", e))?;
-    }
-    if let Some(uid) = uid {
-        nix::unistd::setuid(Uid::from_raw(uid)).map_err(|e| Error::sys("setuid() failed", e))?;
-    }
+    creds::switch(sys, gid, uid, DropGroups::Tolerant { failed_before: setgroups_failed_before })?;
     // 20.
     if plan.keep_caps && user_entered {
-        nscore::caps::keep_caps()?;
+        sys.keep_caps()?;
     }
     if let Some(ctx) = from.exec_context {
-        std::fs::write("/proc/thread-self/attr/exec", &ctx)
-            .map_err(|e| Error::io(format!("failed to set exec context to '{}'", String::from_utf8_lossy(&ctx)), &e))?;
+        set_exec_context(sys, &ctx)?;
     }
     // 21.
-    Err(nscore::exec::exec(&program(plan, from.env.as_deref()), from.env.as_deref()))
+    let prog = program(sys, plan, from.env.as_deref());
+    Err(sys.exec(&prog, from.env.as_deref()))
+}
+
+/// `-Z`: the SELinux context the program gets at exec.
+fn set_exec_context<S: Syscall>(sys: &mut S, ctx: &[u8]) -> Result<()> {
+    let fail = |e| Error::sys(format!("failed to set exec context to '{}'", String::from_utf8_lossy(ctx)), e);
+    let flags = OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_TRUNC | OFlag::O_CLOEXEC;
+    let fd = sys
+        .open(None, Path::new("/proc/thread-self/attr/exec"), flags, Mode::from_bits_truncate(0o666))
+        .map_err(fail)?;
+    sys.write_all(fd.as_fd(), ctx).map_err(fail)
 }
 
 #[cfg(test)]
@@ -564,16 +592,178 @@ mod tests {
 
     #[test]
     fn wrong_files_are_named() {
-        let e = open_ns_file(OsStr::new("/proc/self/ns/net"), NsType::Uts).unwrap_err();
+        let os = &mut nscore::syscall::Os::without_fork();
+        let e = open_ns_file(os, OsStr::new("/proc/self/ns/net"), NsType::Uts).unwrap_err();
         assert_eq!(e.to_string(), "/proc/self/ns/net is a net namespace, not a uts namespace");
-        let e = open_ns_file(OsStr::new("/"), NsType::Uts).unwrap_err();
+        let e = open_ns_file(os, OsStr::new("/"), NsType::Uts).unwrap_err();
         assert_eq!(e.to_string(), "/ is not a namespace file: it is a directory");
-        let e = open_ns_file(OsStr::new("/proc/self/status"), NsType::Net).unwrap_err();
+        let e = open_ns_file(os, OsStr::new("/proc/self/status"), NsType::Net).unwrap_err();
         assert_eq!(e.to_string(), "/proc/self/status is not a namespace file: it is a regular file");
-        let e = open_ns_file(OsStr::new("/dev/null"), NsType::Net).unwrap_err();
+        let e = open_ns_file(os, OsStr::new("/dev/null"), NsType::Net).unwrap_err();
         assert_eq!(e.to_string(), "/dev/null is not a namespace file: it is a character device");
-        let e = open_ns_file(OsStr::new("/nonexistent"), NsType::Net).unwrap_err();
+        let e = open_ns_file(os, OsStr::new("/nonexistent"), NsType::Net).unwrap_err();
         assert_eq!(e.to_string(), "cannot open /nonexistent: No such file or directory");
-        assert!(open_ns_file(OsStr::new("/proc/self/ns/net"), NsType::Net).is_ok());
+        assert!(open_ns_file(os, OsStr::new("/proc/self/ns/net"), NsType::Net).is_ok());
+    }
+
+    use nscore::syscall::fake::{Ended, Fake};
+    use nscore::syscall::Stat;
+
+    /// Runs rs-nsenter with `args` against a fake prepared by `script`.
+    fn trace(args: &[&str], script: impl FnOnce(&mut Fake)) -> (Ended, Vec<String>) {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let plan = match crate::cli::parse(&args).unwrap() {
+            crate::cli::Command::Run(p) => *p,
+            _ => panic!("not a run"),
+        };
+        let mut fake = Fake::new();
+        script(&mut fake);
+        let end = fake.run(|sys| run(sys, &plan));
+        (end, fake.log().into_iter().map(String::from).collect())
+    }
+
+    fn only<'a>(log: &'a [String], verbs: &[&str]) -> Vec<&'a str> {
+        log.iter().map(String::as_str).filter(|l| verbs.contains(&l.split(' ').next().unwrap_or_default())).collect()
+    }
+
+    const ALL_BUT_USER: &str = "cgroup,ipc,uts,net,pid,mnt,time";
+
+    /// `-a` through the pidfd: pass 1 enters everything but the user namespace at once
+    /// (a privileged caller keeps its rights), pass 2 the user namespace last; the
+    /// credentials probe runs before entering, the switch after the fork, in the child.
+    #[test]
+    fn all_namespaces_user_last() {
+        let (end, log) = trace(&["-t", "42", "-a", "true"], |f| {
+            f.fork_as(Forked::Child);
+        });
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log[..3], ["pidfd_open 42", "open /proc/42 [path,dir]", "poll pidfd 42"]);
+        assert_eq!(
+            only(&log, &["setns", "setgroups", "setgid", "setuid", "fork", "poll", "exec"]),
+            [
+                "poll pidfd 42",
+                "poll pidfd 42",
+                "setgroups []",
+                &format!("setns pidfd 42 {ALL_BUT_USER}"),
+                "setns pidfd 42 user",
+                "fork -> child",
+                "setgroups []",
+                "setgid 0",
+                "setuid 0",
+                "exec true",
+            ]
+        );
+    }
+
+    /// `-a` as an unprivileged caller: pass 1 is refused, so pass 2 enters the user
+    /// namespace first, atomically with all the others, which it grants the rights to.
+    /// Namespaces we already share are left out.
+    #[test]
+    fn all_namespaces_user_first() {
+        let (end, log) = trace(&["-t", "42", "-a", "true"], |f| {
+            f.fail_once("setns pidfd 42 ipc", Errno::EPERM).same_file("/proc/42/ns/cgroup", "/proc/self/ns/cgroup");
+        });
+        assert_eq!(end, Ended::Status(0));
+        assert_eq!(
+            only(&log, &["setns"]),
+            ["setns pidfd 42 ipc,uts,net,pid,mnt,time -> EPERM", "setns pidfd 42 user,ipc,uts,net,pid,mnt,time"]
+        );
+        assert_eq!(log.last().unwrap(), "waitpid 1001 untraced", "the parent waits for the child in the PID namespace");
+    }
+
+    /// Without a pidfd (an old kernel) each namespace is opened as a file under the
+    /// pinned `/proc/PID` and entered one by one: the user namespace after the others
+    /// that pass 1 could enter, before those it could not.
+    #[test]
+    fn per_file_fallback_without_pidfd() {
+        let (end, log) = trace(&["-t", "42", "-U", "-n", "-u", "-F", "true"], |f| {
+            f.fail("pidfd_open", Errno::ENOSYS).fail_once("setns /proc/42/ns/net", Errno::EPERM);
+        });
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            only(&log, &["pidfd_open", "open", "setns", "poll"]),
+            [
+                "pidfd_open 42 -> ENOSYS",
+                "open /proc/42 [path,dir]",
+                "open /proc/42/ns/user",
+                "open /proc/42/ns/uts",
+                "open /proc/42/ns/net",
+                "setns /proc/42/ns/uts uts",
+                "setns /proc/42/ns/net net -> EPERM",
+                "setns /proc/42/ns/user user",
+                "setns /proc/42/ns/net net",
+            ]
+        );
+    }
+
+    /// `-S follow` with `-r` and `-w`: root and working directory are opened before
+    /// entering, used after it (root first, then the directory); the owner of
+    /// `/proc/PID` is read after entering, as the entered user namespace sees it.
+    #[test]
+    fn follow_with_root_and_wd() {
+        let (end, log) = trace(&["-t", "42", "-U", "-S", "follow", "-r", "-w", "true"], |f| {
+            f.set_stat("/proc/42", Stat { uid: 1000, gid: 100, ..Stat::default() });
+        });
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log[3..],
+            [
+                "open /proc/42/root [dir]",
+                "open /proc/42/cwd [dir]",
+                "fstat /proc/42",
+                "poll pidfd 42",
+                "setgroups []",
+                "setns pidfd 42 user",
+                "fchdir /proc/42/root",
+                "chroot .",
+                "chdir /",
+                "fchdir /proc/42/cwd",
+                "fstat /proc/42",
+                "setgroups []",
+                "setgid 0",
+                "setuid 1000",
+                "exec true",
+            ]
+        );
+    }
+
+    /// `-p` forks so the program is inside the PID namespace; the parent stops when the
+    /// child stops and passes its exit on. With `-F` it does not fork.
+    #[test]
+    fn pid_namespace_with_and_without_fork() {
+        let (end, log) = trace(&["-t", "42", "-p", "true"], |f| {
+            f.wait_status(1001, 0x137f).wait_status(1001, 5 << 8);
+        });
+        assert_eq!(end, Ended::Status(5));
+        assert_eq!(
+            log[4..],
+            [
+                "setns pidfd 42 pid",
+                "fork -> 1001",
+                "waitpid 1001 untraced",
+                "kill 1000 SIGSTOP",
+                "kill 1001 SIGCONT",
+                "waitpid 1001 untraced",
+            ]
+        );
+        let (end, log) = trace(&["-t", "42", "-p", "-F", "true"], |_| {});
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log[4..], ["setns pidfd 42 pid", "exec true"]);
+    }
+
+    /// A target that ended while we read from it fails the run before anything is
+    /// entered: nothing is half done.
+    #[test]
+    fn target_gone_before_entering() {
+        let (end, log) = trace(&["-t", "42", "-n", "-w", "true"], |f| {
+            f.set_readable("pidfd 42");
+        });
+        assert_eq!(end, Ended::Failed("target process 42 has terminated".into(), 1));
+        assert_eq!(log, ["pidfd_open 42", "open /proc/42 [path,dir]", "poll pidfd 42"]);
+        let (end, log) = trace(&["-t", "42", "-n", "true"], |f| {
+            f.fail("setns", Errno::EINVAL);
+        });
+        assert_eq!(end, Ended::Failed("reassociate to namespaces failed: Invalid argument".into(), 1));
+        assert!(!log.iter().any(|l| l.starts_with("exec") || l.starts_with("fork")), "{log:?}");
     }
 }

@@ -7,14 +7,16 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::mount::{mount, MsFlags};
-use nix::unistd::{getpid, Gid, Pid, Uid};
+use nix::mount::MsFlags;
+use nix::sys::signal::SigSet;
+use nix::unistd::Pid;
 use nscore::cli::Invocation;
+use nscore::creds::{self, DropGroups};
 use nscore::idmap::{self, IdKind, IdRange, MapSpec, PendingRange};
 use nscore::persist::bind_namespaces;
 use nscore::process::{pass_on, pidfd_exited, wait_retrying, ChildState};
-use nscore::sys::{self, Forked};
+use nscore::sys::Forked;
+use nscore::syscall::Syscall;
 use nscore::{Error, NsType, Result};
 
 use crate::plan::{Binfmt, Plan, Propagation, Setgroups};
@@ -22,51 +24,67 @@ use crate::plan::{Binfmt, Plan, Propagation, Setgroups};
 /// A process forked before `unshare(2)` that waits for a go-ahead on a pipe: some work
 /// must happen from outside the new namespaces (bind mounts in the original mount
 /// namespace, id maps written with the original privileges) but after they exist.
+/// Whoever holds one must end it one way: [`Helper::release`], [`Helper::cancel`] or,
+/// in a forked child, [`Helper::disown`].
 struct Helper {
     pid: Pid,
-    go: Option<OwnedFd>,
+    go: OwnedFd,
 }
 
 impl Helper {
-    /// Forks a helper that runs `body` once released; dropping the helper unreleased
-    /// cancels it (it sees end-of-file and exits quietly) and reaps it.
-    fn spawn(inv: &Invocation, body: impl FnOnce() -> Result<()>) -> Result<Helper> {
-        let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::sys("pipe failed", e))?;
-        match sys::fork().map_err(|e| Error::sys("fork failed", e))? {
+    /// Forks a helper that runs `body` once released; cancelled instead, it sees
+    /// end-of-file and exits quietly.
+    fn spawn<S: Syscall>(sys: &mut S, inv: &Invocation, body: impl FnOnce(&mut S) -> Result<()>) -> Result<Helper> {
+        let (rx, tx) = sys.pipe().map_err(|e| Error::sys("pipe failed", e))?;
+        match sys.fork().map_err(|e| Error::sys("fork failed", e))? {
             Forked::Child => {
                 drop(tx);
-                if !wait_for_go(&rx) {
-                    sys::exit_now(0);
+                if !wait_for_go(sys, &rx) {
+                    sys.exit(0);
                 }
-                let code = match body() {
+                let code = match body(sys) {
                     Ok(()) => 0,
                     Err(e) => e.report(&inv.name, &inv.argv0),
                 };
-                sys::exit_now(code)
+                sys.exit(code)
             }
-            Forked::Parent(pid) => Ok(Helper { pid, go: Some(tx) }),
+            Forked::Parent(pid) => Ok(Helper { pid, go: tx }),
         }
     }
 
     /// Lets the helper run and waits for it; its failure status becomes ours.
-    fn release(mut self) -> Result<()> {
-        if let Some(tx) = self.go.take() {
-            nix::unistd::write(tx.as_fd(), b"1").map_err(|e| Error::sys("failed to release helper", e))?;
-        }
-        helper_outcome(wait_retrying(self.pid, None)?)
+    fn release<S: Syscall>(self, sys: &mut S) -> Result<()> {
+        let Helper { pid, go } = self;
+        sys.write(go.as_fd(), b"1").map_err(|e| Error::sys("failed to release helper", e))?;
+        drop(go);
+        helper_outcome(wait_retrying(sys, pid, None)?)
+    }
+
+    /// Makes the helper exit without doing anything, and reaps it.
+    fn cancel<S: Syscall>(self, sys: &mut S) {
+        drop(self.go);
+        let _ = wait_retrying(sys, self.pid, None);
     }
 
     /// In a forked child: the helper belongs to the parent, so leave it alone.
-    fn disown(mut self) {
-        self.go.take();
-        std::mem::forget(self);
+    fn disown(self) {
+        drop(self.go);
     }
 }
 
-impl Drop for Helper {
-    fn drop(&mut self) {
-        if self.go.take().is_some() {
-            let _ = wait_retrying(self.pid, None);
+/// The helpers of one run, each taken out when it is released or disowned; whatever is
+/// left when the run fails is cancelled (the map helper first), so that a refused
+/// command leaves no process behind.
+#[derive(Default)]
+struct Helpers {
+    bind: Option<Helper>,
+    maps: Option<Helper>,
+}
+
+impl Helpers {
+    fn cancel<S: Syscall>(&mut self, sys: &mut S) {
+        for h in [self.maps.take(), self.bind.take()].into_iter().flatten() {
+            h.cancel(sys);
         }
     }
 }
@@ -82,10 +100,10 @@ fn helper_outcome(state: ChildState) -> Result<()> {
 }
 
 /// Blocks until one byte arrives (true) or the other end is closed (false).
-fn wait_for_go(rx: &OwnedFd) -> bool {
+fn wait_for_go<S: Syscall>(sys: &mut S, rx: &OwnedFd) -> bool {
     let mut b = [0u8; 1];
     loop {
-        match nix::unistd::read(rx, &mut b) {
+        match sys.read(rx.as_fd(), &mut b) {
             Ok(n) => return n == 1,
             Err(Errno::EINTR) => continue,
             Err(_) => return false,
@@ -95,44 +113,54 @@ fn wait_for_go(rx: &OwnedFd) -> bool {
 
 /// Runs the plan. Returns only in the waiting parent (with the child's status) or on
 /// failure; otherwise the program replaces this process.
-pub fn run(plan: &Plan, inv: &Invocation) -> Result<i32> {
-    sys::default_action(libc::SIGCHLD).map_err(|e| Error::sys("signal handler reset failed", e))?;
-    let me = getpid();
+///
+/// The order (util-linux's): helpers are forked before `unshare(2)` (they must stay
+/// outside); `--owner`'s credentials are dropped before it (the new user namespace is
+/// then owned by them); the map helper writes after it; time offsets are written before
+/// any process can enter the time namespace; then either the `--fork` child or this
+/// process prepares the namespaces (`prepare`) and execs.
+pub fn run<S: Syscall>(sys: &mut S, plan: &Plan, inv: &Invocation) -> Result<i32> {
+    sys.default_action(libc::SIGCHLD).map_err(|e| Error::sys("signal handler reset failed", e))?;
+    let me = sys.getpid();
+    let mut helpers = Helpers::default();
+    let result = run_with_helpers(sys, plan, inv, me, &mut helpers);
+    helpers.cancel(sys);
+    result
+}
 
-    let bind_helper = if plan.bind_helper_needed() {
-        let persist = plan.persist.clone();
-        Some(Helper::spawn(inv, move || bind_namespaces(me, &persist))?)
-    } else {
-        None
-    };
-
-    let uid_ranges = plan.uid_map_by_helper().then(|| resolve_ranges(plan, IdKind::Uid)).transpose()?;
-    let gid_ranges = plan.gid_map_by_helper().then(|| resolve_ranges(plan, IdKind::Gid)).transpose()?;
-    let map_helper = if uid_ranges.is_some() || gid_ranges.is_some() {
+fn run_with_helpers<S: Syscall>(
+    sys: &mut S,
+    plan: &Plan,
+    inv: &Invocation,
+    me: Pid,
+    helpers: &mut Helpers,
+) -> Result<i32> {
+    if plan.bind_helper_needed() {
+        helpers.bind = Some(Helper::spawn(sys, inv, |sys| bind_namespaces(sys, me, &plan.persist))?);
+    }
+    let uid_ranges = if plan.uid_map_by_helper() { Some(resolve_ranges(sys, plan, IdKind::Uid)?) } else { None };
+    let gid_ranges = if plan.gid_map_by_helper() { Some(resolve_ranges(sys, plan, IdKind::Gid)?) } else { None };
+    if uid_ranges.is_some() || gid_ranges.is_some() {
         let euid = plan.euid;
-        Some(Helper::spawn(inv, move || write_maps_from_outside(me, euid, uid_ranges, gid_ranges))?)
-    } else {
-        None
-    };
-
+        let body = move |sys: &mut S| write_maps_from_outside(sys, me, euid, uid_ranges, gid_ranges);
+        helpers.maps = Some(Helper::spawn(sys, inv, body)?);
+    }
     if let Some((uid, gid)) = plan.owner {
-        nix::unistd::setgroups(&[]).map_err(|e| Error::sys("setgroups failed", e))?;
-        nix::unistd::setgid(Gid::from_raw(gid)).map_err(|e| Error::sys("setgid() failed", e))?;
-        nix::unistd::setuid(Uid::from_raw(uid)).map_err(|e| Error::sys("setuid() failed", e))?;
+        creds::switch(sys, Some(gid), Some(uid), DropGroups::Required)?;
     }
 
-    sys::unshare(plan.namespaces.clone_flags()).map_err(|e| unshare_error(plan, e))?;
+    sys.unshare(plan.namespaces.clone_flags()).map_err(|e| unshare_error(plan, e))?;
 
-    if let Some(h) = map_helper {
-        h.release()?;
+    if let Some(h) = helpers.maps.take() {
+        h.release(sys)?;
     }
-    write_time_offsets(plan)?;
+    write_time_offsets(sys, plan)?;
 
     if plan.fork {
-        return fork_and_wait(plan, bind_helper, me);
+        return fork_and_wait(sys, plan, helpers, me);
     }
-    bind_persistent(plan, bind_helper, me)?;
-    Err(prepare_and_exec(plan, None))
+    bind_persistent(sys, plan, helpers.bind.take(), me)?;
+    Err(prepare_and_exec(sys, plan, None))
 }
 
 /// The error for a failed `unshare(2)`, with advice where util-linux leaves users
@@ -165,7 +193,7 @@ fn sysctl_name(t: NsType) -> &'static str {
 
 /// Resolves the range specs of one kind into the map a helper writes, merging the
 /// single mapping (`-r`, `-c`, `--map-user`) in with the hole-punching rules.
-fn resolve_ranges(plan: &Plan, kind: IdKind) -> Result<Vec<IdRange>> {
+fn resolve_ranges<S: Syscall>(sys: &mut S, plan: &Plan, kind: IdKind) -> Result<Vec<IdRange>> {
     let (specs, single, outer) = match kind {
         IdKind::Uid => (&plan.map_users, plan.map_user, plan.euid),
         IdKind::Gid => (&plan.map_groups, plan.map_group, plan.egid),
@@ -175,13 +203,13 @@ fn resolve_ranges(plan: &Plan, kind: IdKind) -> Result<Vec<IdRange>> {
         match spec {
             MapSpec::Range(r) => pending.push((*r).into()),
             MapSpec::Auto | MapSpec::Subids => {
-                let (start, count) = subid_block(plan.euid, kind)?;
+                let (start, count) = subid_block(sys, plan.euid, kind)?;
                 let inner = (*spec == MapSpec::Subids).then_some(start);
                 pending.push(PendingRange { inner, outer: start, count });
             }
             MapSpec::All => {
                 let path = format!("/proc/self/{}", kind.map_file());
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("cannot open {path}"), &e))?;
+                let text = sys.read_text(Path::new(&path)).map_err(|e| Error::io(format!("cannot open {path}"), &e))?;
                 pending.extend(idmap::parse_map_file(&text).into_iter().map(|r| PendingRange {
                     inner: Some(r.inner),
                     outer: r.inner,
@@ -198,10 +226,10 @@ fn resolve_ranges(plan: &Plan, kind: IdKind) -> Result<Vec<IdRange>> {
 
 /// The caller's own first block in /etc/subuid (or /etc/subgid), matched by user name or
 /// number, never anyone else's.
-fn subid_block(euid: u32, kind: IdKind) -> Result<(u32, u32)> {
+fn subid_block<S: Syscall>(sys: &mut S, euid: u32, kind: IdKind) -> Result<(u32, u32)> {
     let file = kind.subid_file();
     let name = nscore::ids::user_name(euid);
-    let text = std::fs::read_to_string(file).map_err(|e| Error::io(format!("could not open '{file}'"), &e))?;
+    let text = sys.read_text(Path::new(file)).map_err(|e| Error::io(format!("could not open '{file}'"), &e))?;
     match idmap::find_subid_block(&text, name.as_deref(), euid) {
         Ok(Some(block)) => Ok(block),
         Ok(None) => {
@@ -213,11 +241,17 @@ fn subid_block(euid: u32, kind: IdKind) -> Result<(u32, u32)> {
 
 /// In the map helper: writes the target's maps itself when root, otherwise runs
 /// newuidmap/newgidmap (setuid helpers that check /etc/subuid).
-fn write_maps_from_outside(target: Pid, euid: u32, uid: Option<Vec<IdRange>>, gid: Option<Vec<IdRange>>) -> Result<()> {
+fn write_maps_from_outside<S: Syscall>(
+    sys: &mut S,
+    target: Pid,
+    euid: u32,
+    uid: Option<Vec<IdRange>>,
+    gid: Option<Vec<IdRange>>,
+) -> Result<()> {
     if euid == 0 {
         for (kind, ranges) in [(IdKind::Uid, uid), (IdKind::Gid, gid)] {
             if let Some(r) = ranges {
-                idmap::write_map_file(&format!("/proc/{target}/{}", kind.map_file()), &r)?;
+                idmap::write_map_file(sys, &format!("/proc/{target}/{}", kind.map_file()), &r)?;
             }
         }
         return Ok(());
@@ -225,27 +259,27 @@ fn write_maps_from_outside(target: Pid, euid: u32, uid: Option<Vec<IdRange>>, gi
     match (uid, gid) {
         (Some(u), Some(g)) => {
             // one exec each: run newuidmap in a child, then become newgidmap
-            match sys::fork().map_err(|e| Error::sys("fork failed", e))? {
-                Forked::Child => Err(exec_newidmap(IdKind::Uid, target, &u)),
+            match sys.fork().map_err(|e| Error::sys("fork failed", e))? {
+                Forked::Child => Err(exec_newidmap(sys, IdKind::Uid, target, &u)),
                 Forked::Parent(pid) => {
-                    helper_outcome(wait_retrying(pid, None)?)?;
-                    Err(exec_newidmap(IdKind::Gid, target, &g))
+                    helper_outcome(wait_retrying(sys, pid, None)?)?;
+                    Err(exec_newidmap(sys, IdKind::Gid, target, &g))
                 }
             }
         }
-        (Some(u), None) => Err(exec_newidmap(IdKind::Uid, target, &u)),
-        (None, Some(g)) => Err(exec_newidmap(IdKind::Gid, target, &g)),
+        (Some(u), None) => Err(exec_newidmap(sys, IdKind::Uid, target, &u)),
+        (None, Some(g)) => Err(exec_newidmap(sys, IdKind::Gid, target, &g)),
         (None, None) => Ok(()),
     }
 }
 
-fn exec_newidmap(kind: IdKind, target: Pid, ranges: &[IdRange]) -> Error {
+fn exec_newidmap<S: Syscall>(sys: &mut S, kind: IdKind, target: Pid, ranges: &[IdRange]) -> Error {
     let mut argv: Vec<OsString> = vec![kind.helper().into(), target.to_string().into()];
     for r in ranges {
         argv.extend([r.inner, r.outer, r.count].map(|n| OsString::from(n.to_string())));
     }
     let prog = nscore::exec::Program { path: kind.helper().into(), argv };
-    match nscore::exec::exec(&prog, None) {
+    match sys.exec(&prog, None) {
         e @ Error::Exec { errno: Errno::ENOENT, .. } => {
             e.with_hint(format!("range maps need {} (package uidmap) when not run as root", kind.helper()))
         }
@@ -255,7 +289,7 @@ fn exec_newidmap(kind: IdKind, target: Pid, ranges: &[IdRange]) -> Error {
 
 /// Writes `--boottime`/`--monotonic` in one write, before any process enters the
 /// new time namespace.
-fn write_time_offsets(plan: &Plan) -> Result<()> {
+fn write_time_offsets<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
     if plan.monotonic.is_none() && plan.boottime.is_none() {
         return Ok(());
     }
@@ -266,168 +300,476 @@ fn write_time_offsets(plan: &Plan) -> Result<()> {
     if let Some(m) = plan.monotonic {
         text.push_str(&format!("{} {m} 0\n", libc::CLOCK_MONOTONIC));
     }
-    idmap::write_proc_file("/proc/self/timens_offsets", text.as_bytes(), "failed to open", "failed to write to")
+    idmap::write_proc_file(sys, "/proc/self/timens_offsets", text.as_bytes(), "failed to open", "failed to write to")
 }
 
-fn bind_persistent(plan: &Plan, helper: Option<Helper>, me: Pid) -> Result<()> {
+fn bind_persistent<S: Syscall>(sys: &mut S, plan: &Plan, helper: Option<Helper>, me: Pid) -> Result<()> {
     match helper {
-        Some(h) => h.release(),
+        Some(h) => h.release(sys),
         None if plan.persist.is_empty() => Ok(()),
-        None => bind_namespaces(me, &plan.persist),
+        None => bind_namespaces(sys, me, &plan.persist),
     }
 }
 
 /// `--fork`: the child runs the program, the parent binds persistent namespaces (its
 /// `pid_for_children` exists only now), then waits and passes the child's fate on.
-fn fork_and_wait(plan: &Plan, bind_helper: Option<Helper>, me: Pid) -> Result<i32> {
+/// SIGINT and SIGTERM stay blocked in the parent until it forwards them or no longer
+/// cares, so a signal in between cannot kill it before the child.
+fn fork_and_wait<S: Syscall>(sys: &mut S, plan: &Plan, helpers: &mut Helpers, me: Pid) -> Result<i32> {
     let old_mask =
-        sys::sigmask(true, &[libc::SIGINT, libc::SIGTERM]).map_err(|e| Error::sys("sigprocmask block failed", e))?;
+        sys.block_signals(&[libc::SIGINT, libc::SIGTERM]).map_err(|e| Error::sys("sigprocmask block failed", e))?;
     let parent_fd = match plan.kill_child {
-        Some(_) => Some(sys::pidfd_open(me, 0).map_err(|e| Error::sys("pidfd_open failed", e))?),
+        Some(_) => Some(sys.pidfd_open(me).map_err(|e| Error::sys("pidfd_open failed", e))?),
         None => None,
     };
     // The child may not start the program until the persistence mounts exist: if they
     // fail, the child is killed before it ran anything.
-    let gate = if plan.persist.is_empty() {
-        None
-    } else {
-        Some(nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| Error::sys("pipe failed", e))?)
-    };
-    match sys::fork().map_err(|e| Error::sys("fork failed", e))? {
+    let gate = if plan.persist.is_empty() { None } else { Some(sys.pipe().map_err(|e| Error::sys("pipe failed", e))?) };
+    match sys.fork().map_err(|e| Error::sys("fork failed", e))? {
         Forked::Child => {
-            if let Some(h) = bind_helper {
+            if let Some(h) = helpers.bind.take() {
                 h.disown();
             }
-            sys::set_sigmask(&old_mask).map_err(|e| Error::sys("sigprocmask restore failed", e))?;
+            sys.set_sigmask(&old_mask).map_err(|e| Error::sys("sigprocmask restore failed", e))?;
             if let Some((rx, tx)) = gate {
                 drop(tx);
-                if !wait_for_go(&rx) {
-                    sys::exit_now(1);
+                if !wait_for_go(sys, &rx) {
+                    sys.exit(1);
                 }
             }
-            Err(prepare_and_exec(plan, parent_fd))
+            Err(prepare_and_exec(sys, plan, parent_fd))
         }
-        Forked::Parent(child) => {
-            if plan.forward_signals {
-                sys::forward_signals_to(child).map_err(|(sig, e)| {
-                    let name = if sig == libc::SIGTERM { "SIGTERM" } else { "SIGINT" };
-                    Error::sys(format!("sigaction {name} failed"), e)
-                })?;
-                sys::set_sigmask(&old_mask).map_err(|e| Error::sys("sigprocmask restore failed", e))?;
-            }
-            if let Err(e) = bind_persistent(plan, bind_helper, me) {
-                let _ = sys::kill(child, libc::SIGKILL);
-                let _ = wait_retrying(child, None);
-                return Err(e);
-            }
-            if let Some((_, tx)) = gate {
-                nix::unistd::write(tx.as_fd(), b"1").map_err(|e| Error::sys("failed to release child", e))?;
-            }
-            pass_on(wait_retrying(child, None)?)
-        }
+        Forked::Parent(child) => parent_after_fork(sys, plan, helpers, &old_mask, gate, child, me),
     }
 }
 
+/// The `--fork` parent: forwards signals if asked, makes the persistence mounts (killing
+/// the child if they fail), opens the gate, and waits.
+fn parent_after_fork<S: Syscall>(
+    sys: &mut S,
+    plan: &Plan,
+    helpers: &mut Helpers,
+    old_mask: &SigSet,
+    gate: Option<(OwnedFd, OwnedFd)>,
+    child: Pid,
+    me: Pid,
+) -> Result<i32> {
+    if plan.forward_signals {
+        sys.forward_signals_to(child).map_err(|(sig, e)| {
+            let name = if sig == libc::SIGTERM { "SIGTERM" } else { "SIGINT" };
+            Error::sys(format!("sigaction {name} failed"), e)
+        })?;
+        sys.set_sigmask(old_mask).map_err(|e| Error::sys("sigprocmask restore failed", e))?;
+    }
+    if let Err(e) = bind_persistent(sys, plan, helpers.bind.take(), me) {
+        let _ = sys.kill(child, libc::SIGKILL);
+        let _ = wait_retrying(sys, child, None);
+        return Err(e);
+    }
+    if let Some((_, tx)) = gate {
+        sys.write(tx.as_fd(), b"1").map_err(|e| Error::sys("failed to release child", e))?;
+    }
+    let state = wait_retrying(sys, child, None)?;
+    pass_on(sys, state)
+}
+
 /// The steps inside the new namespaces, then exec. Returns only the error.
-fn prepare_and_exec(plan: &Plan, parent_fd: Option<OwnedFd>) -> Error {
-    match prepare(plan, parent_fd) {
-        Ok(()) => nscore::exec::exec(&plan.program, plan.env.as_deref()),
+fn prepare_and_exec<S: Syscall>(sys: &mut S, plan: &Plan, parent_fd: Option<OwnedFd>) -> Error {
+    match prepare(sys, plan, parent_fd) {
+        Ok(()) => sys.exec(&plan.program, plan.env.as_deref()),
         Err(e) => e,
     }
 }
 
-fn prepare(plan: &Plan, parent_fd: Option<OwnedFd>) -> Result<()> {
-    if let (Some(inner), false) = (plan.map_user, plan.uid_map_by_helper()) {
-        idmap::write_map_file("/proc/self/uid_map", &[IdRange { inner, outer: plan.euid, count: 1 }])?;
-    }
-    if plan.writes_own_gid_map() {
-        write_setgroups(Setgroups::Deny)?;
-        let inner = plan.map_group.unwrap_or_default();
-        idmap::write_map_file("/proc/self/gid_map", &[IdRange { inner, outer: plan.egid, count: 1 }])?;
-    }
-    match plan.setgroups {
-        // already written before gid_map, and it may be written only once after that
-        Some(Setgroups::Deny) if plan.writes_own_gid_map() => {}
-        Some(sg) => write_setgroups(sg)?,
-        None => {}
-    }
-    if plan.namespaces.contains(NsType::Mnt) {
-        let flag = match plan.propagation {
-            Propagation::Private => Some(MsFlags::MS_PRIVATE),
-            Propagation::Shared => Some(MsFlags::MS_SHARED),
-            Propagation::Slave => Some(MsFlags::MS_SLAVE),
-            Propagation::Unchanged => None,
-        };
-        if let Some(f) = flag {
-            mount(Some("none"), "/", None::<&str>, MsFlags::MS_REC | f, None::<&str>)
-                .map_err(|e| Error::sys("cannot change root filesystem propagation", e))?;
+/// Inside the new namespaces, in util-linux's order: our own single maps (setgroups
+/// `deny` before gid_map, as the kernel requires of an unprivileged writer), the root's
+/// propagation, binfmt_misc where it must precede the chroot, root and working
+/// directory, /proc, binfmt_misc, credentials, capabilities, and last the parent-death
+/// signal.
+fn prepare<S: Syscall>(sys: &mut S, plan: &Plan, parent_fd: Option<OwnedFd>) -> Result<()> {
+    write_own_maps(sys, plan)?;
+    set_propagation(sys, plan)?;
+    let binfmt_done = match (&plan.binfmt, &plan.root) {
+        // the interpreter is opened at registration: do it while it is still visible
+        (Some(b), Some(_)) if b.fix_binary() => {
+            mount_binfmt(sys, b)?;
+            true
         }
-    }
-    let mut binfmt_done = false;
-    if let (Some(b), Some(_)) = (&plan.binfmt, &plan.root) {
-        if b.fix_binary() {
-            // the interpreter is opened at registration: do it while it is still visible
-            mount_binfmt(b)?;
-            binfmt_done = true;
-        }
-    }
-    if let Some(root) = &plan.root {
-        nix::unistd::chroot(root.as_path())
-            .map_err(|e| Error::sys(format!("cannot change root directory to '{}'", root.display()), e))?;
-    }
-    let wd = plan.wd.as_deref().or(plan.root.as_ref().map(|_| Path::new("/")));
-    if let Some(wd) = wd {
-        nix::unistd::chdir(wd).map_err(|e| Error::sys(format!("cannot change directory to {}", wd.display()), e))?;
-    }
+        _ => false,
+    };
+    change_root(sys, plan)?;
     if let Some(dir) = &plan.mount_proc {
-        if plan.root.is_none() && plan.propagation != Propagation::Private {
-            match mount(Some("none"), dir.as_path(), None::<&str>, MsFlags::MS_PRIVATE | MsFlags::MS_REC, None::<&str>)
-            {
-                Ok(()) | Err(Errno::EINVAL) => {}
-                Err(e) => return Err(Error::sys(format!("cannot change {} filesystem propagation", dir.display()), e)),
-            }
-        }
-        let flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV;
-        mount(Some("proc"), dir.as_path(), Some("proc"), flags, None::<&str>)
-            .map_err(|e| Error::sys(format!("mount {} failed", dir.display()), e))?;
+        mount_proc(sys, plan, dir)?;
     }
     if let (Some(b), false) = (&plan.binfmt, binfmt_done) {
-        mount_binfmt(b)?;
+        mount_binfmt(sys, b)?;
     }
-    if let Some(gid) = plan.setgid {
-        nix::unistd::setgroups(&[]).map_err(|e| Error::sys("setgroups failed", e))?;
-        nix::unistd::setgid(Gid::from_raw(gid)).map_err(|e| Error::sys("setgid() failed", e))?;
-    }
-    if let Some(uid) = plan.setuid {
-        nix::unistd::setuid(Uid::from_raw(uid)).map_err(|e| Error::sys("setuid() failed", e))?;
-    }
+    creds::switch(sys, plan.setgid, plan.setuid, DropGroups::Required)?;
     if plan.keep_caps && plan.namespaces.contains(NsType::User) {
-        nscore::caps::keep_caps()?;
+        sys.keep_caps()?;
     }
     // Last: the kernel clears the parent-death signal on every credential change.
     if let (Some(sig), Some(fd)) = (plan.kill_child, parent_fd) {
-        sys::set_pdeathsig(sig).map_err(|e| Error::sys("prctl failed", e))?;
-        if pidfd_exited(fd.as_fd())? {
-            sys::exit_now(1);
+        sys.set_pdeathsig(sig).map_err(|e| Error::sys("prctl failed", e))?;
+        if pidfd_exited(sys, fd.as_fd())? {
+            sys.exit(1);
         }
     }
     Ok(())
 }
 
-fn write_setgroups(sg: Setgroups) -> Result<()> {
-    match idmap::write_proc_file("/proc/self/setgroups", sg.as_str().as_bytes(), "cannot open", "write failed") {
+/// `-r`, `-c`, `--map-user`, `--map-group` when no helper writes the map.
+fn write_own_maps<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
+    if let (Some(inner), false) = (plan.map_user, plan.uid_map_by_helper()) {
+        idmap::write_map_file(sys, "/proc/self/uid_map", &[IdRange { inner, outer: plan.euid, count: 1 }])?;
+    }
+    if plan.writes_own_gid_map() {
+        write_setgroups(sys, Setgroups::Deny)?;
+        let inner = plan.map_group.unwrap_or_default();
+        idmap::write_map_file(sys, "/proc/self/gid_map", &[IdRange { inner, outer: plan.egid, count: 1 }])?;
+    }
+    match plan.setgroups {
+        // already written before gid_map, and it may be written only once after that
+        Some(Setgroups::Deny) if plan.writes_own_gid_map() => Ok(()),
+        Some(sg) => write_setgroups(sys, sg),
+        None => Ok(()),
+    }
+}
+
+/// `--propagation`, in a new mount namespace only.
+fn set_propagation<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
+    if !plan.namespaces.contains(NsType::Mnt) {
+        return Ok(());
+    }
+    let flag = match plan.propagation {
+        Propagation::Private => MsFlags::MS_PRIVATE,
+        Propagation::Shared => MsFlags::MS_SHARED,
+        Propagation::Slave => MsFlags::MS_SLAVE,
+        Propagation::Unchanged => return Ok(()),
+    };
+    sys.mount(Some("none"), Path::new("/"), None, MsFlags::MS_REC | flag)
+        .map_err(|e| Error::sys("cannot change root filesystem propagation", e))
+}
+
+/// `--root`, then `--wd` (or `/` of the new root).
+fn change_root<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
+    if let Some(root) = &plan.root {
+        sys.chroot(root).map_err(|e| Error::sys(format!("cannot change root directory to '{}'", root.display()), e))?;
+    }
+    let wd = plan.wd.as_deref().or(plan.root.as_ref().map(|_| Path::new("/")));
+    if let Some(wd) = wd {
+        sys.chdir(wd).map_err(|e| Error::sys(format!("cannot change directory to {}", wd.display()), e))?;
+    }
+    Ok(())
+}
+
+/// `--mount-proc`: a fresh proc, made private first where the root's propagation would
+/// otherwise carry the mount back to the original namespace.
+fn mount_proc<S: Syscall>(sys: &mut S, plan: &Plan, dir: &Path) -> Result<()> {
+    if plan.root.is_none() && plan.propagation != Propagation::Private {
+        match sys.mount(Some("none"), dir, None, MsFlags::MS_PRIVATE | MsFlags::MS_REC) {
+            Ok(()) | Err(Errno::EINVAL) => {}
+            Err(e) => return Err(Error::sys(format!("cannot change {} filesystem propagation", dir.display()), e)),
+        }
+    }
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV;
+    sys.mount(Some("proc"), dir, Some("proc"), flags)
+        .map_err(|e| Error::sys(format!("mount {} failed", dir.display()), e))
+}
+
+fn write_setgroups<S: Syscall>(sys: &mut S, sg: Setgroups) -> Result<()> {
+    match idmap::write_proc_file(sys, "/proc/self/setgroups", sg.as_str().as_bytes(), "cannot open", "write failed") {
         Err(e) if e.errno() == Some(Errno::ENOENT) => Ok(()),
         other => other,
     }
 }
 
-fn mount_binfmt(b: &Binfmt) -> Result<()> {
+fn mount_binfmt<S: Syscall>(sys: &mut S, b: &Binfmt) -> Result<()> {
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    mount(Some("binfmt_misc"), b.dir.as_path(), Some("binfmt_misc"), flags, None::<&str>)
+    sys.mount(Some("binfmt_misc"), &b.dir, Some("binfmt_misc"), flags)
         .map_err(|e| Error::sys(format!("mount {} failed", b.dir.display()), e))?;
     if let Some(interp) = &b.interp {
         let reg = b.dir.join("register");
-        idmap::write_proc_file(&reg.to_string_lossy(), interp.as_bytes(), "cannot open", "write failed")?;
+        idmap::write_proc_file(sys, &reg.to_string_lossy(), interp.as_bytes(), "cannot open", "write failed")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Context};
+    use nscore::syscall::fake::{Ended, Fake};
+
+    /// The plan for `args` run by `euid` (gid 100 unless root).
+    fn plan_of(args: &[&str], euid: u32) -> Plan {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let egid = if euid == 0 { 0 } else { 100 };
+        let ctx = Context { euid, egid, uid: euid, shell: None, env: Vec::new };
+        match crate::plan::plan(&args, &ctx).unwrap() {
+            Action::Run(p) => *p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Runs `args` (as `euid`) against a fake prepared by `script`.
+    fn trace(args: &[&str], euid: u32, script: impl FnOnce(&mut Fake)) -> (Ended, Vec<String>) {
+        let plan = plan_of(args, euid);
+        let (inv, _) = Invocation::new(vec!["rs-unshare".into()], "rs-unshare");
+        let mut fake = Fake::new();
+        script(&mut fake);
+        let end = fake.run(|sys| run(sys, &plan, &inv));
+        (end, fake.log().into_iter().map(String::from).collect())
+    }
+
+    fn child(f: &mut Fake) {
+        f.fork_as(Forked::Child);
+    }
+
+    /// `-r` with a range map: the map helper is forked before `unshare(2)` and released
+    /// after it; we write our own single gid map with setgroups denied first; the helper
+    /// writes the merged uid map. Each map is written once.
+    #[test]
+    fn map_root_with_ranges() {
+        let args = ["-r", "--map-users=1:100000:10", "true"];
+        let (end, log) = trace(&args, 0, |_| {});
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "unshare user",
+                "write pipe1.w \"1\"",
+                "waitpid 1001",
+                "open /proc/self/setgroups [wronly]",
+                "write /proc/self/setgroups \"deny\"",
+                "open /proc/self/gid_map [wronly]",
+                "write /proc/self/gid_map \"0 0 1\\n\"",
+                "exec true",
+            ]
+        );
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exit(0));
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> child",
+                "read pipe1.r",
+                "open /proc/1000/uid_map [wronly]",
+                "write /proc/1000/uid_map \"0 0 1\\n1 100000 10\\n\"",
+                "exit 0",
+            ]
+        );
+    }
+
+    /// Unprivileged range maps go through newuidmap and newgidmap, one exec each: the
+    /// helper runs newuidmap in a child, waits, then becomes newgidmap.
+    #[test]
+    fn unprivileged_ranges_use_the_setuid_helpers() {
+        let args = ["--map-users=0:100000:65536", "--map-groups=0:100000:65536", "true"];
+        let helper_child = |f: &mut Fake| {
+            f.fork_as(Forked::Child).fork_as(Forked::Parent(Pid::from_raw(1002)));
+        };
+        let (end, log) = trace(&args, 1000, helper_child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log[2..],
+            ["fork -> child", "read pipe1.r", "fork -> 1002", "waitpid 1002", "exec newgidmap 1000 0 100000 65536",]
+        );
+        let (_, log) = trace(&args, 1000, |f| {
+            f.fork_as(Forked::Child).fork_as(Forked::Child);
+        });
+        assert_eq!(log.last().unwrap(), "exec newuidmap 1000 0 100000 65536");
+    }
+
+    /// Persistence without `--fork` binds from this process right after `unshare(2)`;
+    /// with a new mount namespace a helper outside it makes the bind mount instead.
+    #[test]
+    fn persistence_without_fork() {
+        let (end, log) = trace(&["--uts=/run/uts", "true"], 0, |_| {});
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log, ["default SIGCHLD", "unshare uts", "mount /proc/1000/ns/uts /run/uts - bind", "exec true"]);
+        let args = ["-m", "--uts=/run/uts", "true"];
+        let (_, log) = trace(&args, 0, |_| {});
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "unshare uts,mnt",
+                "write pipe1.w \"1\"",
+                "waitpid 1001",
+                "mount none / - rec,private",
+                "exec true",
+            ]
+        );
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exit(0));
+        assert_eq!(log[3..], ["read pipe1.r", "mount /proc/1000/ns/uts /run/uts - bind", "exit 0"]);
+    }
+
+    /// With `--fork` the parent binds (`pid_for_children` exists only once a child was
+    /// forked) while the child waits at the gate; the child runs the program only after.
+    #[test]
+    fn persistence_with_fork() {
+        let args = ["--fork", "--pid=/run/pid", "--uts=/run/uts", "true"];
+        let (end, log) = trace(&args, 0, |f| {
+            f.wait_status(1001, 3 << 8);
+        });
+        assert_eq!(end, Ended::Status(3));
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "unshare uts,pid",
+                "block SIGINT,SIGTERM",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "mount /proc/1000/ns/pid_for_children /run/pid - bind",
+                "mount /proc/1000/ns/uts /run/uts - bind",
+                "write pipe1.w \"1\"",
+                "waitpid 1001",
+            ]
+        );
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(log[4..], ["fork -> child", "setmask", "read pipe1.r", "exec true"]);
+    }
+
+    /// A persistence mount that fails kills the waiting child, which never ran the
+    /// program, and undoes the mounts already made.
+    #[test]
+    fn a_failed_bind_kills_the_child() {
+        let args = ["--fork", "--pid=/run/pid", "--uts=/run/uts", "true"];
+        let (end, log) = trace(&args, 0, |f| {
+            f.fail("mount /proc/1000/ns/uts", Errno::EACCES);
+        });
+        assert_eq!(end, Ended::Failed("mount /proc/1000/ns/uts on /run/uts failed: Permission denied".into(), 1));
+        assert_eq!(
+            log[4..],
+            [
+                "fork -> 1001",
+                "mount /proc/1000/ns/pid_for_children /run/pid - bind",
+                "mount /proc/1000/ns/uts /run/uts - bind -> EACCES",
+                "umount /run/pid detach",
+                "kill 1001 SIGKILL",
+                "waitpid 1001",
+            ]
+        );
+    }
+
+    /// A failed `unshare(2)` cancels the helpers already forked (map helper first) and
+    /// reaps them: nothing is written, nothing is left running.
+    #[test]
+    fn a_failed_unshare_cancels_the_helpers() {
+        let args = ["-m", "--uts=/run/uts", "--map-users=0:100000:10", "true"];
+        let (end, log) = trace(&args, 0, |f| {
+            f.fail("unshare", Errno::EPERM);
+        });
+        assert!(matches!(end, Ended::Failed(ref m, 1) if m == "unshare failed: Operation not permitted"), "{end:?}");
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "pipe -> pipe2",
+                "fork -> 1002",
+                "unshare user,uts,mnt -> EPERM",
+                "waitpid 1002",
+                "waitpid 1001",
+            ]
+        );
+    }
+
+    /// `--mount-proc` with `--root` and `--wd`: propagation first, then the new root and
+    /// the directory in it, and proc mounted inside the new root (no private remount:
+    /// the new root's /proc is not the caller's).
+    #[test]
+    fn mount_proc_with_root_and_wd() {
+        let (end, log) = trace(&["-fp", "--mount-proc", "--root=/srv", "--wd=/w", "true"], 0, child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "unshare pid,mnt",
+                "block SIGINT,SIGTERM",
+                "fork -> child",
+                "setmask",
+                "mount none / - rec,private",
+                "chroot /srv",
+                "chdir /w",
+                "mount proc /proc proc nosuid,nodev,noexec",
+                "exec true",
+            ]
+        );
+        let (_, log) = trace(&["-fp", "--mount-proc", "--propagation=slave", "true"], 0, child);
+        assert_eq!(
+            log[5..],
+            [
+                "mount none / - rec,slave",
+                "mount none /proc - rec,private",
+                "mount proc /proc proc nosuid,nodev,noexec",
+                "exec true",
+            ]
+        );
+    }
+
+    /// Credentials drop in order groups, gid, uid; `--kill-child`'s parent-death signal
+    /// is armed after the last change (which would clear it), then the parent's pidfd
+    /// is checked in case it died before.
+    #[test]
+    fn kill_child_after_setuid() {
+        let args = ["-fp", "--kill-child=TERM", "--setuid=5", "--setgid=6", "true"];
+        let (end, log) = trace(&args, 0, child);
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "unshare pid",
+                "block SIGINT,SIGTERM",
+                "pidfd_open 1000",
+                "fork -> child",
+                "setmask",
+                "setgroups []",
+                "setgid 6",
+                "setuid 5",
+                "pdeathsig SIGTERM",
+                "poll pidfd 1000",
+                "exec true",
+            ]
+        );
+        let (end, log) = trace(&args, 0, |f| {
+            f.fork_as(Forked::Child).set_readable("pidfd 1000");
+        });
+        assert_eq!(end, Ended::Exit(1), "the parent is gone: the program must not start");
+        assert_eq!(log[9..], ["pdeathsig SIGTERM", "poll pidfd 1000", "exit 1"]);
+    }
+
+    /// `--owner` drops credentials before `unshare(2)` (so they own the new user
+    /// namespace); the maps are then written by a helper with the original rights.
+    #[test]
+    fn owner_before_unshare() {
+        let (_, log) = trace(&["--owner=5:6", "-r", "true"], 0, |_| {});
+        assert_eq!(
+            log[..8],
+            [
+                "default SIGCHLD",
+                "pipe -> pipe1",
+                "fork -> 1001",
+                "setgroups []",
+                "setgid 6",
+                "setuid 5",
+                "unshare user",
+                "write pipe1.w \"1\""
+            ]
+        );
+    }
 }

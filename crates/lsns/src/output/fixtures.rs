@@ -13,6 +13,7 @@ fn cols(names: &[Column], tree: Option<Column>) -> Vec<Col> {
             name: c.name(),
             kind: c.kind(),
             right: c.right_aligned(),
+            hint: c.width_hint(),
             tree: Some(c) == tree,
             multiline: c == Column::Nsfs,
             trunc: c == Column::Command,
@@ -461,10 +462,9 @@ fn column_list_layout() {
         ("TYPE", "<string>", "kind of namespace"),
         ("NETNSID", "<string>", "namespace ID as used by network subsystem"),
     ];
-    let mut name = Col { name: "NAME", kind: Kind::String, right: true, tree: false, multiline: false, trunc: false };
-    let ty = Col { name: "TYPE", right: false, ..name.clone() };
-    let de = Col { name: "DESCRIPTION", ..ty.clone() };
-    name.right = true;
+    let name = Col::plain("HOLDER", Kind::String, true);
+    let ty = Col::plain("TYPE", Kind::String, false);
+    let de = Col::plain("DESCRIPTION", Kind::String, false);
     let t = Table {
         name: "lsns-columns",
         cols: vec![name, ty, de],

@@ -1,9 +1,14 @@
 //! Rendering: a [`Table`] in, bytes out. Nothing here touches the system, so every format
 //! is unit-tested against bytes util-linux really printed.
+//!
+//! Every renderer walks the rows in print order ([`Order::walk`]) and writes as it goes:
+//! memory stays at the size of the table, whatever the size of the output (a deep tree's
+//! glyphs and JSON indentation grow with the square of its depth).
 
 #[cfg(test)]
 mod fixtures;
 mod json;
+mod layout;
 mod raw;
 mod table;
 
@@ -11,18 +16,29 @@ use std::io::{self, Write};
 
 use crate::columns::Kind;
 
+pub use layout::terminal_columns;
+
 /// One output column as the renderers see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Col {
     pub name: &'static str,
     pub kind: Kind,
     pub right: bool,
+    /// The width the table prefers for this column (0: none); see [`layout`].
+    pub hint: usize,
     /// This column carries the tree glyphs (and is then left-aligned).
     pub tree: bool,
     /// Values may hold `\n` separated parts printed on several physical lines (NSFS).
     pub multiline: bool,
     /// May be cut to fit a terminal (COMMAND).
     pub trunc: bool,
+}
+
+impl Col {
+    /// A column with no hint, no tree, on one line, never cut.
+    pub fn plain(name: &'static str, kind: Kind, right: bool) -> Col {
+        Col { name, kind, right, hint: 0, tree: false, multiline: false, trunc: false }
+    }
 }
 
 /// A line. Cells are raw bytes in column order; an empty cell is "no value" (JSON `null`).
@@ -61,9 +77,10 @@ pub enum Mode {
 pub struct Style {
     pub mode: Mode,
     pub headings: bool,
-    /// Nest rows under their parents (only when some column carries the tree).
+    /// Tree glyphs in UTF-8 (else ASCII).
     pub utf8: bool,
-    /// Terminal width when stdout is a terminal and truncation is allowed.
+    /// The terminal's width when stdout is a terminal (see [`terminal_columns`]): the
+    /// table then uses spare room for width hints and cuts truncatable columns to fit.
     pub term_width: Option<usize>,
 }
 
@@ -73,16 +90,16 @@ impl Style {
     }
 }
 
-/// Renders `t` into `out`; an empty table prints nothing at all, not even the header.
+/// Renders `t` into `out`. An empty table prints nothing at all, not even the header, in
+/// the table and raw forms; JSON still prints the empty document, so that a consumer
+/// always gets JSON.
 pub fn render_to(t: &Table, s: &Style, out: &mut dyn Write) -> io::Result<()> {
-    if t.rows.is_empty() {
-        return Ok(());
-    }
     let order = Order::of(t);
     match s.mode {
+        Mode::Json(style) => json::render(t, &order, style, out),
+        _ if t.rows.is_empty() => Ok(()),
         Mode::Table => table::render(t, &order, s, out),
         Mode::Raw => raw::render(t, &order, s, out),
-        Mode::Json(style) => json::render(t, &order, style, out),
     }
 }
 
@@ -93,79 +110,121 @@ pub fn render(t: &Table, s: &Style) -> Vec<u8> {
     v
 }
 
-/// The print order of a table: depth-first when it is a tree, else as added.
+const NONE: usize = usize::MAX;
+
+/// The print order of a table: depth-first when it is a tree (children in the order they
+/// were added), else as added. Kept as linked lists, so it costs two words per row.
 pub(crate) struct Order {
     /// Whether the rows nest (some column carries the tree).
     pub tree: bool,
-    /// (row, depth) in print order.
-    pub seq: Vec<(usize, usize)>,
-    pub children: Vec<Vec<usize>>,
-    /// Tree glyph prefix per row (empty for top-level rows or when not a tree).
-    pub prefix: Vec<String>,
+    first_root: usize,
+    first_child: Vec<usize>,
+    next_sibling: Vec<usize>,
+}
+
+/// A row as the walk meets it.
+pub(crate) struct Visit<'a> {
+    pub row: usize,
+    /// One flag per level from the top down to this row: whether a later sibling follows
+    /// the row's ancestor at that level (the last flag is the row's own). Empty for
+    /// top-level rows; its length is the depth.
+    pub levels: &'a [bool],
+    pub has_children: bool,
+}
+
+/// What a walk reports: a row is entered (children follow, if any), then left once its
+/// subtree is done.
+pub(crate) enum Step<'a> {
+    Enter(Visit<'a>),
+    /// The row's depth, and whether a sibling follows it.
+    Leave {
+        depth: usize,
+        more: bool,
+        has_children: bool,
+    },
 }
 
 impl Order {
     fn of(t: &Table) -> Order {
         let n = t.rows.len();
         let tree = t.cols.iter().any(|c| c.tree);
-        let mut children = vec![Vec::new(); n];
-        let mut roots = Vec::new();
+        let mut first_child = vec![NONE; n];
+        let mut last_child = vec![NONE; n];
+        let mut next_sibling = vec![NONE; n];
+        let (mut first_root, mut last_root) = (NONE, NONE);
         for (i, r) in t.rows.iter().enumerate() {
-            match r.parent.filter(|&p| tree && p < i) {
-                Some(p) => children[p].push(i),
-                None => roots.push(i),
+            // a parent is always an earlier row, which also rules out cycles
+            let (first, last) = match r.parent.filter(|&p| tree && p < i) {
+                Some(p) => (&mut first_child[p], &mut last_child[p]),
+                None => (&mut first_root, &mut last_root),
+            };
+            if *last == NONE {
+                *first = i;
+            } else {
+                next_sibling[*last] = i;
             }
+            *last = i;
         }
-        let mut seq = Vec::with_capacity(n);
-        // (row, depth, glyph stack: one "has a later sibling" flag per ancestor level)
-        let mut prefix = vec![String::new(); n];
-        let mut stack: Vec<(usize, usize, Vec<bool>)> =
-            roots.iter().rev().map(|&r| (r, 0, Vec::new())).collect::<Vec<_>>();
-        while let Some((row, depth, flags)) = stack.pop() {
-            seq.push((row, depth));
-            prefix[row] = flags_to_prefix(&flags);
-            let kids = &children[row];
-            for (k, &c) in kids.iter().enumerate().rev() {
-                let mut f = flags.clone();
-                f.push(k + 1 < kids.len());
-                stack.push((c, depth + 1, f));
+        Order { tree, first_root, first_child, next_sibling }
+    }
+
+    /// Calls `f` for every step of a depth-first walk, without recursion (trees may be
+    /// thousands of levels deep).
+    pub fn walk(&self, mut f: impl FnMut(Step<'_>) -> io::Result<()>) -> io::Result<()> {
+        let mut path: Vec<usize> = Vec::new();
+        let mut levels: Vec<bool> = Vec::new();
+        let mut next = self.first_root;
+        loop {
+            if next != NONE {
+                let row = next;
+                if !path.is_empty() {
+                    levels.push(self.next_sibling[row] != NONE);
+                }
+                let has_children = self.first_child[row] != NONE;
+                f(Step::Enter(Visit { row, levels: &levels, has_children }))?;
+                path.push(row);
+                next = self.first_child[row];
+                continue;
             }
+            let Some(row) = path.pop() else { return Ok(()) };
+            if !path.is_empty() {
+                levels.pop();
+            }
+            let more = self.next_sibling[row] != NONE;
+            f(Step::Leave { depth: path.len(), more, has_children: self.first_child[row] != NONE })?;
+            next = self.next_sibling[row];
         }
-        Order { tree, seq, children, prefix }
+    }
+
+    /// The rows in print order with their glyph levels.
+    pub fn each(&self, mut f: impl FnMut(&Visit<'_>) -> io::Result<()>) -> io::Result<()> {
+        self.walk(|s| match s {
+            Step::Enter(v) => f(&v),
+            Step::Leave { .. } => Ok(()),
+        })
     }
 }
 
-/// Glyphs in a neutral notation ('|', '+', '`', ' ' per level) turned into real ones
-/// by [`glyphs`].
-fn flags_to_prefix(flags: &[bool]) -> String {
-    let mut s = String::new();
-    for (i, &more) in flags.iter().enumerate() {
-        let last = i + 1 == flags.len();
-        s.push(match (last, more) {
-            (false, true) => '|',
-            (false, false) => ' ',
-            (true, true) => '+',
-            (true, false) => '`',
+/// The tree prefix of a row for display, two columns per level: `│ ` or blanks for the
+/// ancestors' levels, `├─` or `└─` for the row's own.
+pub(crate) fn glyphs(levels: &[bool], utf8: bool, out: &mut String) {
+    let n = levels.len();
+    for (i, &more) in levels.iter().enumerate() {
+        out.push_str(match (i + 1 == n, more, utf8) {
+            (false, true, true) => "│ ",
+            (false, true, false) => "| ",
+            (false, false, _) => "  ",
+            (true, true, true) => "├─",
+            (true, true, false) => "|-",
+            (true, false, true) => "└─",
+            (true, false, false) => "`-",
         });
     }
-    s
 }
 
-/// The tree prefix for display: two columns per level.
-pub(crate) fn glyphs(prefix: &str, utf8: bool) -> String {
-    let mut s = String::new();
-    for c in prefix.chars() {
-        s.push_str(match (c, utf8) {
-            ('|', true) => "│ ",
-            ('|', false) => "| ",
-            ('+', true) => "├─",
-            ('+', false) => "|-",
-            ('`', true) => "└─",
-            ('`', false) => "`-",
-            _ => "  ",
-        });
-    }
-    s
+/// The display width of a row's glyphs.
+pub(crate) fn glyph_width(levels: &[bool]) -> usize {
+    levels.len() * 2
 }
 
 #[cfg(test)]
@@ -173,40 +232,90 @@ pub(crate) mod tests {
     use super::*;
 
     pub fn col(name: &'static str, kind: Kind, right: bool) -> Col {
-        Col { name, kind, right, tree: false, multiline: false, trunc: false }
+        Col::plain(name, kind, right)
     }
 
     pub fn row(cells: &[&str], parent: Option<usize>) -> Row {
         Row { cells: cells.iter().map(|c| c.as_bytes().to_vec()).collect(), parent }
     }
 
-    #[test]
-    fn tree_order_and_glyphs() {
+    fn tree_of(parents: &[Option<usize>]) -> Table {
         let mut c = col("NS", Kind::Number, false);
         c.tree = true;
-        let t = Table {
-            name: "namespaces",
-            cols: vec![c],
-            rows: vec![
-                row(&["a"], None),
-                row(&["b"], Some(0)),
-                row(&["c"], None),
-                row(&["d"], Some(1)),
-                row(&["e"], Some(0)),
-            ],
-        };
-        let o = Order::of(&t);
-        assert_eq!(o.seq, vec![(0, 0), (1, 1), (3, 2), (4, 1), (2, 0)]);
-        assert_eq!(glyphs(&o.prefix[3], false), "| `-");
-        assert_eq!(glyphs(&o.prefix[4], true), "└─");
-        assert_eq!(o.prefix[0], "");
+        Table { name: "namespaces", cols: vec![c], rows: parents.iter().map(|&p| row(&["x"], p)).collect() }
+    }
+
+    /// (row, glyphs) in print order.
+    fn printed(t: &Table, utf8: bool) -> Vec<(usize, String)> {
+        let mut v = Vec::new();
+        Order::of(t)
+            .each(|r| {
+                let mut g = String::new();
+                glyphs(r.levels, utf8, &mut g);
+                assert_eq!(glyph_width(r.levels), g.chars().count());
+                v.push((r.row, g));
+                Ok(())
+            })
+            .unwrap();
+        v
     }
 
     #[test]
-    fn empty_table_prints_nothing() {
+    fn tree_order_and_glyphs() {
+        let t = tree_of(&[None, Some(0), None, Some(1), Some(0), Some(3), Some(1)]);
+        let p = printed(&t, false);
+        let rows: Vec<usize> = p.iter().map(|x| x.0).collect();
+        assert_eq!(rows, vec![0, 1, 3, 5, 6, 4, 2]);
+        let g: Vec<&str> = p.iter().map(|x| x.1.as_str()).collect();
+        assert_eq!(g, vec!["", "|-", "| |-", "| | `-", "| `-", "`-", ""]);
+        assert_eq!(printed(&t, true)[4].1, "│ └─");
+        // a parent that is not an earlier row is ignored (no cycles, nothing lost)
+        let t = tree_of(&[Some(1), Some(0), Some(1), Some(3)]);
+        let p = printed(&t, false);
+        assert_eq!(p, [(0, String::new()), (1, "`-".into()), (2, "  `-".into()), (3, String::new())]);
+    }
+
+    #[test]
+    fn walk_enters_and_leaves() {
+        let t = tree_of(&[None, Some(0), Some(1), None]);
+        let mut log = Vec::new();
+        Order::of(&t)
+            .walk(|s| {
+                log.push(match s {
+                    Step::Enter(v) => format!("+{}/{}{}", v.row, v.levels.len(), if v.has_children { "c" } else { "" }),
+                    Step::Leave { depth, more, .. } => format!("-{depth}{}", if more { "m" } else { "" }),
+                });
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(log, ["+0/0c", "+1/1c", "+2/2", "-2", "-1", "-0m", "+3/0", "-0"]);
+    }
+
+    /// A tree thousands of levels deep walks without recursion.
+    #[test]
+    fn deep_tree() {
+        let parents: Vec<Option<usize>> = (0..20_000usize).map(|i| i.checked_sub(1)).collect();
+        let t = tree_of(&parents);
+        let mut n = 0;
+        Order::of(&t)
+            .each(|r| {
+                assert_eq!(r.levels.len(), r.row);
+                n += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(n, 20_000);
+    }
+
+    #[test]
+    fn empty_table_prints_nothing_but_json_prints_an_empty_document() {
         let t = Table { name: "namespaces", cols: vec![col("NS", Kind::Number, true)], rows: vec![] };
-        for m in [Mode::Table, Mode::Raw, Mode::Json(JsonStyle::Pretty)] {
+        for m in [Mode::Table, Mode::Raw] {
             assert!(render(&t, &Style::new(m)).is_empty());
         }
+        let json = |s| String::from_utf8(render(&t, &Style::new(Mode::Json(s)))).unwrap();
+        assert_eq!(json(JsonStyle::Pretty), "{\n   \"namespaces\": [\n\n   ]\n}\n");
+        assert_eq!(json(JsonStyle::Compact), "{\"namespaces\":[\n]}\n");
+        assert_eq!(json(JsonStyle::Lines), "");
     }
 }

@@ -22,20 +22,24 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
         buf.extend_from_slice(names.join(" ").as_bytes());
         buf.push(b'\n');
     }
-    for &(r, _) in &order.seq {
+    let mut g = String::new();
+    order.each(|v| {
         for (i, c) in t.cols.iter().enumerate() {
             if i > 0 {
                 buf.push(b' ');
             }
             if c.tree && order.tree {
-                escape(glyphs(&order.prefix[r], s.utf8).as_bytes(), &mut buf);
+                g.clear();
+                glyphs(v.levels, s.utf8, &mut g);
+                escape(g.as_bytes(), &mut buf);
             }
-            escape(&t.rows[r].cells[i], &mut buf);
+            escape(&t.rows[v.row].cells[i], &mut buf);
         }
         buf.push(b'\n');
         out.write_all(&buf)?;
         buf.clear();
-    }
+        Ok(())
+    })?;
     out.write_all(&buf)
 }
 

@@ -1,9 +1,10 @@
-//! The human-readable table: columns as wide as their widest cell (or header), numbers on
-//! the right, one space between columns and no padding after the last one.
+//! The human-readable table: column widths as [`layout`] decides, numbers on the right,
+//! one space between columns and no padding after the last one.
 
 use std::io::{self, Write};
 
-use super::{glyphs, Order, Style, Table};
+use super::layout::{self, Fit};
+use super::{glyph_width, glyphs, Col, Order, Style, Table};
 
 /// Makes a cell safe for a terminal: control bytes, invalid UTF-8 and (outside a UTF-8
 /// locale) every non-ASCII byte become `\xHH`; returns the text and its display width.
@@ -95,43 +96,47 @@ fn parts(v: &[u8], multiline: bool) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Two passes over the rows, the first for the widths, the second writing; cells are
-/// encoded again rather than kept, so memory stays at the size of the model.
+/// Two walks over the rows, the first for the widths, the second writing; cells are
+/// encoded again rather than kept, so memory stays at the size of the table.
 pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
-    // the header counts even when it is not printed, as in util-linux
-    let mut widths: Vec<usize> = t.cols.iter().map(|c| c.name.len()).collect();
-    let glyph_width = |r: usize| order.prefix[r].chars().count() * 2;
-    for &(r, _) in &order.seq {
+    let mut fits: Vec<Fit> = t
+        .cols
+        .iter()
+        .map(|c| Fit { data: 0, header: s.headings.then_some(c.name.len()), hint: c.hint, trunc: c.trunc })
+        .collect();
+    let tree = |c: &Col| c.tree && order.tree;
+    order.each(|v| {
         for (i, c) in t.cols.iter().enumerate() {
-            let extra = if c.tree && order.tree { glyph_width(r) } else { 0 };
-            for p in parts(&t.rows[r].cells[i], c.multiline) {
-                widths[i] = widths[i].max(safe_encode(p, s.utf8).1 + extra);
+            let extra = if tree(c) { glyph_width(v.levels) } else { 0 };
+            for p in parts(&t.rows[v.row].cells[i], c.multiline) {
+                fits[i].data = fits[i].data.max(safe_encode(p, s.utf8).1 + extra);
             }
         }
-    }
-    if let Some(tw) = s.term_width {
-        shrink_to_terminal(t, &mut widths, tw);
-    }
+        Ok(())
+    })?;
+    let widths = layout::widths(&fits, s.term_width);
     let mut line = String::new();
     if s.headings {
         let head: Vec<Vec<(String, usize)>> = t.cols.iter().map(|c| vec![(c.name.to_string(), c.name.len())]).collect();
         write_line(&mut line, t, &widths, &head, 0);
         out.write_all(line.as_bytes())?;
     }
-    for &(r, _) in &order.seq {
+    order.each(|v| {
         let cells: Vec<Vec<(String, usize)>> = t
             .cols
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                parts(&t.rows[r].cells[i], c.multiline)
+                parts(&t.rows[v.row].cells[i], c.multiline)
                     .map(|p| {
                         let (text, w) = safe_encode(p, s.utf8);
-                        if c.tree && order.tree && !order.prefix[r].is_empty() {
-                            (glyphs(&order.prefix[r], s.utf8) + &text, w + glyph_width(r))
-                        } else {
-                            (text, w)
+                        if !tree(c) || v.levels.is_empty() {
+                            return (text, w);
                         }
+                        let mut g = String::new();
+                        glyphs(v.levels, s.utf8, &mut g);
+                        g.push_str(&text);
+                        (g, w + glyph_width(v.levels))
                     })
                     .collect()
             })
@@ -142,20 +147,8 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
             write_line(&mut line, t, &widths, &cells, k);
             out.write_all(line.as_bytes())?;
         }
-    }
-    Ok(())
-}
-
-/// On a terminal, a truncatable column gives up width until the line fits.
-fn shrink_to_terminal(t: &Table, widths: &mut [usize], term: usize) {
-    let total: usize = widths.iter().sum::<usize>() + widths.len().saturating_sub(1);
-    if total <= term {
-        return;
-    }
-    if let Some(i) = t.cols.iter().position(|c| c.trunc) {
-        let others = total - widths[i];
-        widths[i] = term.saturating_sub(others).max(t.cols[i].name.len().min(widths[i]));
-    }
+        Ok(())
+    })
 }
 
 fn write_line(text: &mut String, t: &Table, widths: &[usize], cells: &[Vec<(String, usize)>], line: usize) {
@@ -211,7 +204,8 @@ mod tests {
         let mut s = Style::new(Mode::Table);
         s.headings = false;
         let t2 = Table { rows: vec![row(&["1", ""], None)], ..t };
-        assert_eq!(String::from_utf8(render(&t2, &s)).unwrap(), " 1 \n");
+        // without headings the header's width does not count
+        assert_eq!(String::from_utf8(render(&t2, &s)).unwrap(), "1 \n");
     }
 
     #[test]

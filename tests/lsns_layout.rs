@@ -1,0 +1,341 @@
+//! rs-lsns output layout: column widths for PIDs of 1 to 5 digits (in a PID namespace of
+//! the test's own, where PIDs are chosen), with and without headings, on terminals of
+//! several widths; JSON for any bytes; the COMMAND length limit; the empty JSON document;
+//! and JSON of a deep process tree in constant memory. Compared with /usr/bin/lsns where
+//! 2.38.1 prints the same, else with expected text built here.
+
+mod common;
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::Path;
+use std::process::Command;
+
+use common::{code, comm, lsns_width, require_root, run_timeout, wait_until, PidLab, TempDir};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
+const UL: &str = "/usr/bin/lsns";
+
+/// PIDs 10, 100, 1000 and 10000 (and init, 1), each of the four in a uts namespace of
+/// its own.
+const FIVE_PIDS: &str = "for n in 10 100 1000 10000; do
+    echo $((n - 1)) > /proc/sys/kernel/ns_last_pid
+    unshare -u sleep 600 &
+done";
+
+fn five_pid_lab() -> PidLab {
+    PidLab::new(FIVE_PIDS, &[10, 100, 1000, 10000])
+}
+
+fn stdout(cmd: &mut Command) -> String {
+    let o = run_timeout(cmd, 60);
+    assert_eq!(code(&o), 0, "{cmd:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// The lab's uts lines whose PID is below `limit`, in inode order: (inode, PID).
+fn uts_rows(lab: &PidLab, limit: i32) -> Vec<(u64, i32)> {
+    let mut v: Vec<(u64, i32)> =
+        [1, 10, 100, 1000, 10000].into_iter().filter(|&p| p < limit).map(|p| (lab.ns(p, "uts"), p)).collect();
+    v.sort();
+    v
+}
+
+/// NPROCS and PPID of a line: init's uts namespace also holds the rs-lsns process.
+fn nprocs_ppid(pid: i32) -> (u32, i32) {
+    if pid == 1 {
+        (2, 0)
+    } else {
+        (1, 1)
+    }
+}
+
+#[test]
+fn pid_widths_from_one_to_five_digits() {
+    if !require_root("pid_widths_from_one_to_five_digits") {
+        return;
+    }
+    let lab = five_pid_lab();
+    for digits in 1..=5usize {
+        let limit = 10i32.pow(digits as u32);
+        let q = format!("PID < {limit}");
+        let rows = uts_rows(&lab, limit);
+        let cols = ["-l", "-t", "uts", "-o", "NS,TYPE,NPROCS,PID,PPID", "-Q", &q];
+        // headings: PID is as wide as its header for 1 to 3 digits, 5 for 4 digits
+        let w = lsns_width(digits, Some(3), 5);
+        let mut expect = format!("        NS TYPE NPROCS {:>w$} PPID\n", "PID");
+        for &(ino, pid) in &rows {
+            let (n, pp) = nprocs_ppid(pid);
+            expect.push_str(&format!("{ino} uts  {n:>6} {pid:>w$} {pp:>4}\n"));
+        }
+        assert_eq!(stdout(lab.command(BIN).args(cols)), expect, "{digits} digits");
+        // no headings: 1 digit is 1 wide, 2 to 4 digits take the hint, 5; TYPE takes 5
+        let w = lsns_width(digits, None, 5);
+        let expect: String = rows
+            .iter()
+            .map(|&(ino, pid)| {
+                let (n, pp) = nprocs_ppid(pid);
+                format!("{ino} uts   {n} {pid:>w$} {pp}\n")
+            })
+            .collect();
+        assert_eq!(stdout(lab.command(BIN).arg("-n").args(cols)), expect, "-n, {digits} digits");
+        // raw output has no widths: the same as util-linux 2.38.1
+        for &(_, pid) in &rows {
+            let a = ["-r", "-p", &pid.to_string(), "-t", "uts", "-o", "NS,TYPE,NPROCS,PID,PPID"];
+            assert_eq!(stdout(lab.command(BIN).args(a)), stdout(lab.command(UL).args(a)));
+        }
+    }
+    // the two forms util-linux's own tests use
+    let rows = uts_rows(&lab, i32::MAX);
+    let expect: String = rows.iter().map(|(ino, _)| format!("uts   {ino}\n")).collect();
+    assert_eq!(stdout(lab.command(BIN).args(["-n", "-o", "TYPE,NS", "-t", "uts"])), expect);
+    let expect: String = rows.iter().map(|(ino, pid)| format!("{ino} {pid:>5}\n")).collect();
+    assert_eq!(stdout(lab.command(BIN).args(["-n", "-o", "NS,PID", "-t", "uts"])), expect);
+    let q = "PID < 10";
+    assert_eq!(
+        stdout(lab.command(BIN).args(["-n", "-o", "NS,PID", "-t", "uts", "-Q", q])),
+        format!("{} 1\n", rows[0].0)
+    );
+}
+
+/// Runs `lsns` in the lab on a pseudo-terminal of `cols` columns (through script(1)),
+/// with `env` (e.g. `COLUMNS=36 `) in front of it.
+fn on_terminal(lab: &PidLab, cols: usize, env: &str, args: &str) -> String {
+    let cmd = format!("stty cols {cols}; {env}exec /usr/bin/nsenter -t {} -p -m -- {BIN} {args}", lab.init);
+    let o = run_timeout(
+        Command::new("/usr/bin/script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("SHELL", "/bin/sh")
+            .env("LC_ALL", "C")
+            .env_remove("COLUMNS"),
+        60,
+    );
+    assert_eq!(code(&o), 0, "{cmd}: {}", String::from_utf8_lossy(&o.stdout));
+    String::from_utf8(o.stdout).unwrap().replace('\r', "")
+}
+
+#[test]
+fn terminal_width_hints_and_truncation() {
+    if !require_root("terminal_width_hints_and_truncation") {
+        return;
+    }
+    if !Path::new("/usr/bin/script").exists() {
+        eprintln!("terminal_width_hints_and_truncation: skipped (no /usr/bin/script)");
+        return;
+    }
+    let lab = five_pid_lab();
+    let rows = uts_rows(&lab, 10000);
+    // the table the widths of TYPE, PPID and COMMAND give (NS 10, PID 5: 4 digits)
+    let table = |tw: usize, pw: usize, cw: usize, headings: bool| {
+        let mut s = String::new();
+        if headings {
+            s.push_str(&format!("        NS {:<tw$} {:>pw$}   PID COMMAND\n", "TYPE", "PPID"));
+        }
+        for (k, &(ino, pid)) in rows.iter().enumerate() {
+            let glyph = match k {
+                0 => "",
+                _ if k + 1 == rows.len() => "`-",
+                _ => "|-",
+            };
+            let cmd: String = format!("{glyph}sleep 600").chars().take(cw).collect();
+            s.push_str(&format!("{ino} {:<tw$} {:>pw$} {pid:>5} {cmd}\n", "uts", nprocs_ppid(pid).1));
+        }
+        s
+    };
+    let args = "-o NS,TYPE,PPID,PID,COMMAND -t uts -Q 'PID < 10000'";
+    // off a terminal: TYPE and PPID as wide as their headers; the line is 38 long
+    assert_eq!(
+        stdout(lab.command(BIN).args(["-o", "NS,TYPE,PPID,PID,COMMAND", "-t", "uts", "-Q", "PID < 10000"])),
+        table(4, 4, 11, true)
+    );
+    // spare room grows the columns below their hint, the rightmost first
+    assert_eq!(on_terminal(&lab, 38, "", args), table(4, 4, 11, true));
+    assert_eq!(on_terminal(&lab, 39, "", args), table(4, 5, 11, true));
+    assert_eq!(on_terminal(&lab, 40, "", args), table(5, 5, 11, true));
+    assert_eq!(on_terminal(&lab, 120, "", args), table(5, 5, 11, true));
+    // a short line cuts COMMAND, not below its header; -u cuts nothing
+    assert_eq!(on_terminal(&lab, 36, "", args), table(4, 4, 9, true));
+    assert_eq!(on_terminal(&lab, 20, "", args), table(4, 4, 7, true));
+    assert_eq!(on_terminal(&lab, 36, "", &format!("-u {args}")), table(4, 4, 11, true));
+    // a terminal that reports no width is $COLUMNS wide, else 80
+    assert_eq!(on_terminal(&lab, 0, "", args), table(5, 5, 11, true));
+    assert_eq!(on_terminal(&lab, 0, "COLUMNS=36 ", args), table(4, 4, 9, true));
+    assert_eq!(on_terminal(&lab, 0, "COLUMNS=36x ", args), table(5, 5, 11, true));
+    // without headings: TYPE 5, PPID 1, and COMMAND cut down to 1
+    assert_eq!(on_terminal(&lab, 30, "", &format!("-n {args}")), table(5, 1, 5, false));
+    assert_eq!(on_terminal(&lab, 20, "", &format!("-n {args}")), table(5, 1, 1, false));
+}
+
+/// A process in a new uts namespace named `argv0` (its whole command line is
+/// `argv0 600`).
+struct Named(std::process::Child);
+
+impl Named {
+    fn new(argv0: Vec<u8>) -> (Named, String) {
+        let child = Command::new("/usr/bin/unshare")
+            .args(["-u", "bash", "-c", "exec -a \"$ARGV0\" sleep 600"])
+            .env("ARGV0", OsString::from_vec(argv0))
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        wait_until("the process to exec sleep", || comm(pid) == "sleep");
+        (Named(child), pid.to_string())
+    }
+}
+
+impl Drop for Named {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn root_out(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
+    let o = run_timeout(Command::new(bin).args(args).envs(env.iter().copied()).env("LC_ALL", "C"), 60);
+    assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+}
+
+/// util-linux's JSON with every byte of an invalid UTF-8 sequence written as `\\xHH`.
+fn spelled_out(json: &[u8]) -> String {
+    let mut s = String::new();
+    for chunk in json.utf8_chunks() {
+        s.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\\\x{b:02x}"));
+        }
+    }
+    s
+}
+
+#[test]
+fn json_is_utf8_for_any_bytes() {
+    if !require_root("json_is_utf8_for_any_bytes") {
+        return;
+    }
+    // every byte but NUL, then valid sequences, a C1 control, a cut sequence, a
+    // surrogate, an overlong form and a code point beyond U+10FFFF
+    let mut name: Vec<u8> = (1..=255u8).collect();
+    name.extend_from_slice("|€😀\u{85}|".as_bytes());
+    name.extend_from_slice(b"\xc3|\xed\xa0\x80|\xe0\x80\x80|\xf4\x90\x80\x80");
+    let (_p, pid) = Named::new(name);
+    let a = ["-p", &pid, "-t", "uts", "-o", "NS,PID,COMMAND"];
+    let ours = root_out(BIN, &[&a[..], &["-J"]].concat(), &[]);
+    let ours = String::from_utf8(ours).expect("JSON must be UTF-8");
+    // util-linux writes controls, DEL and the rest as we do, but invalid bytes raw
+    assert_eq!(ours, spelled_out(&root_out(UL, &[&a[..], &["-J"]].concat(), &[])));
+    assert!(ours.contains("\\u001f !\\\"#") && ours.contains("~\u{7f}\\\\x80\\\\x81"), "{ours}");
+    assert!(ours
+        .contains("|€😀\u{85}|\\\\xc3|\\\\xed\\\\xa0\\\\x80|\\\\xe0\\\\x80\\\\x80|\\\\xf4\\\\x90\\\\x80\\\\x80 600"));
+    for style in ["compact", "lines"] {
+        let out = root_out(BIN, &[&a[..], &["-J"]].concat(), &[("LIBSMARTCOLS_JSON", style)]);
+        let out = String::from_utf8(out).expect("JSON must be UTF-8");
+        assert!(out.contains("~\u{7f}\\\\x80\\\\x81"), "{style}: {out}");
+    }
+    // the table and raw forms are util-linux's, byte for byte
+    for f in [&["-r"][..], &["-n"][..], &[][..]] {
+        let args = [&a[..], f].concat();
+        assert_eq!(root_out(BIN, &args, &[]), root_out(UL, &args, &[]), "{f:?}");
+    }
+}
+
+#[test]
+fn command_column_stops_at_8191_characters() {
+    if !require_root("command_column_stops_at_8191_characters") {
+        return;
+    }
+    let (_p, pid) = Named::new(vec![b'x'; 100_000]);
+    let a = ["-p", &pid, "-t", "uts", "-o", "COMMAND"];
+    let raw = root_out(BIN, &[&a[..], &["-r", "-n"]].concat(), &[]);
+    assert_eq!(raw.len(), 8191 + 1);
+    for f in [&["-r"][..], &["-J"][..], &["-n"][..]] {
+        let args = [&a[..], f].concat();
+        assert_eq!(root_out(BIN, &args, &[]), root_out(UL, &args, &[]), "{f:?}");
+    }
+}
+
+const EMPTY_JSON: &str = "{\n   \"namespaces\": [\n\n   ]\n}\n";
+
+#[test]
+fn json_of_nothing_is_an_empty_document() {
+    if !require_root("json_of_nothing_is_an_empty_document") {
+        return;
+    }
+    // no process has this PID (beyond any pid_max)
+    let none = ["-p", "2147483647"];
+    assert_eq!(String::from_utf8(root_out(BIN, &[&none[..], &["-J"]].concat(), &[])).unwrap(), EMPTY_JSON);
+    for f in [&["-J"][..], &["-J", "-o", "NS"][..], &["-r"][..], &[][..]] {
+        let args = [&none[..], f].concat();
+        assert_eq!(root_out(BIN, &args, &[]), root_out(UL, &args, &[]), "{f:?}");
+    }
+    let compact = root_out(BIN, &[&none[..], &["-J"]].concat(), &[("LIBSMARTCOLS_JSON", "compact")]);
+    assert_eq!(String::from_utf8(compact).unwrap(), "{\"namespaces\":[\n]}\n");
+    assert!(root_out(BIN, &[&none[..], &["-J"]].concat(), &[("LIBSMARTCOLS_JSON", "lines")]).is_empty());
+    // the processes of a namespace that has none: a bind-mounted network namespace
+    let dir = TempDir::new("lsns-layout");
+    let file = dir.path().join("net");
+    std::fs::write(&file, "").unwrap();
+    let net = format!("--net={}", file.display());
+    assert_eq!(code(&run_timeout(Command::new("/usr/bin/unshare").args([net.as_str(), "true"]), 60)), 0);
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = nix::mount::umount2(self.0, nix::mount::MntFlags::MNT_DETACH);
+        }
+    }
+    let _m = Unmount(&file);
+    let ino = nix::sys::stat::stat(&file).unwrap().st_ino.to_string();
+    assert_eq!(String::from_utf8(root_out(BIN, &["-J", &ino], &[])).unwrap(), EMPTY_JSON);
+    assert!(root_out(BIN, &[&ino], &[]).is_empty());
+    // -H -J names the column "holder"
+    let h = String::from_utf8(root_out(BIN, &["-H", "-J"], &[])).unwrap();
+    assert!(h.starts_with("{\n   \"lsns-columns\": [\n      {\n         \"holder\": \"NS\",\n"), "{h}");
+    let h = String::from_utf8(root_out(BIN, &["-H", "-J"], &[("LIBSMARTCOLS_JSON", "lines")])).unwrap();
+    assert!(h.starts_with("{\"holder\":\"NS\",\"type\":\"<integer>\","), "{h}");
+}
+
+/// A line of 1000 processes, each the child of the one before, all in one uts
+/// namespace: their JSON is some 20 MB (indentation grows with the depth), and rs-lsns
+/// must not hold it in memory.
+#[test]
+fn json_of_a_deep_tree_streams() {
+    if !require_root("json_of_a_deep_tree_streams") {
+        return;
+    }
+    if !Path::new("/usr/bin/time").exists() {
+        eprintln!("json_of_a_deep_tree_streams: skipped (no /usr/bin/time)");
+        return;
+    }
+    let depth = 1000;
+    // each level a fresh shell (one that recursed would hit its nesting limit)
+    let dir = TempDir::new("lsns-deep");
+    let script = dir.path().join("chain.sh");
+    std::fs::write(&script, "if [ $1 -gt 0 ]; then sh \"$0\" $(($1 - 1)) & wait; else exec sleep 600; fi\n").unwrap();
+    let chain = format!("unshare -u sh {} {depth} &", script.display());
+    let lab = PidLab::new(&chain, &[]);
+    // the first process of the line is PID 2; wait for the whole line
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let uts = loop {
+        if let Ok(l) = std::fs::read_link(format!("/proc/{}/root/proc/2/ns/uts", lab.init)) {
+            let uts = common::parse_ns_inode(&l.to_string_lossy()).to_string();
+            let o = run_timeout(lab.command(BIN).args(["-r", "-n", "-o", "PID", &uts]), 60);
+            if o.stdout.iter().filter(|&&b| b == b'\n').count() > depth {
+                break uts;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "the process line did not grow");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let rss = dir.path().join("rss");
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args(["-f", "%M", "-o"]).arg(&rss).args(["/usr/bin/nsenter", "-t", &lab.init.to_string(), "-p", "-m", "--"]);
+    let o = run_timeout(cmd.arg(BIN).args(["-J", &uts]).env("LC_ALL", "C"), 120);
+    assert_eq!(code(&o), 0);
+    let kib: usize = std::fs::read_to_string(&rss).unwrap().trim().parse().unwrap();
+    assert!(o.stdout.len() > 15 << 20, "{} bytes", o.stdout.len());
+    assert!(kib * 1024 < o.stdout.len() / 2, "{kib} KiB for {} bytes of output", o.stdout.len());
+    // and it is util-linux's JSON
+    let ul = run_timeout(lab.command(UL).args(["-J", &uts]), 120);
+    assert!(o.stdout == ul.stdout, "the JSON differs from util-linux's");
+}
