@@ -1,5 +1,6 @@
 //! rs-unshare's command line.
 
+use clap::Arg;
 use clap::ValueHint::{DirPath, FilePath, Username};
 
 use crate::{command, flag, program, Def, Layout, Value};
@@ -46,7 +47,7 @@ const SIGNALS: &[&str] = &[
 ];
 
 /// A namespace option: `-m`, `--mount[=<file>]` (a file persists it).
-fn ns(short: char, long: &'static str, help: &'static str, order: usize) -> clap::Arg {
+fn ns(short: char, long: &'static str, help: &'static str, order: usize) -> Arg {
     flag(short, long, help).optional("<file>").value_hint(FilePath).at(NS, order)
 }
 
@@ -57,7 +58,20 @@ pub fn def() -> Def {
         "Run a program in new namespaces, detached from those of the caller.",
         "For more details see rs-unshare(1).",
     )
-    .args([
+    .args(namespaces_and_processes())
+    .args(maps_and_set_up())
+    .args(the_program());
+    Def {
+        cmd,
+        layout: Layout { column: 27, long_only_indent: " ", leading_blank_line: false },
+        short_optional_values: false,
+    }
+}
+
+// The options in util-linux's table order, in three runs.
+
+fn namespaces_and_processes() -> Vec<Arg> {
+    vec![
         flag('h', "help", "display this help").at(INFO, 90),
         flag('V', "version", "display version").at(INFO, 91),
         ns('m', "mount", "new mount namespace", 1),
@@ -87,6 +101,11 @@ pub fn def() -> Def {
         flag('l', "load-interp", "register a binfmt_misc interpreter (implies --mount-binfmt)")
             .value_eq("<file>")
             .at(SETUP, 24),
+    ]
+}
+
+fn maps_and_set_up() -> Vec<Arg> {
+    vec![
         flag(' ', "map-user", "map the current user to <uid> (implies --user)")
             .value_eq("<uid>|<name>")
             .value_hint(Username)
@@ -115,6 +134,11 @@ pub fn def() -> Def {
             .choice(&["allow", "deny"])
             .at(SETUP, 26),
         flag(' ', "keep-caps", "keep the capabilities of the new user namespace").at(SETUP, 27),
+    ]
+}
+
+fn the_program() -> Vec<Arg> {
+    vec![
         flag('S', "setuid", "set the user id in the new namespaces").value("<uid>").at(EXEC, 32),
         flag('G', "setgid", "set the group id in the new namespaces").value("<gid>").at(EXEC, 33),
         flag('R', "root", "change the root directory to <dir>").value_eq("<dir>").value_hint(DirPath).at(EXEC, 30),
@@ -131,10 +155,5 @@ pub fn def() -> Def {
             .repeated()
             .at(EXEC, 37),
         program(),
-    ]);
-    Def {
-        cmd,
-        layout: Layout { column: 27, long_only_indent: " ", leading_blank_line: false },
-        short_optional_values: false,
-    }
+    ]
 }
