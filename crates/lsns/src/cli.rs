@@ -1,52 +1,19 @@
-//! Command line: util-linux's option names and getopt behaviour (permuting), turned into
-//! a validated [`Plan`] without touching the system.
+//! Command line: util-linux's option names and getopt behaviour (permuting, unless
+//! `POSIXLY_CORRECT` is set), turned into a validated [`Plan`] without touching the
+//! system. The option table and `--help` are generated at build time from the clap
+//! definition in `crates/clidef` (see `build.rs`).
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use nscore::getopt::{self, HasArg, Opt, Ordering};
+use nscore::cli::{read_options, Flow, Outcome};
+use nscore::getopt;
 use nscore::{Error, NsSet, NsType};
 
 use crate::columns::Column;
+use crate::filter::{Filter, FilterError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Id {
-    Json,
-    List,
-    Persistent,
-    Task,
-    Output,
-    OutputAll,
-    NoHeadings,
-    Raw,
-    NoTruncate,
-    Help,
-    Version,
-    Type,
-    Tree,
-    NoWrap,
-    Filter,
-    ListColumns,
-}
-
-const OPTS: &[Opt<Id>] = &[
-    Opt::new(Some(b'J'), Some("json"), HasArg::No, Id::Json),
-    Opt::new(Some(b'l'), Some("list"), HasArg::No, Id::List),
-    Opt::new(Some(b'P'), Some("persistent"), HasArg::No, Id::Persistent),
-    Opt::new(Some(b'p'), Some("task"), HasArg::Required, Id::Task),
-    Opt::new(Some(b'o'), Some("output"), HasArg::Required, Id::Output),
-    Opt::new(None, Some("output-all"), HasArg::No, Id::OutputAll),
-    Opt::new(Some(b'n'), Some("noheadings"), HasArg::No, Id::NoHeadings),
-    Opt::new(Some(b'r'), Some("raw"), HasArg::No, Id::Raw),
-    Opt::new(Some(b'u'), Some("notruncate"), HasArg::No, Id::NoTruncate),
-    Opt::new(Some(b'h'), Some("help"), HasArg::No, Id::Help),
-    Opt::new(Some(b'V'), Some("version"), HasArg::No, Id::Version),
-    Opt::new(Some(b't'), Some("type"), HasArg::Required, Id::Type),
-    Opt::new(Some(b'T'), Some("tree"), HasArg::Optional, Id::Tree),
-    Opt::new(Some(b'W'), Some("nowrap"), HasArg::No, Id::NoWrap),
-    Opt::new(Some(b'Q'), Some("filter"), HasArg::Required, Id::Filter),
-    Opt::new(Some(b'H'), Some("list-columns"), HasArg::No, Id::ListColumns),
-];
+include!(concat!(env!("OUT_DIR"), "/cli.rs"));
 
 /// Which relation nests the lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,33 +63,61 @@ pub enum Action {
 }
 
 fn long_name(id: Id) -> &'static str {
-    OPTS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or_default()
+    OPTIONS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or_default()
 }
 
-/// Parses and validates argv (without argv\[0\]).
-pub fn parse(args: &[OsString]) -> Result<Action, Error> {
-    // getopt acts on each option as it reads it: `-h` or `-V` before a bad option wins
-    let parsed = getopt::parse_until(args, OPTS, Ordering::Permute, |id| matches!(id, Id::Help | Id::Version))?;
-    let mut json = false;
-    let mut raw = false;
-    let mut list = false;
-    let mut headings = true;
-    let mut output: Option<OsString> = None;
-    let mut output_all = false;
-    let mut persistent = false;
-    let mut task = None;
-    let mut types = NsSet::EMPTY;
-    let mut tree = None;
-    let mut nowrap = false;
-    let mut notruncate = false;
-    let mut filter = None;
-    let mut list_columns = false;
-    // the options seen so far (each once), for the word order of the exclusion message
-    let mut seen: Vec<Id> = Vec::new();
-    for (id, val) in parsed.opts {
+/// The options as they come in.
+#[derive(Default)]
+struct Options {
+    json: bool,
+    raw: bool,
+    list: bool,
+    noheadings: bool,
+    output: Option<OsString>,
+    output_all: bool,
+    persistent: bool,
+    task: Option<i32>,
+    types: NsSet,
+    tree: Option<Tree>,
+    nowrap: bool,
+    notruncate: bool,
+    filter: Option<OsString>,
+    list_columns: bool,
+    /// The options seen so far (each once), for the word order of the exclusion message.
+    seen: Vec<Id>,
+}
+
+impl Options {
+    /// Takes one option, checking it as util-linux's getopt loop does: values of `-p`,
+    /// `-t`, `-T` and `-Q`, and the exclusive pairs; `-o`'s columns wait for the end.
+    fn take(&mut self, id: Id, val: Option<OsString>) -> Result<Flow, Error> {
+        self.exclusive(id)?;
         let val = val.unwrap_or_default();
+        match id {
+            Id::Json => self.json = true,
+            Id::Raw => (self.raw, self.nowrap) = (true, true),
+            Id::List => self.list = true,
+            Id::Noheadings => self.noheadings = true,
+            Id::Output => self.output = Some(val),
+            Id::OutputAll => self.output_all = true,
+            Id::Persistent => self.persistent = true,
+            Id::Task => self.task = Some(parse_pid(&val)?),
+            Id::Type => self.types.insert(parse_type(&val)?),
+            Id::Tree => self.tree = Some(parse_tree(&val)?),
+            Id::Nowrap => self.nowrap = true,
+            Id::Notruncate => self.notruncate = true,
+            Id::Filter => self.filter = Some(check_filter(val)?),
+            Id::ListColumns => self.list_columns = true,
+            Id::Help => return Ok(Flow::Help),
+            Id::Version => return Ok(Flow::Version),
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// `-J` and `-r`, `-P` and `-p` exclude each other.
+    fn exclusive(&mut self, id: Id) -> Result<(), Error> {
         for (a, b) in [(Id::Json, Id::Raw), (Id::Persistent, Id::Task)] {
-            if (id == a && seen.contains(&b)) || (id == b && seen.contains(&a)) {
+            if (id == a && self.seen.contains(&b)) || (id == b && self.seen.contains(&a)) {
                 let first = if id == a { b } else { a };
                 return Err(Error::msg(format!(
                     "options --{} and --{} cannot be combined",
@@ -131,77 +126,89 @@ pub fn parse(args: &[OsString]) -> Result<Action, Error> {
                 )));
             }
         }
-        if !seen.contains(&id) {
-            seen.push(id);
+        if !self.seen.contains(&id) {
+            self.seen.push(id);
         }
-        match id {
-            Id::Json => json = true,
-            Id::Raw => {
-                raw = true;
-                nowrap = true;
-            }
-            Id::List => list = true,
-            Id::NoHeadings => headings = false,
-            Id::Output => output = Some(val),
-            Id::OutputAll => output_all = true,
-            Id::Persistent => persistent = true,
-            Id::Task => task = Some(parse_pid(&val)?),
-            Id::Type => {
-                let t = NsType::from_proc_name(&getopt::lossy(&val))
-                    .ok_or_else(|| Error::msg(format!("unknown namespace type: {}", getopt::lossy(&val))))?;
-                types.insert(t);
-            }
-            Id::Tree => {
-                tree = Some(match val.as_bytes() {
-                    b"" | b"owner" => Tree::Owner,
-                    b"parent" => Tree::Parent,
-                    b"process" => Tree::Process,
-                    other => return Err(Error::msg(format!("unknown tree type: {}", String::from_utf8_lossy(other)))),
-                })
-            }
-            Id::NoWrap => nowrap = true,
-            Id::NoTruncate => notruncate = true,
-            Id::Filter => filter = Some(val),
-            Id::ListColumns => list_columns = true,
-            Id::Help => return Ok(Action::Help),
-            Id::Version => return Ok(Action::Version),
+        Ok(())
+    }
+
+    fn format(&self) -> Format {
+        match (self.json, self.raw) {
+            (true, _) => Format::Json,
+            (_, true) => Format::Raw,
+            _ => Format::Table,
         }
     }
-    let format = match (json, raw) {
-        (true, _) => Format::Json,
-        (_, true) => Format::Raw,
-        _ => Format::Table,
-    };
-    if list_columns {
-        return Ok(Action::ListColumns { format });
+
+    /// The checks after the last option, in util-linux's order, and the plan.
+    fn finish(self, operands: &[OsString]) -> Result<Action, Error> {
+        let format = self.format();
+        if self.list_columns {
+            return Ok(Action::ListColumns { format });
+        }
+        if !operands.is_empty() && self.task.is_some() {
+            return Err(Error::msg("--task is mutually exclusive with <namespace>"));
+        }
+        let namespace = operands.first().map(|a| parse_namespace(a)).transpose()?;
+        // the default tree is decided before -o: `-o` keeps the process tree, --output-all not
+        // (but the processes of one namespace keep their tree with it too)
+        let all_flat = self.output_all && namespace.is_none();
+        let tree = self.tree.unwrap_or(if self.list || all_flat { Tree::None } else { Tree::Process });
+        let net = self.types.contains(NsType::Net);
+        let columns = columns_for(self.output.as_deref(), self.output_all, namespace.is_some(), net)?;
+        Ok(Action::List(Plan {
+            columns,
+            format,
+            headings: !self.noheadings,
+            tree,
+            types: if self.types.is_empty() { NsType::ALL.into_iter().collect() } else { self.types },
+            task: self.task,
+            persistent: self.persistent,
+            filter: self.filter,
+            notruncate: self.notruncate,
+            nowrap: self.nowrap,
+            namespace,
+        }))
     }
-    let namespace = match parsed.operands.first() {
-        None => None,
-        Some(a) => Some(
-            nscore::ids::parse_u64(a.as_bytes())
-                .map_err(|_| Error::msg(format!("invalid namespace argument: '{}'", getopt::lossy(a))))?,
-        ),
-    };
-    if namespace.is_some() && task.is_some() {
-        return Err(Error::msg("--task is mutually exclusive with <namespace>"));
+}
+
+/// Parses and validates argv (without argv\[0\]).
+pub fn parse(args: &[OsString]) -> Result<Action, Error> {
+    let mut opts = Options::default();
+    match read_options(args, OPTIONS, ORDERING, |id, v| opts.take(id, v))? {
+        Outcome::Help => Ok(Action::Help),
+        Outcome::Version => Ok(Action::Version),
+        Outcome::Operands(operands) => opts.finish(&operands),
     }
-    // the default tree is decided before -o: `-o` keeps the process tree, --output-all not
-    // (but the processes of one namespace keep their tree with it too)
-    let tree = tree.unwrap_or(if list || (output_all && namespace.is_none()) { Tree::None } else { Tree::Process });
-    let columns = columns_for(output.as_deref(), output_all, namespace.is_some(), types.contains(NsType::Net))?;
-    Ok(Action::List(Plan {
-        columns,
-        format,
-        headings,
-        tree,
-        types: if types.is_empty() { NsType::ALL.into_iter().collect() } else { types },
-        task,
-        persistent,
-        filter,
-        notruncate,
-        nowrap,
-        namespace,
-    }))
+}
+
+fn parse_type(v: &OsStr) -> Result<NsType, Error> {
+    NsType::from_proc_name(&getopt::lossy(v))
+        .ok_or_else(|| Error::msg(format!("unknown namespace type: {}", getopt::lossy(v))))
+}
+
+fn parse_tree(v: &OsStr) -> Result<Tree, Error> {
+    Ok(match v.as_bytes() {
+        b"" | b"owner" => Tree::Owner,
+        b"parent" => Tree::Parent,
+        b"process" => Tree::Process,
+        other => return Err(Error::msg(format!("unknown tree type: {}", String::from_utf8_lossy(other)))),
+    })
+}
+
+fn parse_namespace(a: &OsStr) -> Result<u64, Error> {
+    nscore::ids::parse_u64(a.as_bytes())
+        .map_err(|_| Error::msg(format!("invalid namespace argument: '{}'", getopt::lossy(a))))
+}
+
+/// `-Q`: util-linux compiles the expression while it reads the options, so a syntax
+/// error or a bad pattern is reported at once; an unknown column only when the filter is
+/// set up for the listing (`lib.rs` compiles the expression again for that).
+fn check_filter(expr: OsString) -> Result<OsString, Error> {
+    match Filter::in_locale(expr.as_bytes(), crate::locale_is_utf8()) {
+        Err(FilterError::Parse { expr, message }) => Err(Error::msg(format!("failed to parse \"{expr}\": {message}"))),
+        Ok(_) | Err(FilterError::UnknownColumn(_)) => Ok(expr),
+    }
 }
 
 /// `-p`: a PID from 1 to INT_MAX, in util-linux's words: anything that is not a decimal
@@ -255,35 +262,10 @@ fn parse_columns(list: &OsStr) -> Result<Vec<Column>, Error> {
         .collect()
 }
 
-/// `--help`, in our own words.
+/// `--help` for the name the binary was called by, with the column list.
 pub fn help(name: &str) -> String {
-    let mut s = format!(
-        "\nUsage:\n {name} [options] [<namespace>]\n\n\
-List the namespaces of this system, or the processes of one namespace.\n\n\
-Options:\n\
- -J, --json             print JSON\n\
- -l, --list             a flat list instead of the default process tree\n\
- -n, --noheadings       leave out the header line\n\
- -o, --output <list>    the columns to print (+<list> adds to the default ones)\n\
-     --output-all       print every column\n\
- -P, --persistent       only namespaces without processes (bind mounts, fds)\n\
- -p, --task <pid>       only the namespaces of this process\n\
- -Q, --filter <expr>    only lines for which the expression holds\n\
- -r, --raw              raw output: space separated, special bytes escaped\n\
- -u, --notruncate       never cut the COMMAND column to the terminal width\n\
- -W, --nowrap           keep multi-value cells (NSFS) on one line\n\
- -t, --type <name>      only this type: mnt, net, ipc, user, pid, uts, cgroup, time\n\
- -T, --tree <rel>       nest the lines by relation: process, owner (default) or parent\n\
- -H, --list-columns     describe the available columns\n\n\
- -h, --help             show this help\n\
- -V, --version          show the version\n\n\
-Columns:\n"
-    );
-    for c in Column::KNOWN {
-        s.push_str(&format!("{:>12}  {}\n", c.name(), c.description()));
-    }
-    s.push_str(&format!("\nSee {name}(8) for the filter language and the details.\n"));
-    s
+    let columns: String = Column::KNOWN.iter().map(|c| format!("{:>12}  {}\n", c.name(), c.description())).collect();
+    HELP.replace("{columns}", &columns).replace("{name}", name)
 }
 
 #[cfg(test)]
@@ -364,6 +346,22 @@ mod tests {
         assert_eq!(p(&["-p", "1", "123"]).unwrap_err(), "lsns: --task is mutually exclusive with <namespace>\n");
         assert_eq!(p(&["-x"]).unwrap_err(), "lsns: invalid option -- 'x'\nTry 'lsns --help' for more information.\n");
         assert_eq!(p(&["-t", "bad", "-o", "BOGUS"]).unwrap_err(), "lsns: unknown namespace type: bad\n");
+    }
+
+    #[test]
+    fn checked_as_util_linux_checks_them() {
+        // while reading the options: values and exclusions, so they beat a later mistake
+        assert_eq!(p(&["-t", "bad", "--bogus"]).unwrap_err(), "lsns: unknown namespace type: bad\n");
+        assert_eq!(p(&["-J", "-r", "-h"]).unwrap_err(), "lsns: options --json and --raw cannot be combined\n");
+        assert_eq!(
+            p(&["-Q", "(", "--bogus"]).unwrap_err(),
+            "lsns: failed to parse \"(\": syntax error, unexpected end of file\n"
+        );
+        // after the last option: -o's columns, then (in lib.rs) the filter's
+        assert!(p(&["-o", "BOGUS", "--bogus"]).unwrap_err().contains("unrecognized option '--bogus'"));
+        assert!(matches!(p(&["-Q", "BOGUS == 1"]), Ok(Action::List(_))));
+        assert_eq!(p(&["x", "-p", "1"]).unwrap_err(), "lsns: --task is mutually exclusive with <namespace>\n");
+        assert_eq!(p(&["-o", "BAD", "x"]).unwrap_err(), "lsns: invalid namespace argument: 'x'\n");
     }
 
     #[test]

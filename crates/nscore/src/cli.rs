@@ -1,5 +1,6 @@
 //! What every binary's `main_with_args` does around its own logic: work out the name it
-//! was called by, report errors once, and check that stdout was written.
+//! was called by, read the options one at a time, report errors once, and check that
+//! stdout was written.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -7,6 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use crate::error::Error;
+use crate::getopt::{Getopt, Opt, Ordering};
 
 /// How the binary was called: argv\[0\] as typed (getopt messages use it) and its
 /// basename (every other message uses that).
@@ -43,6 +45,47 @@ impl Invocation {
     }
 }
 
+/// What a tool's option handler tells [`read_options`] after taking an option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// `--help`: stop reading, print the help.
+    Help,
+    /// `--version`: stop reading, print the version.
+    Version,
+}
+
+/// How reading the options ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Help,
+    Version,
+    /// Every option was taken; these are the operands.
+    Operands(Vec<OsString>),
+}
+
+/// Reads the options of `args` (without argv\[0\]) and hands each to `take` as it comes,
+/// as a getopt loop does: a bad value is reported before a later unknown option, and
+/// `--help` or `--version` act at once, so nothing after them is looked at. A permuting
+/// table stops at the first operand when `POSIXLY_CORRECT` is set, as glibc's does.
+pub fn read_options<T: Copy + PartialEq>(
+    args: &[OsString],
+    opts: &[Opt<T>],
+    ordering: Ordering,
+    mut take: impl FnMut(T, Option<OsString>) -> Result<Flow, Error>,
+) -> Result<Outcome, Error> {
+    let mut getopt = Getopt::new(args, opts, ordering.in_env());
+    for item in getopt.by_ref() {
+        let (id, value) = item?;
+        match take(id, value)? {
+            Flow::Continue => {}
+            Flow::Help => return Ok(Outcome::Help),
+            Flow::Version => return Ok(Outcome::Version),
+        }
+    }
+    Ok(Outcome::Operands(getopt.operands()))
+}
+
 /// Writes help or version text to stdout; a failed write is util-linux's `write error`.
 pub fn print_stdout(text: &str) -> Result<i32, Error> {
     let mut out = std::io::stdout().lock();
@@ -53,6 +96,23 @@ pub fn print_stdout(text: &str) -> Result<i32, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_are_taken_as_they_come() {
+        use crate::getopt::HasArg;
+        let opts = [Opt::new(Some(b'h'), None, HasArg::No, 'h'), Opt::new(Some(b'n'), None, HasArg::Required, 'n')];
+        let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        let take = |id, v: Option<OsString>| match (id, v) {
+            ('h', _) => Ok(Flow::Help),
+            (_, Some(v)) if v == "bad" => Err(Error::msg("bad value")),
+            _ => Ok(Flow::Continue),
+        };
+        let read = |v: &[&str]| read_options(&args(v), &opts, Ordering::RequireOrder, take).map_err(|e| e.to_string());
+        assert_eq!(read(&["-n", "bad", "-x"]).unwrap_err(), "bad value");
+        assert_eq!(read(&["-x", "-n", "bad"]).unwrap_err(), "invalid option -- 'x'");
+        assert_eq!(read(&["-h", "-n", "bad"]), Ok(Outcome::Help));
+        assert_eq!(read(&["-n1", "p", "-x"]), Ok(Outcome::Operands(args(&["p", "-x"]))));
+    }
 
     #[test]
     fn names() {

@@ -14,9 +14,10 @@ use crate::sys::strerror;
 /// status came from somewhere else (a helper process, a waited-for child).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// getopt's own complaint; printed after argv\[0\] as typed, then the "Try" line.
-    #[error("{0}")]
-    Getopt(String),
+    /// getopt's own complaint (bytes: it repeats what was typed); printed after argv\[0\]
+    /// as typed, then the "Try" line.
+    #[error("{}", String::from_utf8_lossy(.0))]
+    Getopt(Vec<u8>),
     /// `<name>: <msg>`.
     #[error("{0}")]
     Msg(String),
@@ -80,22 +81,31 @@ impl Error {
 
     /// Writes the message as util-linux would. `name` is the basename of argv\[0\],
     /// `argv0` argv\[0\] as typed (getopt's messages use that one).
-    pub fn render(&self, name: &str, argv0: &str) -> String {
-        let try_help = format!("Try '{name} --help' for more information.\n");
+    pub fn render_bytes(&self, name: &str, argv0: &str) -> Vec<u8> {
         match self {
-            Error::Getopt(m) => format!("{argv0}: {m}\n{try_help}"),
-            Error::Exit(_) => String::new(),
-            Error::Hint { source, hint } => format!("{}{name}: hint: {hint}\n", source.render(name, argv0)),
-            other => format!("{name}: {other}\n"),
+            Error::Getopt(m) => {
+                let try_help = format!("Try '{name} --help' for more information.\n");
+                [argv0.as_bytes(), b": ", m, b"\n", try_help.as_bytes()].concat()
+            }
+            Error::Exit(_) => Vec::new(),
+            Error::Hint { source, hint } => {
+                [source.render_bytes(name, argv0), format!("{name}: hint: {hint}\n").into_bytes()].concat()
+            }
+            other => format!("{name}: {other}\n").into_bytes(),
         }
+    }
+
+    /// [`Error::render_bytes`] as text (bytes that are not UTF-8 shown as U+FFFD).
+    pub fn render(&self, name: &str, argv0: &str) -> String {
+        String::from_utf8_lossy(&self.render_bytes(name, argv0)).into_owned()
     }
 
     /// Prints the message to stderr (one write, so concurrent output doesn't interleave
     /// within it) and returns the exit status.
     pub fn report(&self, name: &str, argv0: &str) -> i32 {
-        let text = self.render(name, argv0);
+        let text = self.render_bytes(name, argv0);
         if !text.is_empty() {
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            let _ = std::io::stderr().lock().write_all(&text);
         }
         self.exit_code()
     }
@@ -116,11 +126,13 @@ mod tests {
         let e = Error::sys("unshare failed", Errno::EPERM);
         assert_eq!(e.render("rs-unshare", "./rs-unshare"), "rs-unshare: unshare failed: Operation not permitted\n");
         assert_eq!(e.exit_code(), 1);
-        let e = Error::Getopt("invalid option -- 'x'".into());
+        let e = Error::Getopt(b"invalid option -- 'x'".to_vec());
         assert_eq!(
             e.render("unshare", "/usr/bin/unshare"),
             "/usr/bin/unshare: invalid option -- 'x'\nTry 'unshare --help' for more information.\n"
         );
+        let e = Error::Getopt(b"invalid option -- '\xc3'".to_vec());
+        assert!(e.render_bytes("u", "u").starts_with(b"u: invalid option -- '\xc3'\nTry"));
         let e = Error::Exec { prog: "nope".into(), errno: Errno::ENOENT };
         assert_eq!(e.exit_code(), 127);
         assert_eq!(e.render("u", "u"), "u: failed to execute nope: No such file or directory\n");

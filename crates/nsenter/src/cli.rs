@@ -1,45 +1,15 @@
-//! The command line: util-linux's option table (`+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W::ecFZ`
-//! plus the long names), parsed by nscore's getopt work-alike, and the help text.
+//! The command line: the option table and the help text, generated at build time from
+//! the clap definition in `crates/clidef` (see `build.rs`). util-linux's short-option
+//! string is `+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W::ecFZ`.
 
 use std::ffi::OsString;
 
-use nscore::getopt::{self, HasArg, Opt, Ordering};
-use nscore::{NsType, Result};
+use nscore::cli::{read_options, Outcome};
+use nscore::Result;
 
-use crate::plan::{Flow, OptId, Plan};
+use crate::plan::{Context, Plan};
 
-const fn opt(short: u8, long: &'static str, has_arg: HasArg, id: OptId) -> Opt<OptId> {
-    Opt::new(if short == 0 { None } else { Some(short) }, Some(long), has_arg, id)
-}
-
-/// Options in util-linux's order; `0` marks a long-only option.
-pub const OPTIONS: &[Opt<OptId>] = &[
-    opt(b'a', "all", HasArg::No, OptId::All),
-    opt(b'h', "help", HasArg::No, OptId::Help),
-    opt(b'V', "version", HasArg::No, OptId::Version),
-    opt(b't', "target", HasArg::Required, OptId::Target),
-    opt(b'm', "mount", HasArg::Optional, OptId::Ns(NsType::Mnt)),
-    opt(b'u', "uts", HasArg::Optional, OptId::Ns(NsType::Uts)),
-    opt(b'i', "ipc", HasArg::Optional, OptId::Ns(NsType::Ipc)),
-    opt(b'n', "net", HasArg::Optional, OptId::Ns(NsType::Net)),
-    opt(b'N', "net-socket", HasArg::Required, OptId::NetSocket),
-    opt(b'p', "pid", HasArg::Optional, OptId::Ns(NsType::Pid)),
-    opt(b'C', "cgroup", HasArg::Optional, OptId::Ns(NsType::Cgroup)),
-    opt(b'U', "user", HasArg::Optional, OptId::Ns(NsType::User)),
-    opt(0, "user-parent", HasArg::No, OptId::UserParent),
-    opt(b'T', "time", HasArg::Optional, OptId::Ns(NsType::Time)),
-    opt(b'S', "setuid", HasArg::Required, OptId::SetUid),
-    opt(b'G', "setgid", HasArg::Required, OptId::SetGid),
-    opt(0, "preserve-credentials", HasArg::No, OptId::PreserveCredentials),
-    opt(0, "keep-caps", HasArg::No, OptId::KeepCaps),
-    opt(b'r', "root", HasArg::Optional, OptId::Root),
-    opt(b'w', "wd", HasArg::Optional, OptId::Wd),
-    opt(b'W', "wdns", HasArg::Optional, OptId::WdNs),
-    opt(b'e', "env", HasArg::No, OptId::Env),
-    opt(b'c', "join-cgroup", HasArg::No, OptId::JoinCgroup),
-    opt(b'F', "no-fork", HasArg::No, OptId::NoFork),
-    opt(b'Z', "follow-context", HasArg::No, OptId::FollowContext),
-];
+include!(concat!(env!("OUT_DIR"), "/cli.rs"));
 
 /// What the command line asks for.
 #[derive(Debug)]
@@ -49,77 +19,36 @@ pub enum Command {
     Run(Box<Plan>),
 }
 
-/// Parses the arguments after argv\[0\].
+/// Reads the arguments after argv\[0\], each option as it comes (see [`Plan::apply`]),
+/// opening the files they name.
 pub fn parse(args: &[OsString]) -> Result<Command> {
-    let parsed =
-        getopt::parse_until(args, OPTIONS, Ordering::RequireOrder, |id| matches!(id, OptId::Help | OptId::Version))?;
-    let mut plan = Plan::default();
-    for (id, val) in &parsed.opts {
-        match plan.apply(*id, val.as_deref())? {
-            Flow::Continue => {}
-            Flow::Help => return Ok(Command::Help),
-            Flow::Version => return Ok(Command::Version),
-        }
-    }
-    Ok(Command::Run(Box::new(plan.finish(parsed.operands)?)))
+    parse_with(args, &crate::probe::context())
 }
 
-/// The `--help` text: util-linux's option names and notation, our own words.
+/// [`parse`], with `ctx` doing the opens.
+pub fn parse_with(args: &[OsString], ctx: &Context) -> Result<Command> {
+    let mut plan = Plan::default();
+    Ok(match read_options(args, OPTIONS, ORDERING, |id, v| plan.apply(id, v.as_deref(), ctx))? {
+        Outcome::Help => Command::Help,
+        Outcome::Version => Command::Version,
+        Outcome::Operands(operands) => Command::Run(Box::new(plan.finish(operands)?)),
+    })
+}
+
+/// The `--help` text for the name the binary was called by.
 pub fn help(name: &str) -> String {
-    format!(
-        "
-Usage:
- {name} [options] [<program> [<argument>...]]
-
-Run a program inside the namespaces of another process, or of namespace files.
-
-Options:
- -a, --all              enter every namespace of the target that differs from ours
- -t, --target <pid>[:<inode>]
-                        the process whose namespaces to enter
- -m, --mount[=<file>]   enter the mount namespace
- -u, --uts[=<file>]     enter the UTS namespace (host and domain name)
- -i, --ipc[=<file>]     enter the System V IPC namespace
- -n, --net[=<file>]     enter the network namespace
- -N, --net-socket <fd>  enter the network namespace of the target's socket <fd>
- -p, --pid[=<file>]     enter the PID namespace (the program runs in a child)
- -C, --cgroup[=<file>]  enter the cgroup namespace
- -U, --user[=<file>]    enter the user namespace
-     --user-parent      enter the parent of that user namespace instead
- -T, --time[=<file>]    enter the time namespace
- -S, --setuid <uid>|follow
-                        user ID to run as (follow: the target's owner)
- -G, --setgid <gid>|follow
-                        group ID to run as, without supplementary groups
-     --preserve-credentials
-                        keep our user and group IDs when entering a user namespace
-     --keep-caps        keep the capabilities gained in the user namespace
- -r, --root[=<dir>]     change the root directory (default: the target's)
- -w, --wd[=<dir>]       change the working directory (default: the target's)
- -W, --wdns[=<dir>]     change to a directory looked up inside the namespaces
- -e, --env              take the environment of the target process
- -F, --no-fork          do not fork, even when entering a PID namespace
- -c, --join-cgroup      move into the target's cgroup (cgroup v2 only)
- -Z, --follow-context   take the target's SELinux context
-
- -h, --help             display this help
- -V, --version          display version
-
-A <file> is /proc/<pid>/ns/<type> or a bind mount of one; :<id> names a namespace
-by its 64-bit ID (Linux 6.19 or newer).
-
-For more details see rs-nsenter(1).
-"
-    )
+    HELP.replace("{name}", name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::{DirSpec, NsSource};
+    use nscore::getopt::HasArg;
+    use nscore::NsType;
 
     fn run(v: &[&str]) -> Result<Command> {
-        parse(&v.iter().map(OsString::from).collect::<Vec<_>>())
+        parse_with(&v.iter().map(OsString::from).collect::<Vec<_>>(), &crate::plan::tests::CTX)
     }
 
     fn plan(v: &[&str]) -> Plan {
@@ -134,7 +63,7 @@ mod tests {
         let mut s = String::from("+");
         for o in OPTIONS.iter().filter(|o| o.short.is_some()) {
             s.push(o.short.unwrap() as char);
-            s.push_str(match o.has_arg {
+            s.push_str(match o.short_has_arg {
                 HasArg::No => "",
                 HasArg::Required => ":",
                 HasArg::Optional => "::",
@@ -174,6 +103,20 @@ mod tests {
         assert_eq!(
             run(&["-t", "x", "-h"]).unwrap_err().to_string(),
             "failed to parse PID argument 'x': Invalid argument"
+        );
+        // the first mistake on the line is reported, as util-linux's getopt loop does
+        assert_eq!(
+            run(&["-t", "x", "--bogus"]).unwrap_err().to_string(),
+            "failed to parse PID argument 'x': Invalid argument"
+        );
+        assert_eq!(run(&["--bogus", "-t", "x"]).unwrap_err().to_string(), "unrecognized option '--bogus'");
+        assert_eq!(
+            run(&["--net=/missing", "-h"]).unwrap_err().to_string(),
+            "cannot open /missing: No such file or directory"
+        );
+        assert_eq!(
+            run(&["-W", "-w", "--bogus"]).unwrap_err().to_string(),
+            "options --wdns and --wd cannot be combined"
         );
         assert!(help("rs-nsenter").contains(" rs-nsenter [options]"));
     }

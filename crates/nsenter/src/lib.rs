@@ -14,6 +14,7 @@ use nscore::syscall::Os;
 
 pub mod cli;
 pub mod plan;
+pub mod probe;
 pub mod run;
 
 /// The whole tool: argv in, exit status out (the binary's `main` only adds `exit`).

@@ -7,8 +7,11 @@ use std::os::fd::RawFd;
 use std::os::unix::ffi::OsStrExt;
 
 use nix::errno::Errno;
+use nscore::cli::Flow;
 use nscore::getopt::lossy;
 use nscore::{Error, NsType, Result};
+
+use crate::cli::Id;
 
 /// Where a namespace comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,27 +46,15 @@ pub struct TargetSpec {
     pub inode: Option<u64>,
 }
 
-/// The option identifiers of the getopt table (see `cli.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OptId {
-    All,
-    Target,
-    Ns(NsType),
-    NetSocket,
-    UserParent,
-    SetUid,
-    SetGid,
-    PreserveCredentials,
-    KeepCaps,
-    Root,
-    Wd,
-    WdNs,
-    Env,
-    NoFork,
-    JoinCgroup,
-    FollowContext,
-    Help,
-    Version,
+/// What util-linux looks at while it reads the options, besides the command line: it
+/// opens the files they name, so a missing one is reported before a later bad option.
+/// Unit tests give it fakes.
+#[derive(Clone, Copy)]
+pub struct Context {
+    /// Opens a namespace file (or fails as opening it fails).
+    pub open_file: fn(&OsStr) -> Result<()>,
+    /// Opens a directory given to `-r` or `-w`.
+    pub open_dir: fn(&OsStr) -> Result<()>,
 }
 
 /// Everything rs-nsenter will do, decided before any system call.
@@ -130,9 +121,17 @@ fn parse_id_spec(v: &OsStr, what: &str) -> Result<IdSpec> {
     }
 }
 
-/// `-N fd`: an int; a negative one is ignored, as util-linux does.
+/// `-N fd`: an int; a negative one is ignored, as util-linux does. Only an out-of-range
+/// number gets the errno text in the message.
 fn parse_fd(v: &OsStr) -> Result<Option<RawFd>> {
-    let fail = |e| Error::sys(format!("failed to parse file descriptor: '{}'", lossy(v)), e);
+    let fail = |e| {
+        let what = format!("failed to parse file descriptor: '{}'", lossy(v));
+        if e == Errno::ERANGE {
+            Error::sys(what, e)
+        } else {
+            Error::msg(what)
+        }
+    };
     let b = v.as_bytes();
     if let Some(digits) = b.strip_prefix(b"-") {
         return nscore::ids::parse_u64(digits).map(|_| None).map_err(fail);
@@ -149,57 +148,81 @@ fn dir_spec(v: Option<&OsStr>, strip: bool) -> DirSpec {
     }
 }
 
-/// What an option asks of the caller of [`Plan::apply`].
-#[derive(Debug, PartialEq, Eq)]
-pub enum Flow {
-    Continue,
-    Help,
-    Version,
-}
-
 impl Plan {
     pub fn ns_source(&self, t: NsType) -> Option<&NsSource> {
         self.ns[t as usize].as_ref()
     }
 
     /// Takes one option in command-line order (util-linux reports the first bad value
-    /// first, and `-h` wins only over what follows it).
-    pub fn apply(&mut self, id: OptId, val: Option<&OsStr>) -> Result<Flow> {
+    /// first, and `-h` wins only over what follows it), opening the files it names.
+    pub fn apply(&mut self, id: Id, val: Option<&OsStr>, ctx: &Context) -> Result<Flow> {
         match id {
-            OptId::Help => return Ok(Flow::Help),
-            OptId::Version => return Ok(Flow::Version),
-            OptId::All => self.all = true,
-            OptId::Target => {
-                if self.target.is_some() {
-                    return Err(Error::msg("option --target may be given only once"));
-                }
-                self.target = Some(parse_target(val.unwrap_or_default())?);
-            }
-            OptId::Ns(t) => {
-                self.ns[t as usize] = Some(match val {
-                    Some(v) => parse_ns_value(v)?,
-                    None => NsSource::Target,
-                })
-            }
-            OptId::NetSocket => {
-                if let Some(fd) = parse_fd(val.unwrap_or_default())? {
-                    self.net_socket = Some(fd);
-                }
-            }
-            OptId::UserParent => self.user_parent = true,
-            OptId::SetUid => self.uid = Some(parse_id_spec(val.unwrap_or_default(), "uid")?),
-            OptId::SetGid => self.gid = Some(parse_id_spec(val.unwrap_or_default(), "gid")?),
-            OptId::PreserveCredentials => self.preserve_credentials = true,
-            OptId::KeepCaps => self.keep_caps = true,
-            OptId::Root => self.root = Some(dir_spec(val, false)),
-            OptId::Wd => self.wd = Some(dir_spec(val, true)),
-            OptId::WdNs => self.wdns = Some(dir_spec(val, true)),
-            OptId::Env => self.env = true,
-            OptId::NoFork => self.no_fork = true,
-            OptId::JoinCgroup => self.join_cgroup = true,
-            OptId::FollowContext => self.follow_context = true,
+            Id::Help => return Ok(Flow::Help),
+            Id::Version => return Ok(Flow::Version),
+            Id::Ns(t) => self.namespace(t, val, ctx)?,
+            Id::Target | Id::NetSocket | Id::Setuid | Id::Setgid => self.numbers(id, val.unwrap_or_default())?,
+            Id::Root | Id::Wd | Id::Wdns => self.directory(id, val, ctx)?,
+            _ => self.switch(id),
         }
         Ok(Flow::Continue)
+    }
+
+    fn namespace(&mut self, t: NsType, val: Option<&OsStr>, ctx: &Context) -> Result<()> {
+        let source = match val {
+            Some(v) => parse_ns_value(v)?,
+            None => NsSource::Target,
+        };
+        if let NsSource::File(path) = &source {
+            (ctx.open_file)(path)?;
+        }
+        self.ns[t as usize] = Some(source);
+        Ok(())
+    }
+
+    /// The options whose value is a number (or `follow`).
+    fn numbers(&mut self, id: Id, v: &OsStr) -> Result<()> {
+        match id {
+            Id::Target if self.target.is_some() => return Err(Error::msg("option --target may be given only once")),
+            Id::Target => self.target = Some(parse_target(v)?),
+            Id::NetSocket => self.net_socket = parse_fd(v)?.or(self.net_socket),
+            Id::Setuid => self.uid = Some(parse_id_spec(v, "uid")?),
+            _ => self.gid = Some(parse_id_spec(v, "gid")?),
+        }
+        Ok(())
+    }
+
+    /// `-r`, `-w`, `-W`: `-w` and `-W` exclude each other; the directories of `-r` and
+    /// `-w` are opened here, that of `-W` only inside the namespaces.
+    fn directory(&mut self, id: Id, val: Option<&OsStr>, ctx: &Context) -> Result<()> {
+        match id {
+            Id::Wd if self.wdns.is_some() => return Err(Error::msg("options --wdns and --wd cannot be combined")),
+            Id::Wdns if self.wd.is_some() => return Err(Error::msg("options --wd and --wdns cannot be combined")),
+            _ => {}
+        }
+        let spec = dir_spec(val, id != Id::Root);
+        if let (DirSpec::Path(p), false) = (&spec, id == Id::Wdns) {
+            (ctx.open_dir)(p)?;
+        }
+        *match id {
+            Id::Root => &mut self.root,
+            Id::Wd => &mut self.wd,
+            _ => &mut self.wdns,
+        } = Some(spec);
+        Ok(())
+    }
+
+    /// The options without a value.
+    fn switch(&mut self, id: Id) {
+        *match id {
+            Id::All => &mut self.all,
+            Id::UserParent => &mut self.user_parent,
+            Id::PreserveCredentials => &mut self.preserve_credentials,
+            Id::KeepCaps => &mut self.keep_caps,
+            Id::Env => &mut self.env,
+            Id::NoFork => &mut self.no_fork,
+            Id::JoinCgroup => &mut self.join_cgroup,
+            _ => &mut self.follow_context,
+        } = true;
     }
 
     /// Whether the user namespace will be entered (asked for, or its parent).
@@ -231,9 +254,6 @@ impl Plan {
     /// The checks between options, once all are known.
     pub fn finish(mut self, program: Vec<OsString>) -> Result<Plan> {
         self.program = program;
-        if self.wd.is_some() && self.wdns.is_some() {
-            return Err(Error::msg("options --wd and --wdns cannot be combined"));
-        }
         if self.follow_context && self.target.is_none() {
             return Err(Error::msg("no target PID specified for --follow-context"));
         }
@@ -264,18 +284,30 @@ impl Plan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn plan(opts: &[(OptId, Option<&str>)]) -> Result<Plan> {
+    /// Every file opens, except those under `/missing`.
+    pub(crate) const CTX: Context = Context {
+        open_file: |p| match p.as_bytes().starts_with(b"/missing") {
+            true => Err(Error::sys(format!("cannot open {}", lossy(p)), Errno::ENOENT)),
+            false => Ok(()),
+        },
+        open_dir: |p| match p.as_bytes().starts_with(b"/missing") {
+            true => Err(Error::sys(format!("cannot open {}", lossy(p)), Errno::ENOENT)),
+            false => Ok(()),
+        },
+    };
+
+    fn plan(opts: &[(Id, Option<&str>)]) -> Result<Plan> {
         let mut p = Plan::default();
         for (id, v) in opts {
-            p.apply(*id, v.map(OsStr::new))?;
+            p.apply(*id, v.map(OsStr::new), &CTX)?;
         }
         p.finish(vec![])
     }
 
-    fn err(opts: &[(OptId, Option<&str>)]) -> String {
+    fn err(opts: &[(Id, Option<&str>)]) -> String {
         plan(opts).unwrap_err().to_string()
     }
 
@@ -298,12 +330,12 @@ mod tests {
     #[test]
     fn namespace_values() {
         let p = plan(&[
-            (OptId::Target, Some("5")),
-            (OptId::Ns(NsType::Uts), Some("=/a")),
-            (OptId::Ns(NsType::Net), Some("/b")),
-            (OptId::Ns(NsType::Ipc), Some(":42")),
-            (OptId::Ns(NsType::Mnt), None),
-            (OptId::Ns(NsType::Time), Some("==x")),
+            (Id::Target, Some("5")),
+            (Id::Ns(NsType::Uts), Some("=/a")),
+            (Id::Ns(NsType::Net), Some("/b")),
+            (Id::Ns(NsType::Ipc), Some(":42")),
+            (Id::Ns(NsType::Mnt), None),
+            (Id::Ns(NsType::Time), Some("==x")),
         ])
         .unwrap();
         assert_eq!(p.ns_source(NsType::Uts), Some(&NsSource::File("/a".into())));
@@ -312,21 +344,20 @@ mod tests {
         assert_eq!(p.ns_source(NsType::Mnt), Some(&NsSource::Target));
         assert_eq!(p.ns_source(NsType::Time), Some(&NsSource::File("=x".into())));
         assert_eq!(p.ns_source(NsType::Pid), None);
-        assert!(err(&[(OptId::Ns(NsType::Net), Some(":x"))]).starts_with("failed to parse nsid: :x"));
+        assert!(err(&[(Id::Ns(NsType::Net), Some(":x"))]).starts_with("failed to parse nsid: :x"));
     }
 
     #[test]
     fn ids_are_strict() {
-        let p = plan(&[(OptId::Target, Some("1")), (OptId::Ns(NsType::Net), None), (OptId::SetUid, Some("follow"))])
-            .unwrap();
+        let p = plan(&[(Id::Target, Some("1")), (Id::Ns(NsType::Net), None), (Id::Setuid, Some("follow"))]).unwrap();
         assert_eq!(p.uid, Some(IdSpec::Follow));
-        assert_eq!(err(&[(OptId::SetUid, Some("-1"))]), "failed to parse uid: '-1'");
+        assert_eq!(err(&[(Id::Setuid, Some("-1"))]), "failed to parse uid: '-1'");
         assert_eq!(
-            err(&[(OptId::SetGid, Some("4294967296"))]),
+            err(&[(Id::Setgid, Some("4294967296"))]),
             "failed to parse gid: '4294967296': Numerical result out of range"
         );
-        assert_eq!(err(&[(OptId::SetUid, Some("root"))]), "failed to parse uid: 'root'");
-        let p = plan(&[(OptId::Ns(NsType::Net), Some("/x")), (OptId::SetGid, Some("4294967294"))]).unwrap();
+        assert_eq!(err(&[(Id::Setuid, Some("root"))]), "failed to parse uid: 'root'");
+        let p = plan(&[(Id::Ns(NsType::Net), Some("/x")), (Id::Setgid, Some("4294967294"))]).unwrap();
         assert_eq!(p.gid, Some(IdSpec::Id(4294967294)));
     }
 
@@ -335,50 +366,60 @@ mod tests {
         assert_eq!(parse_fd(OsStr::new("3")).unwrap(), Some(3));
         assert_eq!(parse_fd(OsStr::new("-3")).unwrap(), None);
         assert!(parse_fd(OsStr::new("2147483648")).is_err());
-        assert_eq!(
-            parse_fd(OsStr::new("x")).unwrap_err().to_string(),
-            "failed to parse file descriptor: 'x': Invalid argument"
-        );
+        assert_eq!(parse_fd(OsStr::new("x")).unwrap_err().to_string(), "failed to parse file descriptor: 'x'");
     }
 
     #[test]
     fn rules_between_options() {
         assert_eq!(err(&[]), "no namespace specified");
-        assert_eq!(err(&[(OptId::Target, Some("1")), (OptId::Root, None)]), "no namespace specified");
-        assert_eq!(err(&[(OptId::Ns(NsType::Net), None)]), "no target PID specified");
-        assert_eq!(err(&[(OptId::All, None)]), "no target PID specified");
-        assert_eq!(err(&[(OptId::Ns(NsType::Net), Some("/x")), (OptId::Env, None)]), "no target PID specified");
-        assert_eq!(err(&[(OptId::NetSocket, Some("3"))]), "no target PID specified");
-        assert_eq!(err(&[(OptId::UserParent, None)]), "no target PID specified");
-        assert!(plan(&[(OptId::UserParent, None), (OptId::Ns(NsType::User), Some("/u"))]).is_ok());
+        assert_eq!(err(&[(Id::Target, Some("1")), (Id::Root, None)]), "no namespace specified");
+        assert_eq!(err(&[(Id::Ns(NsType::Net), None)]), "no target PID specified");
+        assert_eq!(err(&[(Id::All, None)]), "no target PID specified");
+        assert_eq!(err(&[(Id::Ns(NsType::Net), Some("/x")), (Id::Env, None)]), "no target PID specified");
+        assert_eq!(err(&[(Id::NetSocket, Some("3"))]), "no target PID specified");
+        assert_eq!(err(&[(Id::UserParent, None)]), "no target PID specified");
+        assert!(plan(&[(Id::UserParent, None), (Id::Ns(NsType::User), Some("/u"))]).is_ok());
+        assert_eq!(err(&[(Id::Target, Some("1")), (Id::Target, Some("2"))]), "option --target may be given only once");
         assert_eq!(
-            err(&[(OptId::Target, Some("1")), (OptId::Target, Some("2"))]),
-            "option --target may be given only once"
-        );
-        assert_eq!(
-            err(&[(OptId::Target, Some("1")), (OptId::All, None), (OptId::Wd, None), (OptId::WdNs, Some("/"))]),
+            err(&[(Id::Target, Some("1")), (Id::All, None), (Id::Wd, None), (Id::Wdns, Some("/"))]),
             "options --wd and --wdns cannot be combined"
         );
         assert_eq!(
-            err(&[(OptId::Ns(NsType::Net), Some("/x")), (OptId::FollowContext, None)]),
+            err(&[(Id::Ns(NsType::Net), Some("/x")), (Id::FollowContext, None)]),
             "no target PID specified for --follow-context"
         );
-        let p = plan(&[
-            (OptId::Target, Some("1")),
-            (OptId::All, None),
-            (OptId::Wd, Some("=/d")),
-            (OptId::Root, Some("=/r")),
-        ])
-        .unwrap();
+        let p =
+            plan(&[(Id::Target, Some("1")), (Id::All, None), (Id::Wd, Some("=/d")), (Id::Root, Some("=/r"))]).unwrap();
         assert_eq!(p.wd, Some(DirSpec::Path("/d".into())));
         assert_eq!(p.root, Some(DirSpec::Path("=/r".into())));
     }
 
     #[test]
+    fn checked_as_they_come() {
+        // files are opened in command-line order, the first that fails is reported
+        let missing = |p: &str| format!("cannot open {p}: No such file or directory");
+        assert_eq!(err(&[(Id::Ns(NsType::Net), Some("/missing/a")), (Id::Target, Some("x"))]), missing("/missing/a"));
+        assert_eq!(
+            err(&[(Id::Ns(NsType::Net), Some("/missing/a")), (Id::Ns(NsType::Net), Some("/b"))]),
+            missing("/missing/a")
+        );
+        assert_eq!(err(&[(Id::Wd, Some("/missing/w")), (Id::Wdns, None)]), missing("/missing/w"));
+        assert_eq!(err(&[(Id::Root, Some("=/missing"))]), "no namespace specified"); // -r keeps its '='
+        assert!(plan(&[(Id::Target, Some("1")), (Id::All, None), (Id::Wdns, Some("/missing/w"))]).is_ok());
+        // the exclusion is checked before the directory is opened, and says which came first
+        assert_eq!(
+            err(&[(Id::Wdns, None), (Id::Wd, Some("/missing/w"))]),
+            "options --wdns and --wd cannot be combined"
+        );
+        assert_eq!(err(&[(Id::Wd, None), (Id::Wdns, None)]), "options --wd and --wdns cannot be combined");
+        assert_eq!(err(&[(Id::NetSocket, Some("x"))]), "failed to parse file descriptor: 'x'");
+    }
+
+    #[test]
     fn help_stops_at_its_place() {
         let mut p = Plan::default();
-        assert_eq!(p.apply(OptId::Help, None).unwrap(), Flow::Help);
-        assert_eq!(p.apply(OptId::Version, None).unwrap(), Flow::Version);
+        assert_eq!(p.apply(Id::Help, None, &CTX).unwrap(), Flow::Help);
+        assert_eq!(p.apply(Id::Version, None, &CTX).unwrap(), Flow::Version);
     }
 
     #[test]

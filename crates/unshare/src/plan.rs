@@ -7,24 +7,39 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use nix::errno::Errno;
+use nscore::cli::{read_options, Flow, Outcome};
 use nscore::exec::Program;
 use nscore::getopt::lossy;
 use nscore::idmap::{parse_map_spec, MapSpec};
 use nscore::ids::{gid_from_str, parse_i64, parse_id, uid_from_str};
 use nscore::{Error, NsSet, NsType, Result};
 
-use crate::cli::{Args, Id};
+use crate::cli::{Id, OPTIONS, ORDERING};
 
 /// What the caller's environment contributes to the plan.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Context {
     pub euid: u32,
     pub egid: u32,
     /// The real uid, whose passwd shell is the fallback program.
     pub uid: u32,
     pub shell: Option<OsString>,
-    /// The environment at start-up, `NAME=value`.
-    pub env: Vec<OsString>,
+    /// Reads the environment at start-up (`NAME=value`), when `--clear-env` or
+    /// `--whitelist-env` needs it.
+    pub env: fn() -> Vec<OsString>,
+}
+
+impl Context {
+    /// This process's ids and environment.
+    pub fn current() -> Context {
+        Context {
+            euid: nix::unistd::geteuid().as_raw(),
+            egid: nix::unistd::getegid().as_raw(),
+            uid: nix::unistd::getuid().as_raw(),
+            shell: std::env::var_os("SHELL"),
+            env: nscore::exec::current_env,
+        }
+    }
 }
 
 /// The mount propagation applied to `/` in a new mount namespace.
@@ -141,187 +156,225 @@ fn value(v: &Option<OsString>) -> &OsStr {
     v.as_deref().unwrap_or_default()
 }
 
-/// Builds the plan. `ctx` is the caller's ids and environment.
-pub fn plan(args: Args, ctx: &Context) -> Result<Action> {
-    let mut p = Plan {
-        namespaces: NsSet::EMPTY,
-        persist: Vec::new(),
-        fork: false,
-        kill_child: None,
-        forward_signals: false,
-        mount_proc: None,
-        binfmt: None,
-        propagation: Propagation::Private,
-        root: None,
-        wd: None,
-        setuid: None,
-        setgid: None,
-        map_user: None,
-        map_group: None,
-        map_users: Vec::new(),
-        map_groups: Vec::new(),
-        owner: None,
-        setgroups: None,
-        keep_caps: false,
-        monotonic: None,
-        boottime: None,
-        env: None,
-        program: Program { path: OsString::new(), argv: Vec::new() },
-        euid: ctx.euid,
-        egid: ctx.egid,
-    };
-    let mut clear_env = false;
-    let mut whitelist: Vec<OsString> = Vec::new();
-    let mut binfmt_dir: Option<PathBuf> = None;
-    let mut binfmt_default = false;
-    let mut interp: Option<OsString> = None;
-    let mut ns = NsSet::EMPTY;
-    for (id, v) in &args.opts {
+/// Reads the command line (without argv\[0\]) into what to do. Each option is checked
+/// as it comes, as util-linux's getopt loop checks it, so the first mistake on the line
+/// is the one reported; the rules between options are checked after the last one.
+pub fn plan(args: &[OsString], ctx: &Context) -> Result<Action> {
+    let mut b = Builder::new(ctx);
+    Ok(match read_options(args, OPTIONS, ORDERING, |id, v| b.apply(id, v))? {
+        Outcome::Help => Action::Help,
+        Outcome::Version => Action::Version,
+        Outcome::Operands(operands) => Action::Run(Box::new(b.finish(&operands)?)),
+    })
+}
+
+/// The plan while the options come in, with what later options may still change.
+struct Builder<'c> {
+    ctx: &'c Context,
+    p: Plan,
+    clear_env: bool,
+    whitelist: Vec<OsString>,
+    binfmt_dir: Option<PathBuf>,
+    binfmt_default: bool,
+    interp: Option<OsString>,
+}
+
+impl<'c> Builder<'c> {
+    fn new(ctx: &'c Context) -> Self {
+        let p = Plan {
+            namespaces: NsSet::EMPTY,
+            persist: Vec::new(),
+            fork: false,
+            kill_child: None,
+            forward_signals: false,
+            mount_proc: None,
+            binfmt: None,
+            propagation: Propagation::Private,
+            root: None,
+            wd: None,
+            setuid: None,
+            setgid: None,
+            map_user: None,
+            map_group: None,
+            map_users: Vec::new(),
+            map_groups: Vec::new(),
+            owner: None,
+            setgroups: None,
+            keep_caps: false,
+            monotonic: None,
+            boottime: None,
+            env: None,
+            program: Program { path: OsString::new(), argv: Vec::new() },
+            euid: ctx.euid,
+            egid: ctx.egid,
+        };
+        Builder {
+            ctx,
+            p,
+            clear_env: false,
+            whitelist: Vec::new(),
+            binfmt_dir: None,
+            binfmt_default: false,
+            interp: None,
+        }
+    }
+
+    /// Takes one option, checking its value.
+    fn apply(&mut self, id: Id, v: Option<OsString>) -> Result<Flow> {
         match id {
-            Id::Help => return Ok(Action::Help),
-            Id::Version => return Ok(Action::Version),
-            Id::Ns(t) => {
-                ns.insert(*t);
-                if let Some(file) = v {
-                    p.persist.retain(|(pt, _)| pt != t);
-                    p.persist.push((*t, PathBuf::from(file)));
-                }
-            }
-            Id::Fork => p.fork = true,
+            Id::Help => return Ok(Flow::Help),
+            Id::Version => return Ok(Flow::Version),
+            Id::Ns(t) => self.namespace(t, v),
+            Id::Fork | Id::KillChild | Id::ForwardSignals => self.process(id, v)?,
+            Id::MountProc | Id::MountBinfmt | Id::LoadInterp => self.mounts(id, v),
+            Id::MapUser | Id::MapGroup | Id::MapRootUser | Id::MapCurrentUser => self.single_map(id, v)?,
+            Id::MapAuto | Id::MapSubids | Id::MapUsers | Id::MapGroups | Id::Owner => self.range_map(id, v)?,
+            Id::Propagation | Id::Setgroups | Id::KeepCaps => self.user_setup(id, v)?,
+            Id::Setuid | Id::Setgid | Id::Root | Id::Wd => self.credentials_and_dirs(id, v)?,
+            Id::Monotonic | Id::Boottime | Id::ClearEnv | Id::WhitelistEnv => self.time_and_env(id, v)?,
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn namespace(&mut self, t: NsType, file: Option<OsString>) {
+        self.p.namespaces.insert(t);
+        if let Some(file) = file {
+            self.p.persist.retain(|(pt, _)| *pt != t);
+            self.p.persist.push((t, PathBuf::from(file)));
+        }
+    }
+
+    fn process(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+        self.p.fork = true;
+        match id {
             Id::KillChild => {
-                p.fork = true;
-                p.kill_child = Some(match v {
+                self.p.kill_child = Some(match v {
                     None => libc::SIGKILL,
-                    Some(s) => nscore::signal::parse_signal_name(&text(s))
-                        .ok_or_else(|| Error::msg(format!("unknown signal: {}", text(s))))?,
-                });
+                    Some(s) => nscore::signal::parse_signal_name(&text(&s))
+                        .ok_or_else(|| Error::msg(format!("unknown signal: {}", text(&s))))?,
+                })
             }
-            Id::ForwardSignals => {
-                p.fork = true;
-                p.forward_signals = true;
+            Id::ForwardSignals => self.p.forward_signals = true,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn mounts(&mut self, id: Id, v: Option<OsString>) {
+        let ns = &mut self.p.namespaces;
+        ns.insert(NsType::Mnt);
+        if id == Id::MountProc {
+            self.p.mount_proc = Some(v.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/proc")));
+            return;
+        }
+        ns.insert(NsType::User);
+        match (id, v) {
+            (Id::MountBinfmt, Some(d)) => self.binfmt_dir = Some(PathBuf::from(d)),
+            (Id::MountBinfmt, None) => self.binfmt_default = true,
+            (_, interp) => {
+                self.interp = interp;
+                self.binfmt_default |= self.binfmt_dir.is_none();
             }
-            Id::MountProc => {
-                ns.insert(NsType::Mnt);
-                p.mount_proc = Some(v.as_ref().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/proc")));
-            }
-            Id::MountBinfmt => {
-                ns.insert(NsType::User);
-                ns.insert(NsType::Mnt);
-                match v {
-                    Some(d) => binfmt_dir = Some(PathBuf::from(d)),
-                    None => binfmt_default = true,
-                }
-            }
-            Id::LoadInterp => {
-                ns.insert(NsType::User);
-                ns.insert(NsType::Mnt);
-                interp = v.clone();
-                if binfmt_dir.is_none() {
-                    binfmt_default = true;
-                }
-            }
-            Id::MapUser => {
-                ns.insert(NsType::User);
-                p.map_user = Some(uid_from_str(value(v)).map_err(|e| {
-                    Error::sys(format!("failed to parse uid '{}'", text(value(v))), single_map_errno(e))
-                })?);
-            }
-            Id::MapGroup => {
-                ns.insert(NsType::User);
-                p.map_group = Some(gid_from_str(value(v)).map_err(|e| {
-                    Error::sys(format!("failed to parse gid '{}'", text(value(v))), single_map_errno(e))
-                })?);
-            }
-            Id::MapRootUser => {
-                ns.insert(NsType::User);
-                p.map_user = Some(0);
-                p.map_group = Some(0);
-            }
-            Id::MapCurrentUser => {
-                ns.insert(NsType::User);
-                p.map_user = Some(ctx.euid);
-                p.map_group = Some(ctx.egid);
-            }
+        }
+    }
+
+    /// `--map-user`, `--map-group`, `-r`, `-c`: the last one wins.
+    fn single_map(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+        self.p.namespaces.insert(NsType::User);
+        let bad =
+            |kind: &str, e| Error::sys(format!("failed to parse {kind} '{}'", text(value(&v))), single_map_errno(e));
+        match id {
+            Id::MapUser => self.p.map_user = Some(uid_from_str(value(&v)).map_err(|e| bad("uid", e))?),
+            Id::MapGroup => self.p.map_group = Some(gid_from_str(value(&v)).map_err(|e| bad("gid", e))?),
+            Id::MapRootUser => (self.p.map_user, self.p.map_group) = (Some(0), Some(0)),
+            _ => (self.p.map_user, self.p.map_group) = (Some(self.ctx.euid), Some(self.ctx.egid)),
+        }
+        Ok(())
+    }
+
+    /// Range maps (they add up) and `--owner`.
+    fn range_map(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+        self.p.namespaces.insert(NsType::User);
+        match id {
             Id::MapAuto | Id::MapSubids => {
-                ns.insert(NsType::User);
-                let spec = if *id == Id::MapAuto { MapSpec::Auto } else { MapSpec::Subids };
-                p.map_users.push(spec);
-                p.map_groups.push(spec);
+                let spec = if id == Id::MapAuto { MapSpec::Auto } else { MapSpec::Subids };
+                self.p.map_users.push(spec);
+                self.p.map_groups.push(spec);
             }
-            Id::MapUsers | Id::MapGroups => {
-                ns.insert(NsType::User);
-                let spec = parse_map_spec(&text(value(v)))?;
-                if *id == Id::MapUsers { &mut p.map_users } else { &mut p.map_groups }.push(spec);
-            }
-            Id::Owner => {
-                ns.insert(NsType::User);
-                p.owner = Some(parse_owner(value(v)).ok_or_else(|| Error::msg("failed to parse owner"))?);
-            }
-            Id::Propagation => p.propagation = Propagation::parse(&text(value(v)))?,
+            Id::MapUsers => self.p.map_users.push(parse_map_spec(&text(value(&v)))?),
+            Id::MapGroups => self.p.map_groups.push(parse_map_spec(&text(value(&v)))?),
+            _ => self.p.owner = Some(parse_owner(value(&v)).ok_or_else(|| Error::msg("failed to parse owner"))?),
+        }
+        Ok(())
+    }
+
+    fn user_setup(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+        match id {
+            Id::Propagation => self.p.propagation = Propagation::parse(&text(value(&v)))?,
             Id::Setgroups => {
-                p.setgroups = Some(match value(v).as_bytes() {
+                self.p.setgroups = Some(match value(&v).as_bytes() {
                     b"allow" => Setgroups::Allow,
                     b"deny" => Setgroups::Deny,
-                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{}'", text(value(v))))),
+                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{}'", text(value(&v))))),
                 })
             }
-            Id::KeepCaps => p.keep_caps = true,
-            Id::Setuid => {
-                p.setuid = Some(parse_id(value(v).as_bytes()).map_err(|e| parse_failure("uid", value(v), e))?)
-            }
-            Id::Setgid => {
-                p.setgid = Some(parse_id(value(v).as_bytes()).map_err(|e| parse_failure("gid", value(v), e))?)
-            }
-            Id::Root => p.root = v.as_ref().map(PathBuf::from),
-            Id::Wd => p.wd = v.as_ref().map(PathBuf::from),
-            Id::Monotonic => {
-                p.monotonic =
-                    Some(parse_i64(value(v).as_bytes()).map_err(|e| parse_failure("monotonic offset", value(v), e))?)
-            }
-            Id::Boottime => {
-                p.boottime =
-                    Some(parse_i64(value(v).as_bytes()).map_err(|e| parse_failure("boottime offset", value(v), e))?)
-            }
-            Id::ClearEnv => clear_env = true,
-            Id::WhitelistEnv => whitelist
-                .extend(nscore::getopt::split_commas(value(v)).filter(|s| !s.is_empty()).map(OsStr::to_os_string)),
+            _ => self.p.keep_caps = true,
         }
+        Ok(())
     }
-    if binfmt_default || binfmt_dir.is_some() {
-        if binfmt_dir.is_none() && p.mount_proc.is_none() {
-            // the default binfmt_misc directory lives in a proc of the new namespaces
-            p.mount_proc = Some(PathBuf::from("/proc"));
-        }
-        p.binfmt =
-            Some(Binfmt { dir: binfmt_dir.unwrap_or_else(|| PathBuf::from("/proc/sys/fs/binfmt_misc")), interp });
-    }
-    p.namespaces = ns;
 
-    if (p.monotonic.is_some() || p.boottime.is_some()) && !ns.contains(NsType::Time) {
-        return Err(Error::msg("options --monotonic and --boottime require unsharing of a time namespace (-T)"));
+    fn credentials_and_dirs(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+        let id_of = |what| parse_id(value(&v).as_bytes()).map_err(|e| parse_failure(what, value(&v), e));
+        match id {
+            Id::Setuid => self.p.setuid = Some(id_of("uid")?),
+            Id::Setgid => self.p.setgid = Some(id_of("gid")?),
+            Id::Root => self.p.root = v.map(PathBuf::from),
+            _ => self.p.wd = v.map(PathBuf::from),
+        }
+        Ok(())
     }
-    if p.persist.iter().any(|(t, _)| *t == NsType::Pid) && !p.fork {
-        // pid_for_children exists only once a child was forked
-        return Err(Error::msg("persisting a PID namespace (--pid=<file>) requires --fork"));
+
+    fn time_and_env(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+        let offset = |what| parse_i64(value(&v).as_bytes()).map_err(|e| parse_failure(what, value(&v), e));
+        match id {
+            Id::Monotonic => self.p.monotonic = Some(offset("monotonic offset")?),
+            Id::Boottime => self.p.boottime = Some(offset("boottime offset")?),
+            Id::ClearEnv => self.clear_env = true,
+            _ => self
+                .whitelist
+                .extend(nscore::getopt::split_commas(value(&v)).filter(|s| !s.is_empty()).map(OsStr::to_os_string)),
+        }
+        Ok(())
     }
-    if p.setgroups == Some(Setgroups::Allow) && p.writes_own_gid_map() {
-        return Err(Error::msg("options --setgroups=allow and --map-group are mutually exclusive"));
+
+    /// The rules between options, once all are known, and the program.
+    fn finish(mut self, operands: &[OsString]) -> Result<Plan> {
+        if self.binfmt_default || self.binfmt_dir.is_some() {
+            if self.binfmt_dir.is_none() && self.p.mount_proc.is_none() {
+                // the default binfmt_misc directory lives in a proc of the new namespaces
+                self.p.mount_proc = Some(PathBuf::from("/proc"));
+            }
+            let dir = self.binfmt_dir.take().unwrap_or_else(|| PathBuf::from("/proc/sys/fs/binfmt_misc"));
+            self.p.binfmt = Some(Binfmt { dir, interp: self.interp.take() });
+        }
+        self.p.check()?;
+        if self.clear_env || !self.whitelist.is_empty() {
+            self.p.env = Some(kept_env((self.ctx.env)(), &self.whitelist));
+        }
+        self.p.program = Program::command(operands)
+            .unwrap_or_else(|| nscore::exec::default_shell(self.ctx.shell.clone(), self.ctx.uid));
+        Ok(self.p)
     }
-    if clear_env || !whitelist.is_empty() {
-        p.env = Some(
-            ctx.env
-                .iter()
-                .filter(|e| {
-                    let name = e.as_bytes().split(|&b| b == b'=').next().unwrap_or_default();
-                    whitelist.iter().any(|w| w.as_bytes() == name)
-                })
-                .cloned()
-                .collect(),
-        );
-    }
-    p.program =
-        Program::command(&args.operands).unwrap_or_else(|| nscore::exec::default_shell(ctx.shell.clone(), ctx.uid));
-    Ok(Action::Run(Box::new(p)))
+}
+
+/// The entries of `env` whose names are in `names`.
+fn kept_env(env: Vec<OsString>, names: &[OsString]) -> Vec<OsString> {
+    env.into_iter()
+        .filter(|e| {
+            let name = e.as_bytes().split(|&b| b == b'=').next().unwrap_or_default();
+            names.iter().any(|w| w.as_bytes() == name)
+        })
+        .collect()
 }
 
 /// util-linux reports a bad `--map-user` value with EINVAL; an out-of-range number keeps
@@ -342,6 +395,22 @@ fn parse_owner(s: &OsStr) -> Option<(u32, u32)> {
 }
 
 impl Plan {
+    /// The rules between options.
+    fn check(&self) -> Result<()> {
+        let ns = self.namespaces;
+        if (self.monotonic.is_some() || self.boottime.is_some()) && !ns.contains(NsType::Time) {
+            return Err(Error::msg("options --monotonic and --boottime require unsharing of a time namespace (-T)"));
+        }
+        if self.persist.iter().any(|(t, _)| *t == NsType::Pid) && !self.fork {
+            // pid_for_children exists only once a child was forked
+            return Err(Error::msg("persisting a PID namespace (--pid=<file>) requires --fork"));
+        }
+        if self.setgroups == Some(Setgroups::Allow) && self.writes_own_gid_map() {
+            return Err(Error::msg("options --setgroups=allow and --map-group are mutually exclusive"));
+        }
+        Ok(())
+    }
+
     /// Whether a helper process writes this kind's map (ranges, or `--owner`, which leaves
     /// us without the rights to write our own).
     pub fn uid_map_by_helper(&self) -> bool {
@@ -369,7 +438,6 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::parse;
 
     fn ctx() -> Context {
         Context {
@@ -377,13 +445,16 @@ mod tests {
             egid: 100,
             uid: 1000,
             shell: Some("/bin/bash".into()),
-            env: vec!["A=1".into(), "B=2".into(), "PATH=/bin".into()],
+            env: || vec!["A=1".into(), "B=2".into(), "PATH=/bin".into()],
         }
     }
 
+    fn action(v: &[&str]) -> Result<Action> {
+        plan(&v.iter().map(OsString::from).collect::<Vec<_>>(), &ctx())
+    }
+
     fn plan_of(v: &[&str]) -> Result<Plan> {
-        let args: Vec<OsString> = v.iter().map(OsString::from).collect();
-        match plan(parse(&args).map_err(Error::from)?, &ctx())? {
+        match action(v)? {
             Action::Run(p) => Ok(*p),
             other => panic!("{other:?}"),
         }
@@ -515,9 +586,21 @@ mod tests {
 
     #[test]
     fn help_and_version_win() {
-        let args: Vec<OsString> = ["-h", "--bogus-later-is-not-reached"].iter().map(OsString::from).collect();
-        assert!(matches!(plan(parse(&args).unwrap(), &ctx()).unwrap(), Action::Help));
-        let args: Vec<OsString> = ["-V", "-h"].iter().map(OsString::from).collect();
-        assert!(matches!(plan(parse(&args).unwrap(), &ctx()).unwrap(), Action::Version));
+        assert!(matches!(action(&["-h", "--bogus-later-is-not-reached"]), Ok(Action::Help)));
+        assert!(matches!(action(&["-V", "-h"]), Ok(Action::Version)));
+        assert!(matches!(action(&["-f", "--help", "--propagation=bad"]), Ok(Action::Help)));
+    }
+
+    #[test]
+    fn the_first_mistake_is_reported() {
+        // values are checked as they come, as util-linux's getopt loop checks them
+        assert_eq!(err_of(&["--propagation=foo", "--bogus"]), "unsupported propagation mode: foo");
+        assert_eq!(err_of(&["--bogus", "--propagation=foo"]), "unrecognized option '--bogus'");
+        assert_eq!(err_of(&["-S", "x", "-h"]), "failed to parse uid: 'x'");
+        assert_eq!(err_of(&["--kill-child=15", "-x"]), "unknown signal: 15");
+        assert_eq!(err_of(&["--map-users=1:2", "--map-gr=0"]), "invalid mapping '1:2'");
+        // the rules between options come after the last option
+        assert_eq!(err_of(&["--monotonic=5", "--bogus"]), "unrecognized option '--bogus'");
+        assert!(matches!(action(&["--monotonic=5", "-h"]), Ok(Action::Help)));
     }
 }

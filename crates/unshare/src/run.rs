@@ -505,8 +505,8 @@ mod tests {
     fn plan_of(args: &[&str], euid: u32) -> Plan {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         let egid = if euid == 0 { 0 } else { 100 };
-        let ctx = Context { euid, egid, uid: euid, shell: None, env: Vec::new() };
-        match crate::plan::plan(crate::cli::parse(&args).unwrap(), &ctx).unwrap() {
+        let ctx = Context { euid, egid, uid: euid, shell: None, env: Vec::new };
+        match crate::plan::plan(&args, &ctx).unwrap() {
             Action::Run(p) => *p,
             other => panic!("{other:?}"),
         }

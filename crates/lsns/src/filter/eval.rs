@@ -58,11 +58,16 @@ impl Filter {
     pub fn in_locale(expr: &[u8], utf8: bool) -> Result<Filter, FilterError> {
         let expr_text = String::from_utf8_lossy(expr).into_owned();
         let steps = parse(tokenize(expr)).map_err(|message| FilterError::Parse { expr: expr_text.clone(), message })?;
-        let mut columns = Vec::new();
+        let mut holders = Holders::default();
         let mut patterns = Compiler::new(utf8);
         let code =
-            steps.into_iter().map(|s| resolve(s, &mut columns, &expr_text, &mut patterns)).collect::<Result<_, _>>()?;
-        Ok(Filter { code, columns })
+            steps.into_iter().map(|s| resolve(s, &mut holders, &expr_text, &mut patterns)).collect::<Result<_, _>>()?;
+        // util-linux compiles the whole expression while it reads the options and looks
+        // the columns up only later: a bad pattern anywhere is reported before a column
+        match holders.unknown {
+            Some(name) => Err(FilterError::UnknownColumn(name)),
+            None => Ok(Filter { code, columns: holders.cols }),
+        }
     }
 
     /// The columns the filter reads (computed even when not shown).
@@ -88,15 +93,27 @@ impl Filter {
     }
 }
 
-fn resolve_val(o: Operand, cols: &mut Vec<Column>) -> Result<Val, FilterError> {
+/// The columns an expression names, and the first name that is none.
+#[derive(Default)]
+struct Holders {
+    cols: Vec<Column>,
+    unknown: Option<String>,
+}
+
+fn resolve_val(o: Operand, cols: &mut Holders) -> Result<Val, FilterError> {
     Ok(match o {
-        Operand::Holder(h) => {
-            let c = Column::from_name(h.as_bytes()).ok_or(FilterError::UnknownColumn(h))?;
-            if !cols.contains(&c) {
-                cols.push(c);
+        Operand::Holder(h) => match Column::from_name(h.as_bytes()) {
+            Some(c) => {
+                if !cols.cols.contains(&c) {
+                    cols.cols.push(c);
+                }
+                Val::Col(c)
             }
-            Val::Col(c)
-        }
+            None => {
+                cols.unknown.get_or_insert(h);
+                Val::Bool(false)
+            }
+        },
         Operand::Str(s) => Val::Str(s),
         Operand::Int(i) => Val::Int(i),
         Operand::Float(f) => Val::Float(f),
@@ -104,7 +121,7 @@ fn resolve_val(o: Operand, cols: &mut Vec<Column>) -> Result<Val, FilterError> {
     })
 }
 
-fn resolve(s: Step, cols: &mut Vec<Column>, expr: &str, patterns: &mut Compiler) -> Result<Instr, FilterError> {
+fn resolve(s: Step, cols: &mut Holders, expr: &str, patterns: &mut Compiler) -> Result<Instr, FilterError> {
     Ok(match s {
         Step::Value(o) => Instr::Value(resolve_val(o, cols)?),
         Step::Cmp(l, op @ (CmpOp::Re | CmpOp::NotRe), r) => {
@@ -322,6 +339,8 @@ mod tests {
     fn errors() {
         let e = |s: &str| Filter::new(s.as_bytes()).err().unwrap();
         assert_eq!(e("BOGUS == 1"), FilterError::UnknownColumn("BOGUS".into()));
+        assert_eq!(e("BOGUS == 1 || X == 2"), FilterError::UnknownColumn("BOGUS".into()));
+        assert!(matches!(e(r#"BOGUS == 1 || NS =~ "(""#), FilterError::Parse { .. }));
         assert_eq!(
             e("NS =="),
             FilterError::Parse { expr: "NS ==".into(), message: "syntax error, unexpected end of file".into() }
