@@ -33,6 +33,7 @@ build:
 # also cover the unprivileged path through setpriv).
 test: lint
 	$(CARGO) test --workspace --locked --all-targets -- --test-threads=2
+	$(CARGO) test --workspace --locked --doc
 
 lint:
 	$(CARGO) fmt --all -- --check

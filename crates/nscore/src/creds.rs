@@ -7,12 +7,32 @@ use crate::syscall::Syscall;
 /// The credential lines of `/proc/PID/status`, kept as the kernel wrote them: user and
 /// group IDs (real, effective, saved, filesystem; mapped into the reader's user
 /// namespace) and the permitted, effective and bounding capability sets.
+///
+/// The values are compared, never computed with, so they stay text (whitespace runs
+/// collapsed to one space): no parsing that could fail or lose a difference.
+///
+/// ```
+/// use nscore::creds::{same_privilege, Creds};
+///
+/// let status = b"Name:\tsh\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n\
+///     CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\n";
+/// let ours = Creds::parse(status).unwrap();
+/// assert_eq!(ours.uids, b"1000 1000 1000 1000");
+/// // without capabilities, the same ids are the same privilege in any user namespace
+/// assert!(same_privilege(&ours, &ours, false));
+/// assert_eq!(Creds::parse(b"Uid:\t0\t0\t0\t0\n"), None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Creds {
+    /// The `Uid:` line: real, effective, saved and filesystem uid.
     pub uids: Vec<u8>,
+    /// The `Gid:` line: real, effective, saved and filesystem gid.
     pub gids: Vec<u8>,
+    /// The `CapPrm:` line: the permitted set, in hex.
     pub cap_prm: Vec<u8>,
+    /// The `CapEff:` line: the effective set, in hex.
     pub cap_eff: Vec<u8>,
+    /// The `CapBnd:` line: the bounding set, in hex.
     pub cap_bnd: Vec<u8>,
 }
 

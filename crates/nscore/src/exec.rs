@@ -9,12 +9,15 @@ use nix::errno::Errno;
 
 use crate::error::Error;
 
-/// What to run: the program's argv, and its environment (`None`: our own).
+/// What to run: the name to look up and the argument vector. Kept apart because a
+/// login shell's `argv[0]` (`-sh`) is not the file to execute. The environment is given
+/// to [`exec`] separately (`None`: our own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Program {
     /// The name to search for in PATH (argv\[0\] for a program, the shell's path for the
     /// default shell).
     pub path: OsString,
+    /// The argument vector, `argv[0]` included.
     pub argv: Vec<OsString>,
 }
 

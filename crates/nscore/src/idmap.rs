@@ -1,9 +1,29 @@
 //! User-namespace id maps: the `--map-users`/`--map-groups` specs, subordinate-id files,
 //! the hole-punching merge of a single mapping into ranges, and writing map files.
 //!
-//! Everything except [`write_map_file`] is pure, so the merge rules (which users notice
-//! when their ids shift) are unit-tested without privileges; the writes go through the
-//! [`Syscall`] seam, so their order is unit-tested too.
+//! Everything except the writers ([`write_proc_file`], [`write_map_file`]) is pure, so
+//! the merge rules (which users notice when their ids shift) are unit-tested without
+//! privileges; the writes go through the [`Syscall`] seam, so their order is unit-tested
+//! too.
+//!
+//! ```
+//! use nscore::idmap::{map_text, merge_single, parse_map_file, parse_map_spec, IdRange, MapSpec};
+//!
+//! // --map-users=0:100000:65536 is inner:outer:count; the legacy form is outer,inner,count
+//! let MapSpec::Range(range) = parse_map_spec("0:100000:65536")? else { unreachable!() };
+//! assert_eq!(range, IdRange { inner: 0, outer: 100000, count: 65536 });
+//! assert_eq!(parse_map_spec("100000,0,65536")?, MapSpec::Range(range));
+//! assert_eq!(parse_map_spec("0:100000:0").unwrap_err().to_string(), "invalid mapping '0:100000:0'");
+//!
+//! // with --map-root-user (inner 0 is our uid 1000) the range gives up inner id 0, so
+//! // no id is mapped twice and the kernel accepts the map
+//! let root = IdRange { inner: 0, outer: 1000, count: 1 };
+//! let map = merge_single(root, &[range.into()]);
+//! assert_eq!(map_text(&map), "0 1000 1\n1 100000 65535\n");
+//! // and reads back what the kernel shows in /proc/PID/uid_map, padding and all
+//! assert_eq!(parse_map_file("         0       1000          1\n         1     100000      65535\n"), map);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt::Write as _;
 use std::os::fd::AsFd;
@@ -20,7 +40,9 @@ use crate::syscall::Syscall;
 /// Which id kind a map is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdKind {
+    /// User ids: `uid_map`, `/etc/subuid`, `newuidmap`.
     Uid,
+    /// Group ids: `gid_map`, `/etc/subgid`, `newgidmap`.
     Gid,
 }
 
@@ -66,16 +88,23 @@ pub enum MapSpec {
 /// A range of a map: `count` ids from `inner` inside onto `outer` outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdRange {
+    /// The first id inside the namespace.
     pub inner: u32,
+    /// The id that `inner` stands for in the parent user namespace.
     pub outer: u32,
+    /// How many consecutive ids (at least 1 in a parsed spec).
     pub count: u32,
 }
 
 /// A range before merging: an `auto` range has no inner start yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingRange {
+    /// The first id inside, or `None` for `auto`, which is placed when the map is laid
+    /// out ([`merge_single`], [`finalize`]).
     pub inner: Option<u32>,
+    /// As [`IdRange::outer`].
     pub outer: u32,
+    /// As [`IdRange::count`].
     pub count: u32,
 }
 

@@ -4,6 +4,22 @@
 //! `4294967296` to 0, which silently turns a typo into root. Here an id is decimal
 //! digits only, no sign, no spaces, and below 4294967295 (`(uid_t)-1`, which the kernel
 //! reserves as "no id").
+//!
+//! ```
+//! use nix::errno::Errno;
+//! use nscore::ids::{parse_id, parse_pid, MAX_ID};
+//!
+//! assert_eq!(parse_id(b"65534"), Ok(65534));
+//! assert_eq!(parse_id(b"4294967294"), Ok(MAX_ID));
+//! // what strtoul would turn into 4294967295 or 0 is an error here, never an id
+//! assert_eq!(parse_id(b"-1"), Err(Errno::EINVAL));
+//! assert_eq!(parse_id(b"4294967295"), Err(Errno::ERANGE));
+//! assert_eq!(parse_id(b"4294967296"), Err(Errno::ERANGE));
+//! assert_eq!(parse_id(b" 0"), Err(Errno::EINVAL));
+//! // a PID is above 0
+//! assert_eq!(parse_pid(b"1"), Ok(1));
+//! assert_eq!(parse_pid(b"0"), Err(Errno::ERANGE));
+//! ```
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

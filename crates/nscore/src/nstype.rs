@@ -7,15 +7,47 @@
 use std::fmt;
 
 /// A namespace type.
+///
+/// The variants are declared in util-linux's table order, so the derived `Ord` and the
+/// discriminants (which index per-type arrays) follow it too.
+///
+/// ```
+/// use nscore::NsType;
+///
+/// // one table answers every question about a type
+/// assert_eq!(NsType::Mnt.proc_name(), "mnt");
+/// assert_eq!(NsType::Mnt.long_option(), "mount");
+/// assert_eq!(NsType::Mnt.clone_flag(), libc::CLONE_NEWNS);
+/// assert_eq!(NsType::from_proc_name("net"), Some(NsType::Net));
+/// assert_eq!(NsType::from_clone_flag(libc::CLONE_NEWUTS), Some(NsType::Uts));
+/// // a pid namespace made by unshare(2) is the one of the caller's *children*
+/// assert_eq!(NsType::Pid.for_children_name(), "pid_for_children");
+/// assert_eq!(NsType::ALL[0], NsType::User);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NsType {
+    /// User and group ids and capabilities. Every other namespace is owned by a user
+    /// namespace, and capabilities act on a namespace only when held in its owner (or an
+    /// ancestor of it): so a user namespace is created or entered first when it is what
+    /// grants the rights for the rest.
     User,
+    /// The root of the cgroup hierarchy that `/proc/PID/cgroup` and a cgroup mount show.
     Cgroup,
+    /// System V IPC objects and POSIX message queues.
     Ipc,
+    /// The host name and NIS domain name.
     Uts,
+    /// Network devices, addresses, routes, firewall rules and the port space.
     Net,
+    /// Process ids. `unshare(2)` does not move the caller: its next child becomes PID 1
+    /// of the new namespace (hence unshare's `--fork`), and when that process ends the
+    /// kernel kills the rest.
     Pid,
+    /// The mount table (`CLONE_NEWNS`: the first namespace, from before there were
+    /// others, which is why the flag, the `mnt` link and the `--mount` option differ).
     Mnt,
+    /// The offsets of `CLOCK_MONOTONIC` and `CLOCK_BOOTTIME` (Linux 5.6 or newer); like a
+    /// pid namespace it takes effect for the children.
     Time,
 }
 
@@ -93,24 +125,47 @@ impl fmt::Display for NsType {
 }
 
 /// A set of namespace types, small and `Copy`.
+///
+/// A bit per type, so the tools pass sets by value and test membership without
+/// allocating; iteration is always in table order, whatever order the types were added
+/// in, because the order in which namespaces are created or entered matters.
+///
+/// ```
+/// use nscore::{NsSet, NsType};
+///
+/// let mut set: NsSet = [NsType::Net, NsType::User].into_iter().collect();
+/// set.insert(NsType::Uts);
+/// set.insert(NsType::Net); // already there: no change
+/// assert_eq!(set.iter().collect::<Vec<_>>(), [NsType::User, NsType::Uts, NsType::Net]);
+/// // the mask for one unshare(2) call
+/// assert_eq!(set.clone_flags(), libc::CLONE_NEWUSER | libc::CLONE_NEWUTS | libc::CLONE_NEWNET);
+/// set.remove(NsType::User);
+/// assert!(!set.contains(NsType::User) && set.contains(NsType::Net));
+/// assert!(NsSet::EMPTY.is_empty() && NsSet::default() == NsSet::EMPTY);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NsSet(u8);
 
 impl NsSet {
+    /// The set with no types (the same as `NsSet::default()`, but usable in `const`).
     pub const EMPTY: NsSet = NsSet(0);
 
+    /// Adds `t`; adding a member again changes nothing.
     pub fn insert(&mut self, t: NsType) {
         self.0 |= t.bit();
     }
 
+    /// Takes `t` out, if it is in.
     pub fn remove(&mut self, t: NsType) {
         self.0 &= !t.bit();
     }
 
+    /// Whether `t` is in the set.
     pub const fn contains(self, t: NsType) -> bool {
         self.0 & t.bit() != 0
     }
 
+    /// Whether no type is in the set (e.g. no namespace option was given).
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }

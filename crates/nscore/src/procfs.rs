@@ -2,6 +2,26 @@
 //!
 //! Parsing is kept apart from reading so it can be tested on hostile input (command
 //! names with spaces and `)`, mount points with escapes) without a live system.
+//!
+//! A process's namespaces are the links under `/proc/PID/ns`; their text names the
+//! type and the inode, and that inode is what lsns lists and what tells two processes'
+//! namespaces apart. Reading one's own needs no privilege:
+//!
+//! ```
+//! use std::os::unix::ffi::OsStrExt;
+//! use std::path::Path;
+//!
+//! use nscore::procfs::{ns_id, ns_inode_of, parse_ns_link};
+//! use nscore::NsType;
+//!
+//! let link = std::fs::read_link("/proc/self/ns/uts")?;
+//! let (t, ino) = parse_ns_link(link.as_os_str().as_bytes()).expect("uts:[inode]");
+//! assert_eq!(t, NsType::Uts);
+//! // one readlink(2) of the link and a stat(2) of the namespace agree on the inode
+//! assert_eq!(ns_inode_of("self", NsType::Uts)?, ino);
+//! assert_eq!(ns_id(Path::new("/proc/self/ns/uts"))?.ino, ino);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::path::Path;
 
@@ -12,10 +32,14 @@ use crate::nstype::NsType;
 /// The fields of `/proc/PID/stat` the tools use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stat {
+    /// Field 1: the PID, as the pid namespace of this `/proc` mount numbers it.
     pub pid: i32,
     /// The command name between the parentheses (may contain spaces and `)`).
     pub comm: Vec<u8>,
+    /// Field 3: the state letter (`R` running, `S` sleeping, `T` stopped, `Z` zombie ...).
     pub state: u8,
+    /// Field 4: the parent's PID; 0 for a parent outside the pid namespace of this `/proc`
+    /// mount (and for PID 1).
     pub ppid: i32,
     /// Field 22: start time in clock ticks after boot (tells a recycled PID apart).
     pub starttime: u64,
@@ -23,6 +47,16 @@ pub struct Stat {
 
 /// Parses `/proc/PID/stat`. The command name may hold any byte, `)` included, so the
 /// fields are split at the *last* `)`.
+///
+/// ```
+/// use nscore::procfs::parse_stat;
+///
+/// // a program may call itself "a) b"; the name still ends at the last ')'
+/// let st = parse_stat(b"42 (a) b) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0").unwrap();
+/// assert_eq!((st.pid, st.state, st.ppid, st.starttime), (42, b'S', 1, 777));
+/// assert_eq!(st.comm, b"a) b");
+/// assert_eq!(parse_stat(b"42 (cut short"), None);
+/// ```
 pub fn parse_stat(buf: &[u8]) -> Option<Stat> {
     let open = buf.iter().position(|&b| b == b'(')?;
     let close = buf.iter().rposition(|&b| b == b')')?;
@@ -43,7 +77,9 @@ pub fn parse_stat(buf: &[u8]) -> Option<Stat> {
 /// One line of `/proc/PID/mountinfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MountInfo {
+    /// Field 1: the mount's ID (unique while it is mounted).
     pub mount_id: u32,
+    /// Field 2: the parent mount's ID (for the top of the tree, a mount not in the list).
     pub parent_id: u32,
     /// `major:minor` of the filesystem.
     pub dev: (u32, u32),
@@ -53,7 +89,9 @@ pub struct MountInfo {
     pub mount_point: Vec<u8>,
     /// The optional fields (`shared:1`, `master:2`, ...).
     pub optional: Vec<String>,
+    /// The file system type after the `-` separator (`nsfs` for a namespace bind mount).
     pub fstype: String,
+    /// The mount source (a device, or a name such as `nsfs`), octal escapes decoded.
     pub source: Vec<u8>,
 }
 
@@ -102,6 +140,21 @@ pub fn unescape_octal(s: &[u8]) -> Vec<u8> {
 }
 
 /// Parses one line of mountinfo; `None` for a malformed line.
+///
+/// The number of optional fields varies, so the line is split at the lone `-`, not by
+/// position.
+///
+/// ```
+/// use nscore::procfs::parse_mountinfo_line;
+/// use nscore::NsType;
+///
+/// // a network namespace kept alive by a bind mount onto "/run/netns/a b"
+/// let line = b"600 30 0:4 net:[4026532300] /run/netns/a\\040b rw shared:5 - nsfs nsfs rw";
+/// let m = parse_mountinfo_line(line).unwrap();
+/// assert_eq!(m.mount_point, b"/run/netns/a b");
+/// assert_eq!(m.nsfs_target(), Some((NsType::Net, 4026532300)));
+/// assert_eq!(m.propagation(), "shared");
+/// ```
 pub fn parse_mountinfo_line(line: &[u8]) -> Option<MountInfo> {
     let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
     let sep = fields.iter().position(|f| *f == b"-")?;
@@ -140,21 +193,33 @@ pub fn parse_ns_link(s: &[u8]) -> Option<(NsType, u64)> {
     Some((NsType::from_proc_name(name)?, ino))
 }
 
-/// A namespace's identity: the nsfs device and inode.
+/// A namespace's identity: the nsfs device and inode. Together they are what
+/// `ioctl_ns(2)` documents as identifying a namespace; the inode alone is what lsns and
+/// the link text show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NsId {
+    /// `st_dev` of the namespace file (the nsfs file system).
     pub dev: u64,
+    /// `st_ino` of the namespace file: the number in `net:[4026531840]`.
     pub ino: u64,
 }
 
 /// The identity of the namespace a path (a `/proc/PID/ns/*` link or a bind mount of
 /// one) refers to: one `stat(2)`.
+///
+/// # Errors
+/// As `stat(2)`: `ENOENT` for a process that has gone or a type this kernel lacks,
+/// `EACCES` for another user's process (the links need ptrace access).
 pub fn ns_id(path: &Path) -> Result<NsId, Errno> {
     let st = nix::sys::stat::stat(path)?;
     Ok(NsId { dev: st.st_dev, ino: st.st_ino })
 }
 
 /// The inode of `/proc/<pid>/ns/<name>` by one `readlink(2)` (cheaper than `stat`).
+///
+/// # Errors
+/// As `readlink(2)` (`ENOENT`, `EACCES` as for [`ns_id`]); `EINVAL` if the link text is
+/// not `<type>:[<inode>]`.
 pub fn ns_inode_of(pid: &str, t: NsType) -> Result<u64, Errno> {
     let link = nix::fcntl::readlink(format!("/proc/{pid}/ns/{}", t.proc_name()).as_str())?;
     parse_ns_link(std::os::unix::ffi::OsStrExt::as_bytes(link.as_os_str())).map(|(_, ino)| ino).ok_or(Errno::EINVAL)

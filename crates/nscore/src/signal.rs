@@ -1,4 +1,24 @@
 //! Signal names as `kill -l` spells them (`TERM`, `SIGTERM`, `term`, `RTMIN+1`).
+//!
+//! Real-time signals have no fixed numbers: glibc keeps the first few for its threads,
+//! so `RTMIN` is whatever `SIGRTMIN` is in this program, and names and numbers are
+//! converted here, at run time, rather than written down.
+//!
+//! ```
+//! use nscore::signal::{name, parse_signal_name};
+//!
+//! assert_eq!(parse_signal_name("SIGTERM"), Some(libc::SIGTERM));
+//! assert_eq!(parse_signal_name("term"), Some(libc::SIGTERM));
+//! assert_eq!(parse_signal_name("RTMIN+2"), Some(libc::SIGRTMIN() + 2));
+//! assert_eq!(parse_signal_name("rtmax-1"), Some(libc::SIGRTMAX() - 1));
+//! // a number is not a name
+//! assert_eq!(parse_signal_name("9"), None);
+//!
+//! // and back, for messages and logs
+//! assert_eq!(name(libc::SIGKILL), "KILL");
+//! assert_eq!(name(libc::SIGRTMIN() + 2), "RTMIN+2");
+//! assert_eq!(name(0), "0");
+//! ```
 
 const NAMES: &[(&str, i32)] = &[
     ("HUP", libc::SIGHUP),

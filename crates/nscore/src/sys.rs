@@ -3,6 +3,11 @@
 //! Everything else in the workspace goes through nix's safe wrappers or through the
 //! functions here. Each function is a thin, checked wrapper: it turns `-1` into an
 //! `Errno` and owned descriptors into `OwnedFd`, and does no policy of its own.
+//!
+//! Each names the man page of the call it makes and, under `# Errors`, the errno values
+//! its callers meet in practice (the man page has the full list); the two calls that are
+//! sound only in a single-threaded process are `unsafe fn`s with a `# Safety` section,
+//! reached safely through [`SingleThreaded`].
 
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -11,8 +16,11 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use nix::errno::Errno;
 use nix::unistd::Pid;
 
-/// glibc's text for an errno (nix has its own table, whose words differ from glibc's in
-/// places, e.g. ERANGE; util-linux prints glibc's).
+/// glibc's text for an errno, by `strerror_r(3)` (nix has its own table, whose words
+/// differ from glibc's in places, e.g. ERANGE; util-linux prints glibc's).
+///
+/// # Errors
+/// None reported: an errno glibc does not know gives `Unknown error N`.
 pub fn strerror(errno: i32) -> String {
     let mut buf = [0 as libc::c_char; 256];
     // SAFETY: the buffer is valid for its length; the XSI strerror_r NUL-terminates.
@@ -109,6 +117,9 @@ pub unsafe fn fork() -> Result<Forked, Errno> {
 
 /// `_exit(2)`: leave a forked child without running the parent's exit handlers or
 /// flushing buffers it inherited.
+///
+/// # Errors
+/// None: it does not return.
 pub fn exit_now(code: i32) -> ! {
     // SAFETY: _exit is always safe to call.
     unsafe { libc::_exit(code) }
@@ -131,13 +142,25 @@ fn int_result(rc: libc::c_int) -> Result<libc::c_int, Errno> {
     }
 }
 
-/// `pidfd_open(2)`; the descriptor is always close-on-exec.
+/// `pidfd_open(2)`; the descriptor is always close-on-exec. A pidfd keeps naming the same
+/// process even after its PID is reused, so what is read or sent through it cannot reach
+/// a stranger.
+///
+/// # Errors
+/// `ESRCH` when no such process exists, `EINVAL` for bad flags or a thread's ID (not a
+/// process's), `EMFILE`/`ENFILE` when out of descriptors, `ENOSYS` before Linux 5.3.
 pub fn pidfd_open(pid: Pid, flags: libc::c_uint) -> Result<OwnedFd, Errno> {
     // SAFETY: plain system call with integer arguments.
     fd_result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), flags) })
 }
 
-/// `pidfd_getfd(2)`: a close-on-exec duplicate of descriptor `fd` of the pidfd's process.
+/// `pidfd_getfd(2)`: a close-on-exec duplicate of descriptor `fd` of the pidfd's process
+/// (how nsenter's `--net-socket` and lsns reach the namespace of another process's
+/// socket).
+///
+/// # Errors
+/// `EPERM` without ptrace access to the process, `EBADF` when it has no descriptor
+/// `fd`, `ESRCH` when it has ended, `EMFILE`/`ENFILE`, `ENOSYS` before Linux 5.6.
 pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> Result<OwnedFd, Errno> {
     // SAFETY: plain system call with integer arguments.
     fd_result(unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) })
@@ -147,7 +170,9 @@ pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> Result<OwnedFd, Errno> {
 /// namespace) and effective uid, as this process sees them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PidInfo {
+    /// The parent's PID in our pid namespace (0 if the parent is outside it).
     pub ppid: u32,
+    /// The effective uid, mapped into our user namespace.
     pub euid: u32,
 }
 
@@ -182,6 +207,12 @@ const PIDFD_GET_INFO: libc::c_ulong =
 /// `ioctl(PIDFD_GET_INFO)` (Linux 6.13 or newer; older kernels fail with `ENOTTY` or
 /// `EINVAL`): a process's parent and effective uid in one cheap call, where /proc needs
 /// a read of `stat` (which formats some fifty fields) and a `stat` of `/proc/PID`.
+/// Documented in the kernel's `linux/pidfd.h` (`ioctl(2)` on a pidfd; man-pages 6.03 has
+/// no page for it).
+///
+/// # Errors
+/// `ENOTTY` or `EINVAL` on kernels before 6.13; `ESRCH` once the process has been
+/// reaped; `EINVAL` also from us when the reply lacks the PID or credential fields.
 pub fn pidfd_info(pidfd: BorrowedFd<'_>) -> Result<PidInfo, Errno> {
     let mut info = PidfdInfo { mask: PIDFD_INFO_PID | PIDFD_INFO_CREDS, ..PidfdInfo::default() };
     // SAFETY: the kernel writes at most the size encoded in the request, which is ours.
@@ -192,7 +223,12 @@ pub fn pidfd_info(pidfd: BorrowedFd<'_>) -> Result<PidInfo, Errno> {
     Ok(PidInfo { ppid: info.ppid, euid: info.euid })
 }
 
-/// `pidfd_send_signal(2)`.
+/// `pidfd_send_signal(2)`: `kill(2)` without the risk of a reused PID, since the pidfd
+/// names one process for its whole life.
+///
+/// # Errors
+/// `ESRCH` when the process has ended, `EPERM` without permission to signal it,
+/// `EINVAL` for a bad signal number.
 pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
     // SAFETY: plain system call; a null siginfo is allowed.
     let rc = unsafe {
@@ -207,18 +243,30 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
 
 /// `setns(2)` on a namespace file or a pidfd with a raw `CLONE_NEW*` mask (nix's
 /// `CloneFlags` lacks `CLONE_NEWTIME`).
+///
+/// # Errors
+/// `EPERM` without `CAP_SYS_ADMIN` over the namespace (in its owning user namespace);
+/// `EINVAL` when the file is not of a type in `flags`, or the move is not allowed (a
+/// multi-threaded process into a user namespace, a pid namespace that is not a
+/// descendant of ours); `EBADF`; `ESRCH` for a pidfd whose process has ended.
 pub fn setns(fd: BorrowedFd<'_>, flags: libc::c_int) -> Result<(), Errno> {
     // SAFETY: plain system call.
     int_result(unsafe { libc::setns(fd.as_raw_fd(), flags) }).map(drop)
 }
 
-/// `unshare(2)` with a raw `CLONE_*` mask.
+/// `unshare(2)` with a raw `CLONE_*` mask (again because of `CLONE_NEWTIME`).
+///
+/// # Errors
+/// `EPERM` without `CAP_SYS_ADMIN` (a new user namespace in the same call grants it) or,
+/// for a user namespace, when our ids are not mapped in the parent or we are in a
+/// `chroot`; `EINVAL` for an unknown flag or `CLONE_NEWUSER` in a multi-threaded
+/// process; `ENOSPC` beyond the nesting depth or `user.max_*_namespaces`; `ENOMEM`.
 pub fn unshare(flags: libc::c_int) -> Result<(), Errno> {
     // SAFETY: plain system call.
     int_result(unsafe { libc::unshare(flags) }).map(drop)
 }
 
-// ioctl numbers of linux/nsfs.h: _IO(0xb7, n).
+// ioctl numbers of linux/nsfs.h: _IO(0xb7, n); see ioctl_ns(2).
 const NSIO: libc::c_ulong = 0xb7;
 const fn io(nr: libc::c_ulong) -> libc::c_ulong {
     (NSIO << 8) | nr
@@ -239,23 +287,41 @@ fn ioctl_fd(fd: BorrowedFd<'_>, req: libc::c_ulong) -> Result<OwnedFd, Errno> {
     fd_result(unsafe { libc::ioctl(fd.as_raw_fd(), req as _) } as libc::c_long)
 }
 
-/// `NS_GET_USERNS` on a namespace descriptor.
+/// `NS_GET_USERNS` (`ioctl_ns(2)`) on a namespace descriptor: a close-on-exec
+/// descriptor of the user namespace that owns it.
+///
+/// # Errors
+/// `EPERM` when the owner is outside our namespace scope (an ancestor of our user
+/// namespace); `ENOTTY` when `fd` is not a namespace file.
 pub fn ns_get_userns(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     ioctl_fd(fd, NS_GET_USERNS)
 }
 
-/// `NS_GET_PARENT` on a pid or user namespace descriptor.
+/// `NS_GET_PARENT` (`ioctl_ns(2)`) on a pid or user namespace descriptor: a
+/// close-on-exec descriptor of its parent.
+///
+/// # Errors
+/// `EPERM` for the initial namespace or a parent outside our scope; `EINVAL` for a
+/// namespace type without a hierarchy; `ENOTTY` when `fd` is not a namespace file.
 pub fn ns_get_parent(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     ioctl_fd(fd, NS_GET_PARENT)
 }
 
-/// `NS_GET_NSTYPE`: the `CLONE_NEW*` flag of the namespace.
+/// `NS_GET_NSTYPE` (`ioctl_ns(2)`): the `CLONE_NEW*` flag of the namespace, which
+/// [`crate::NsType::from_clone_flag`] turns into a type.
+///
+/// # Errors
+/// `ENOTTY` when `fd` is not a namespace file.
 pub fn ns_get_nstype(fd: BorrowedFd<'_>) -> Result<libc::c_int, Errno> {
     // SAFETY: the request takes no argument and returns an int.
     int_result(unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) })
 }
 
-/// `NS_GET_OWNER_UID` on a user namespace descriptor.
+/// `NS_GET_OWNER_UID` (`ioctl_ns(2)`) on a user namespace descriptor: the effective uid
+/// of its creator, mapped into our user namespace.
+///
+/// # Errors
+/// `EINVAL` when `fd` is not a user namespace; `ENOTTY` when it is not a namespace file.
 pub fn ns_get_owner_uid(fd: BorrowedFd<'_>) -> Result<u32, Errno> {
     let mut uid: libc::uid_t = 0;
     // SAFETY: the kernel writes one uid_t through the pointer.
@@ -263,12 +329,22 @@ pub fn ns_get_owner_uid(fd: BorrowedFd<'_>) -> Result<u32, Errno> {
     Ok(uid)
 }
 
-/// `SIOCGSKNS`: a descriptor for the network namespace of socket `fd`.
+/// `SIOCGSKNS`: a close-on-exec descriptor for the network namespace of socket `fd`
+/// (the namespace it was created in, which may have no process left). An `ioctl(2)` on
+/// sockets from `linux/sockios.h`; man-pages 6.03 does not describe it.
+///
+/// # Errors
+/// `EPERM` without `CAP_NET_ADMIN` over that namespace; for a descriptor that is not a
+/// socket, whatever its file answers to an unknown request (usually `ENOTTY`).
 pub fn socket_netns(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
     ioctl_fd(fd, SIOCGSKNS)
 }
 
-/// `prctl(PR_SET_PDEATHSIG, sig)` with any signal number (real-time ones included).
+/// `prctl(2)` `PR_SET_PDEATHSIG` with any signal number (real-time ones included): the
+/// signal this process gets when the thread that forked it ends.
+///
+/// # Errors
+/// `EINVAL` for a number that is not a signal.
 pub fn set_pdeathsig(sig: i32) -> Result<(), Errno> {
     // SAFETY: plain prctl with integer arguments.
     int_result(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) }).map(drop)
@@ -284,7 +360,12 @@ const KERNEL_SIGSET_SIZE: libc::size_t = 8;
 /// Raw `rt_sigaction`/`rt_sigprocmask` rather than glibc's wrappers: glibc refuses signals
 /// 32 and 33 (kept for its threads) and drops them from signal sets, yet a child may die
 /// of them. An all-zero kernel `struct sigaction` is `SIG_DFL` with no flags and an empty
-/// mask whatever the architecture's field order.
+/// mask whatever the architecture's field order. (See `rt_sigaction(2)` and
+/// `rt_sigprocmask(2)`, which are `sigaction(2)` and `sigprocmask(2)`.)
+///
+/// # Errors
+/// `EINVAL` for a number outside 1..=64, before any call is made. SIGKILL and SIGSTOP,
+/// whose action cannot change, are only unblocked (which the kernel ignores).
 pub fn reset_and_unblock(sig: i32) -> Result<(), Errno> {
     if !(1..=64).contains(&sig) {
         return Err(Errno::EINVAL);
@@ -312,7 +393,11 @@ pub fn reset_and_unblock(sig: i32) -> Result<(), Errno> {
 }
 
 /// `waitpid(2)` returning the raw status word (nix's `WaitStatus` has no room for
-/// real-time signals); decode it with `process::ChildState::from_raw`.
+/// real-time signals); decode it with [`crate::process::ChildState::from_raw`].
+///
+/// # Errors
+/// `ECHILD` when `pid` is not an unwaited-for child of ours, `EINTR` when a signal
+/// handler ran first (callers retry), `EINVAL` for bad flags.
 pub fn waitpid_raw(pid: Pid, flags: libc::c_int) -> Result<(Pid, libc::c_int), Errno> {
     let mut status: libc::c_int = 0;
     // SAFETY: the kernel writes one int through the pointer.
@@ -322,14 +407,21 @@ pub fn waitpid_raw(pid: Pid, flags: libc::c_int) -> Result<(Pid, libc::c_int), E
 
 /// Whether the kernel started this program in secure-execution mode (`AT_SECURE` in the
 /// auxiliary vector: set-user-ID, set-group-ID or file capabilities gave it privileges
-/// its caller lacks). Reading the auxiliary vector costs no system call.
+/// its caller lacks). Reading the auxiliary vector (`getauxval(3)`) costs no system call.
+///
+/// # Errors
+/// None: an absent entry counts as not secure.
 pub fn secure_exec() -> bool {
     // SAFETY: getauxval only reads the auxiliary vector; 0 means unset or absent.
     unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
 
 /// Restores the default action of `sig` (e.g. SIGPIPE, which Rust's runtime ignores and
-/// an exec'd program would otherwise inherit ignored).
+/// an exec'd program would otherwise inherit ignored), by `signal(2)`.
+///
+/// # Errors
+/// `EINVAL` for a number that is not a signal, or glibc's own 32 and 33 (use
+/// [`reset_and_unblock`] for those).
 pub fn default_action(sig: i32) -> Result<(), Errno> {
     // SAFETY: installing SIG_DFL has no memory-safety requirements.
     if unsafe { libc::signal(sig, libc::SIG_DFL) } == libc::SIG_ERR {
@@ -338,7 +430,11 @@ pub fn default_action(sig: i32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// `kill(2)`, with any signal number.
+/// `kill(2)`, with any signal number (nix's `Signal` cannot name the real-time ones).
+///
+/// # Errors
+/// `ESRCH` when no such process exists, `EPERM` without permission to signal it,
+/// `EINVAL` for a bad signal number.
 pub fn kill(pid: Pid, sig: i32) -> Result<(), Errno> {
     // SAFETY: plain system call.
     int_result(unsafe { libc::kill(pid.as_raw(), sig) }).map(drop)
@@ -355,7 +451,13 @@ extern "C" fn forward_handler(sig: libc::c_int) {
 }
 
 /// Makes SIGTERM and SIGINT received by this process be re-sent to `child`
-/// (unshare's `--forward-signals`). Returns which signal failed to install.
+/// (unshare's `--forward-signals`), by `sigaction(2)` with `SA_RESTART`, so that our own
+/// waiting is not broken off. The child's PID is kept in an atomic the handler reads:
+/// a handler can take no arguments of ours.
+///
+/// # Errors
+/// The signal whose handler failed to install and `sigaction(2)`'s errno (`EINVAL`,
+/// which no valid signal gives in practice).
 pub fn forward_signals_to(child: Pid) -> Result<(), (i32, Errno)> {
     FORWARD_TO.store(child.as_raw(), Ordering::Relaxed);
     for sig in [libc::SIGTERM, libc::SIGINT] {
@@ -389,15 +491,24 @@ struct CapData {
 
 const CAP_VERSION_3: u32 = 0x2008_0522;
 
-/// The three capability sets of this thread as 64-bit masks.
+/// The three capability sets of this thread as 64-bit masks (bit N: capability N of
+/// `capabilities(7)`), joined from the two 32-bit halves of the kernel's v3 ABI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CapSets {
+    /// What the kernel checks now.
     pub effective: u64,
+    /// The superset the effective set must stay within.
     pub permitted: u64,
+    /// Kept through an exec only where the file's own sets allow, or as ambient
+    /// capabilities, which must be inheritable (and permitted) first.
     pub inheritable: u64,
 }
 
-/// `capget(2)` for this thread.
+/// `capget(2)` for this thread, with the v3 (64-bit) ABI. No libcap: this, [`capset`] and
+/// [`ambient_raise`] are all that `--keep-caps` needs.
+///
+/// # Errors
+/// `EINVAL` if the kernel does not know the v3 ABI (before Linux 2.6.26).
 pub fn capget() -> Result<CapSets, Errno> {
     let mut hdr = CapHeader { version: CAP_VERSION_3, pid: 0 };
     let mut data = [CapData::default(); 2];
@@ -411,7 +522,12 @@ pub fn capget() -> Result<CapSets, Errno> {
     })
 }
 
-/// `capset(2)` for this thread.
+/// `capset(2)` for this thread, with the v3 (64-bit) ABI.
+///
+/// # Errors
+/// `EPERM` when the new sets add to the permitted set, put into the effective set what
+/// is not permitted, or add to the inheritable set what is outside the bounding set or
+/// (without `CAP_SETPCAP`) outside the permitted set.
 pub fn capset(sets: CapSets) -> Result<(), Errno> {
     let mut hdr = CapHeader { version: CAP_VERSION_3, pid: 0 };
     let split = |v: u64, i: usize| (v >> (32 * i)) as u32;
@@ -424,7 +540,12 @@ pub fn capset(sets: CapSets) -> Result<(), Errno> {
     int_result(unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) } as libc::c_int).map(drop)
 }
 
-/// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap)`.
+/// `prctl(2)` `PR_CAP_AMBIENT_RAISE`: makes `cap` ambient, so that it survives an exec of
+/// a program without file capabilities.
+///
+/// # Errors
+/// `EPERM` unless `cap` is both permitted and inheritable (or when
+/// `SECBIT_NO_CAP_AMBIENT_RAISE` is set); `EINVAL` for a capability this kernel lacks.
 pub fn ambient_raise(cap: u32) -> Result<(), Errno> {
     // SAFETY: plain prctl with integer arguments.
     int_result(unsafe {
@@ -435,7 +556,11 @@ pub fn ambient_raise(cap: u32) -> Result<(), Errno> {
 
 /// `open_by_handle_at(2)` with an nsfs file handle: the namespace whose 64-bit ID is `id`
 /// (Linux 6.19 or newer understands such handles). `nsfs_fd` is any descriptor on nsfs,
-/// which tells the kernel the filesystem to look in.
+/// which tells the kernel the filesystem to look in. The descriptor is close-on-exec.
+///
+/// # Errors
+/// `ESTALE` when no namespace has that ID, and on kernels before 6.19, which do not
+/// understand the handle; `EPERM` when not allowed to open it.
 pub fn open_ns_by_id(nsfs_fd: BorrowedFd<'_>, id: u64) -> Result<OwnedFd, Errno> {
     /// `struct file_handle` followed by `struct nsfs_file_handle` (linux/nsfs.h).
     #[repr(C)]
@@ -461,7 +586,13 @@ pub fn open_ns_by_id(nsfs_fd: BorrowedFd<'_>, id: u64) -> Result<OwnedFd, Errno>
 }
 
 /// `getdents64(2)`: fills `buf` with `linux_dirent64` records; returns the bytes used
-/// (0 at the end of the directory). Parse the records with [`dirent_names`].
+/// (0 at the end of the directory). Parse the records with [`dirent_names`]. Used instead
+/// of `readdir(3)` to read `/proc` and `/proc/PID/fd` into one reused buffer.
+///
+/// # Errors
+/// `EBADF` or `ENOTDIR` for a descriptor that is not an open directory, `EINVAL` for a
+/// buffer too small for the next record, `ENOENT` once the directory is gone (a process
+/// that ended).
 pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most buf.len() bytes into the buffer.
     let rc = unsafe { libc::syscall(libc::SYS_getdents64, dir.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
@@ -475,7 +606,11 @@ pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
 /// The names in a `getdents64` buffer (`.` and `..` included), NUL-terminated as the
 /// kernel wrote them, so they can be handed to the `*at` calls below without a copy. Pure
 /// byte parsing of the `linux_dirent64` layout: u64 ino, i64 off, u16 reclen, u8 type,
-/// NUL-terminated name (a record without a NUL ends the iteration).
+/// NUL-terminated name (a record without a NUL ends the iteration). The layout is
+/// `getdents64(2)`'s.
+///
+/// # Errors
+/// None reported: a truncated or malformed record ends the iteration.
 pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &CStr> {
     let mut pos = 0;
     std::iter::from_fn(move || {
@@ -491,6 +626,10 @@ pub fn dirent_names(buf: &[u8]) -> impl Iterator<Item = &CStr> {
 
 /// `readlinkat(2)` into a caller's buffer (no allocation: rs-lsns reads tens of thousands
 /// of links). Returns the length of the text; a text that fills the buffer may have been cut.
+///
+/// # Errors
+/// `ENOENT` for a name that is gone, `EINVAL` for one that is not a link, `EACCES`
+/// without ptrace access to another process's `/proc` entries.
 pub fn readlink_into(dir: BorrowedFd<'_>, name: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most buf.len() bytes; name is NUL-terminated.
     let rc = unsafe { libc::readlinkat(dir.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
@@ -505,12 +644,16 @@ pub fn readlink_into(dir: BorrowedFd<'_>, name: &CStr, buf: &mut [u8]) -> Result
 /// `S_IFMT` type bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileId {
+    /// The device, as `st_dev` encodes it (`makedev` of statx's major and minor).
     pub dev: u64,
+    /// The inode number.
     pub ino: u64,
+    /// `stx_mode`; only its `S_IFMT` type bits are asked for, so only they count.
     pub mode: u32,
 }
 
 impl FileId {
+    /// Whether the file is a socket (whose network namespace `SIOCGSKNS` can then tell).
     pub fn is_socket(&self) -> bool {
         self.mode & libc::S_IFMT == libc::S_IFSOCK
     }
@@ -521,6 +664,10 @@ impl FileId {
 /// opening anything, so a FIFO cannot make it wait. It asks for nothing but type and
 /// inode and takes what the kernel has cached (`AT_STATX_DONT_SYNC`): the server behind a
 /// network or FUSE file is not asked, so it cannot stall the call either.
+///
+/// # Errors
+/// As `statx(2)`: `ENOENT` for a name that is gone, `EACCES` without access (another
+/// process's descriptors), `ENOTDIR`, `ELOOP`, `ENOMEM`.
 pub fn file_id_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<FileId, Errno> {
     let mut flags = libc::AT_STATX_DONT_SYNC;
     if name.is_empty() {
@@ -562,7 +709,11 @@ pub unsafe fn locale_is_utf8() -> bool {
     }
 }
 
-/// The width of the terminal on `fd`, or `None` if it is not a terminal.
+/// The width of the terminal on `fd` (`TIOCGWINSZ`, `ioctl_tty(2)`), or `None` if it is
+/// not a terminal. `Some(0)` when the terminal has no size set (some pseudo-terminals).
+///
+/// # Errors
+/// None reported: any failure means "not a terminal".
 pub fn terminal_width(fd: BorrowedFd<'_>) -> Option<usize> {
     let mut ws: libc::winsize = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: TIOCGWINSZ writes one winsize through the pointer.

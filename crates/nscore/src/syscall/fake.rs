@@ -17,6 +17,34 @@
 //! a file's namespace type is its last path component (`.../ns/net` is a network
 //! namespace); `statfs` finds nothing, `fstatfs` finds nsfs; `poll` finds nothing ready.
 //! Queries without effects (`getpid`, `getuid`) are answered (PID 1000, uid 0), not logged.
+//!
+//! A child that drops its credentials and exits, then the same with a refused `setgid`:
+//!
+//! ```
+//! use nix::errno::Errno;
+//! use nscore::creds::{switch, DropGroups};
+//! use nscore::sys::Forked;
+//! use nscore::syscall::fake::{Ended, Fake};
+//! use nscore::syscall::Syscall;
+//!
+//! fn child_as_100<S: Syscall>(sys: &mut S) -> nscore::Result<i32> {
+//!     let Ok(Forked::Child) = sys.fork() else { return Ok(1) };
+//!     switch(sys, Some(100), Some(100), DropGroups::Required)?;
+//!     sys.exit(0)
+//! }
+//!
+//! let mut fake = Fake::new();
+//! fake.fork_as(Forked::Child);
+//! assert_eq!(fake.run(child_as_100), Ended::Exit(0));
+//! // groups before gid before uid: after setuid the others could no longer change
+//! assert_eq!(fake.log(), ["fork -> child", "setgroups []", "setgid 100", "setuid 100", "exit 0"]);
+//!
+//! let mut fake = Fake::new();
+//! fake.fork_as(Forked::Child).fail("setgid", Errno::EPERM);
+//! let failed = Ended::Failed("setgid() failed: Operation not permitted".into(), 1);
+//! assert_eq!(fake.run(child_as_100), failed);
+//! assert_eq!(fake.log(), ["fork -> child", "setgroups []", "setgid 100 -> EPERM"]);
+//! ```
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
