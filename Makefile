@@ -22,7 +22,7 @@ TOOLS := unshare nsenter lsns
 # The names completions are installed for.
 NAMES := $(BINS) $(if $(filter 1,$(COMPAT)),$(TOOLS))
 
-.PHONY: all build test lint unit integration install uninstall clean bench completions
+.PHONY: all build test lint rust-tools unit integration install uninstall clean bench completions
 
 all: build
 
@@ -30,14 +30,31 @@ build:
 	$(CARGO) build --release --locked
 
 # Everything CI runs: formatting, lints, unit tests, integration tests (as root they
-# also cover the unprivileged path through setpriv).
+# also cover the unprivileged path through setpriv). A test that cannot run here (not
+# root, no unprivileged user namespaces) says so in the output and in $(SKIP_LOG),
+# which is summed up at the end; with CI set, such a test fails instead.
+SKIP_LOG := $(CURDIR)/target/skipped-tests
 test: lint
-	$(CARGO) test --workspace --locked --all-targets -- --test-threads=2
-	$(CARGO) test --workspace --locked --doc
+	@mkdir -p target && : > '$(SKIP_LOG)'
+	NSUTILS_SKIP_LOG='$(SKIP_LOG)' $(CARGO) test --workspace --locked --all-targets -- --test-threads=2 && \
+	$(CARGO) test --workspace --locked --doc; \
+	rc=$$?; sh tests/skip-summary.sh '$(SKIP_LOG)'; exit $$rc
 
-lint:
+lint: rust-tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+# rustfmt and clippy come with a rustup toolchain as components that a minimal
+# toolchain lacks: add them where rustup can, else say how to get them.
+rust-tools:
+	@for c in rustfmt:fmt clippy:clippy; do \
+	    $(CARGO) $${c#*:} --version >/dev/null 2>&1 && continue; \
+	    echo "make: cargo $${c#*:} is missing; adding the $${c%%:*} component with rustup" >&2; \
+	    rustup component add $${c%%:*} >&2 && continue; \
+	    echo "make: 'make test' needs rustfmt and clippy: install a Rust toolchain (1.80 or newer) with rustup," >&2; \
+	    echo "make: then run: rustup component add rustfmt clippy" >&2; \
+	    exit 1; \
+	done
 
 # Regenerates completions/ from the option definitions (crates/clidef); a test checks
 # that the files there are what this writes.

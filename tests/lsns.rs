@@ -1,6 +1,7 @@
 //! rs-lsns against namespaces these tests create themselves (held by processes, open
 //! fds, sockets, bind mounts and `ip netns`), in every output format, as root and as
-//! uid 65534, and against /usr/bin/lsns where SPEC section 7 lists no difference.
+//! uid 65534, and against /usr/bin/lsns (util-linux 2.38.1) where it prints the same as
+//! the newest util-linux (which we follow).
 //! Other processes come and go on the machine, so every check is filtered to the
 //! test's own namespaces (`-p`, `-Q` or a positional namespace).
 
@@ -13,7 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    as_nobody, code, lsns_width, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, wait_until, TempDir,
+    as_nobody, code, comm, lsns_width, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until,
+    Mounted, Netns, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -54,10 +56,6 @@ fn assert_same_as_util_linux(args: &[&str]) {
     );
 }
 
-fn comm(pid: i32) -> String {
-    fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim_end().to_string()
-}
-
 /// Processes a test started; killed (by PID, grandchildren first) and reaped on drop.
 struct Procs {
     children: Vec<Child>,
@@ -85,12 +83,7 @@ impl Procs {
 
     /// The single child process of `pid`, once it runs sleep (killed with the rest).
     fn child_of(&mut self, pid: i32) -> i32 {
-        let mut kid = 0;
-        wait_until("a forked child", || {
-            let s = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-            kid = s.split_whitespace().next().and_then(|k| k.parse().ok()).unwrap_or(0);
-            kid > 0 && comm(kid) == "sleep"
-        });
+        let kid = common::child_of(pid, Some("sleep"));
         self.others.push(kid);
         kid
     }
@@ -392,22 +385,6 @@ time.sleep(300)\n";
     assert_eq!((out, err, rc), (format!("{ino} net 0  root \n"), String::new(), 0));
 }
 
-/// Runs a command that must succeed.
-fn sh(args: &[&str]) {
-    let (out, err, rc) = run(Command::new(args[0]).args(&args[1..]));
-    assert_eq!(rc, 0, "{args:?}: {out}{err}");
-}
-
-struct Mounted(Vec<std::path::PathBuf>);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        for m in self.0.iter().rev() {
-            let _ = nix::mount::umount2(m, nix::mount::MntFlags::MNT_DETACH);
-        }
-    }
-}
-
 #[test]
 fn bind_mounted_namespace_with_hostile_mount_point() {
     if !require_root("bind_mounted_namespace_with_hostile_mount_point") {
@@ -447,12 +424,6 @@ fn ip_netns_with_id_and_two_mount_points() {
     let name = format!("nsutils-lsns-{}", std::process::id());
     // an id unlikely to collide with anything else on the machine
     let id = 1000 + std::process::id() % 50000;
-    struct Netns(String);
-    impl Drop for Netns {
-        fn drop(&mut self) {
-            let _ = run(Command::new("ip").args(["netns", "del", &self.0]));
-        }
-    }
     sh(&["ip", "netns", "add", &name]);
     let _ns = Netns(name.clone());
     sh(&["ip", "netns", "set", &name, &id.to_string()]);

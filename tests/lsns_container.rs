@@ -259,14 +259,14 @@ fn cgroup_v1_pids_hierarchy() {
         return;
     }
     let Some(h) = Hierarchy::mounted_v1("pids") else {
-        eprintln!("cgroup_v1_pids_hierarchy: skipped (no cgroup v1 pids hierarchy is mounted)");
+        common::skip_unavailable("cgroup_v1_pids_hierarchy", "no cgroup v1 pids hierarchy is mounted");
         return;
     };
     let mut s = Sleeper::new(&h, false);
     let host = cell(&s);
     if !host.is_empty() {
         // the cgroup v2 line, looked at first, may already name it
-        eprintln!("cgroup_v1_pids_hierarchy: skipped (the tests run in {host})");
+        common::skip_unavailable("cgroup_v1_pids_hierarchy", &format!("the tests run in {host}"));
         return;
     }
     s.move_to(&format!("docker/{HEX}"));

@@ -7,10 +7,13 @@ mod common;
 use std::fs::{self, File};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::{as_nobody, code, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, wait_until, TempDir};
+use common::{
+    as_nobody, code, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until, Mounted, Netns,
+    TempDir,
+};
 use nix::fcntl::{OFlag, RenameFlags};
 use nix::sys::signal::{kill, Signal};
 use nix::sys::stat::Mode;
@@ -67,31 +70,6 @@ impl Drop for Procs {
             let _ = c.wait();
         }
     }
-}
-
-/// `ip netns` names made by this test; deleted on drop.
-struct Netns(String);
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = run(Command::new("ip").args(["netns", "del", &self.0]));
-    }
-}
-
-/// Mount points this test made; detached on drop.
-struct Mounted(Vec<PathBuf>);
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        for m in self.0.iter().rev() {
-            let _ = nix::mount::umount2(m, nix::mount::MntFlags::MNT_DETACH);
-        }
-    }
-}
-
-fn sh(args: &[&str]) {
-    let (out, err, rc) = run(Command::new(args[0]).args(&args[1..]));
-    assert_eq!(rc, 0, "{args:?}: {out}{err}");
 }
 
 /// util-linux's own regression case: a process opens a network namespace through its

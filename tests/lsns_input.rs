@@ -138,14 +138,10 @@ impl Sleeper {
             .spawn()
             .expect("unshare");
         // wait until it runs sleep, in its new namespace
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let pid = child.id();
-        while std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default().split(|&b| b == 0).next()
-            != Some(argv0.as_bytes())
-        {
-            assert!(std::time::Instant::now() < deadline, "the sleeper did not start");
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        let cmdline = format!("/proc/{}/cmdline", child.id());
+        common::wait_until("the sleeper to start", || {
+            std::fs::read(&cmdline).unwrap_or_default().split(|&b| b == 0).next() == Some(argv0.as_bytes())
+        });
         Sleeper(child)
     }
 }

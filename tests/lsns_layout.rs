@@ -120,7 +120,7 @@ fn terminal_width_hints_and_truncation() {
         return;
     }
     if !Path::new("/usr/bin/script").exists() {
-        eprintln!("terminal_width_hints_and_truncation: skipped (no /usr/bin/script)");
+        common::skip("terminal_width_hints_and_truncation", "no /usr/bin/script");
         return;
     }
     let lab = five_pid_lab();
@@ -304,7 +304,7 @@ fn json_of_a_deep_tree_streams() {
         return;
     }
     if !Path::new("/usr/bin/time").exists() {
-        eprintln!("json_of_a_deep_tree_streams: skipped (no /usr/bin/time)");
+        common::skip("json_of_a_deep_tree_streams", "no /usr/bin/time");
         return;
     }
     let depth = 1000;

@@ -10,9 +10,8 @@ use std::os::fd::AsFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{as_nobody, require_root, require_unpriv, run, TempDir};
+use common::{as_nobody, child_of, comm, require_root, require_unpriv, run, state, wait_until, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const ORACLE: &str = "/usr/bin/nsenter";
@@ -31,34 +30,6 @@ fn oracle(args: &[&str]) -> (String, String, i32) {
 
 fn link(pid: impl std::fmt::Display, name: &str) -> String {
     fs::read_link(format!("/proc/{pid}/ns/{name}")).unwrap().to_string_lossy().into_owned()
-}
-
-fn comm(pid: i32) -> String {
-    fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
-}
-
-fn state(pid: i32) -> Option<u8> {
-    let stat = fs::read(format!("/proc/{pid}/stat")).ok()?;
-    nscore::procfs::parse_stat(&stat).map(|s| s.state)
-}
-
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// The first child of `pid`, once it exists.
-fn child_of(pid: i32) -> i32 {
-    let mut found = 0;
-    wait_until("a child process", || {
-        let text = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        found = text.split_whitespace().next().and_then(|c| c.parse().ok()).unwrap_or(0);
-        found != 0
-    });
-    found
 }
 
 /// A process whose namespaces the tests enter. It is the `sleep` at the end of a chain
@@ -80,7 +51,7 @@ impl Target {
         let mut pid = head.id() as i32;
         let mut target = Target { head, pid, pidfd: None };
         for _ in 0..forks {
-            pid = child_of(pid);
+            pid = child_of(pid, None);
         }
         wait_until("the target to exec sleep", || comm(pid) == "sleep");
         target.pid = pid;
@@ -580,7 +551,7 @@ fn job_control_with_a_stopped_child() {
         .unwrap();
     let us = child.id() as i32;
     wait_until("rs-nsenter to stop with its child", || state(us) == Some(b'T'));
-    let inner = child_of(us);
+    let inner = child_of(us, None);
     assert_eq!(state(inner), Some(b'T'));
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(us), nix::sys::signal::Signal::SIGCONT).unwrap();
     let o = common::wait_timeout(child, 60);

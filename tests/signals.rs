@@ -7,7 +7,9 @@ mod common;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Output, Stdio};
 
-use common::{as_nobody, require_root, require_unpriv, run_timeout, spawn_piped, wait_timeout, wait_until};
+use common::{
+    as_nobody, child_of, require_root, require_unpriv, run_timeout, spawn_piped, state, wait_timeout, wait_until,
+};
 
 const UNSHARE: &str = env!("CARGO_BIN_EXE_rs-unshare");
 const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
@@ -138,14 +140,7 @@ impl PidNsTarget {
     /// `cmd` must end in `/usr/bin/unshare ... --fork --kill-child sleep 300`.
     fn spawn(mut cmd: Command) -> PidNsTarget {
         let head = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let children = format!("/proc/{0}/task/{0}/children", head.id());
-        let mut pid = 0;
-        wait_until("the target to start", || {
-            let text = std::fs::read_to_string(&children).unwrap_or_default();
-            pid = text.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(0);
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            pid != 0 && comm.trim() == "sleep"
-        });
+        let pid = child_of(head.id(), Some("sleep"));
         let pidfd = nscore::sys::pidfd_open(nix::unistd::Pid::from_raw(pid), 0).unwrap();
         PidNsTarget { head, pid, pidfd }
     }
@@ -210,10 +205,7 @@ fn nsenter_mirrors_a_stop_then_a_realtime_death() {
     let script = "kill -STOP $$; kill -s RTMIN+6 $$";
     let child = spawn_piped(Command::new(NSENTER).args(["-t", &t.pid.to_string(), "-p", "sh", "-c", script]));
     let us = child.id() as i32;
-    wait_until("rs-nsenter to stop with its child", || {
-        let stat = std::fs::read(format!("/proc/{us}/stat")).unwrap_or_default();
-        nscore::procfs::parse_stat(&stat).is_some_and(|s| s.state == b'T')
-    });
+    wait_until("rs-nsenter to stop with its child", || state(us) == Some(b'T'));
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(us), nix::sys::signal::Signal::SIGCONT).unwrap();
     let o = wait_timeout(child, 60);
     died_of(&o, 40, "stopped, then RTMIN+6");

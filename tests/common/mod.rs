@@ -1,12 +1,16 @@
-//! Shared helpers for the integration tests: privilege checks that never skip in CI,
-//! running a binary as uid 65534, bounded waits, and mount-table snapshots.
+//! Shared helpers for the integration tests: privilege checks that skip visibly (and
+//! never skip in CI), running a binary as uid 65534, bounded waits, looking at processes
+//! in /proc, and mount-table snapshots.
 #![allow(dead_code)]
 
+use std::collections::HashSet;
 use std::fs;
+use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// True when running in CI, where a missing privilege is a failure, not a skip.
@@ -14,14 +18,59 @@ pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
-/// Skips (returns false) when not root, except in CI where it panics.
-pub fn require_root(test: &str) -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
+/// The environment variable naming the file where skips are recorded; `make test` sets
+/// it, empties the file first and prints a summary of it at the end.
+pub const SKIP_LOG_VAR: &str = "NSUTILS_SKIP_LOG";
+
+/// Reports that (part of) the running test cannot run here, and returns false; in CI it
+/// fails the test instead. `label` names the test, or the part of it, that is skipped.
+///
+/// libtest captures `print!`/`eprint!` of passing tests, so the note is written to the
+/// stderr descriptor directly: it shows in the output of `cargo test` next to the test's
+/// `ok`. It is also appended (one line, one `write`) to the file `$NSUTILS_SKIP_LOG`, from
+/// which `make test` prints how many tests were skipped, and why, after the last test
+/// binary. Each (test, reason) pair is reported once per process.
+pub fn skip(label: &str, reason: &str) -> bool {
+    assert!(!in_ci(), "{label}: {reason}, and CI must run every test");
+    skip_unavailable(label, reason)
+}
+
+/// Like [`skip`], also in CI: for what no privilege or package can give a machine (a
+/// cgroup v1 hierarchy on a cgroup2-only host), where another test covers the same ground.
+pub fn skip_unavailable(label: &str, reason: &str) -> bool {
+    let test = test_name(label);
+    static SEEN: Mutex<Option<HashSet<(String, String)>>> = Mutex::new(None);
+    let first = SEEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashSet::new)
+        .insert((test.clone(), reason.to_string()));
+    if first {
+        let _ = std::io::stderr().lock().write_all(format!("    skipped: {test}: {reason}\n").as_bytes());
+        if let Some(log) = std::env::var_os(SKIP_LOG_VAR) {
+            let line = format!("{test}\t{reason}\n");
+            let f = fs::OpenOptions::new().create(true).append(true).open(log);
+            let _ = f.and_then(|mut f| f.write_all(line.as_bytes()));
+        }
     }
-    assert!(!in_ci(), "{test}: needs root, and CI must run every privileged test");
-    eprintln!("{test}: skipped (needs root)");
     false
+}
+
+/// `<test binary>::<test>`: libtest runs each test on a thread named after it, which
+/// also names a test whose helper reports the skip; `label` where there is no such name.
+fn test_name(label: &str) -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe.as_deref().and_then(Path::file_stem).map(|s| s.to_string_lossy().into_owned());
+    // cargo names test binaries `<file>-<16 hex digits>`
+    let bin = stem.map(|s| s.rsplit_once('-').map_or(s.clone(), |(b, _)| b.to_string())).unwrap_or_default();
+    let thread = std::thread::current();
+    let name = thread.name().filter(|n| *n != "main").unwrap_or(label);
+    format!("{bin}::{name}")
+}
+
+/// Skips (returns false) when not root, except in CI where it fails.
+pub fn require_root(test: &str) -> bool {
+    nix::unistd::geteuid().is_root() || skip(test, "needs root")
 }
 
 /// Whether an unprivileged user may create user namespaces here (checked by trying).
@@ -42,16 +91,13 @@ pub fn require_unpriv(test: &str) -> bool {
     if !require_root(test) {
         return false;
     }
-    if unpriv_userns_ok() {
-        return true;
-    }
-    assert!(!in_ci(), "{test}: unprivileged user namespaces are not allowed, and CI must run this test");
-    eprintln!("{test}: skipped (unprivileged user namespaces disallowed)");
-    false
+    unpriv_userns_ok() || skip(test, "needs unprivileged user namespaces, which this machine disallows")
 }
 
 /// A copy of `bin` that uid 65534 can execute: the checkout may sit under a private
-/// directory (such as /root), so the binary is copied to a world-readable temporary one.
+/// directory (such as /root), so the binary is copied to a world-readable temporary one,
+/// one directory per test process, removed when the process ends (see [`remove_at_exit`];
+/// directories of runs whose watcher was killed too are removed by the next run).
 pub fn world_exec_copy(bin: &str) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = DIR.get_or_init(|| {
@@ -67,6 +113,7 @@ pub fn world_exec_copy(bin: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("nsutils-test-{}", std::process::id()));
         fs::create_dir_all(&d).unwrap();
         fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+        remove_at_exit(&d);
         d
     });
     let src = Path::new(bin);
@@ -83,6 +130,28 @@ pub fn world_exec_copy(bin: &str) -> PathBuf {
         fs::rename(&tmp, &dst).unwrap();
     }
     dst
+}
+
+/// Removes `dir` once this test process has ended, however it ends (libtest has no
+/// teardown hook, and a `static` is never dropped): a watcher process blocks reading a
+/// pipe whose only writer is this process, and removes `dir` at end-of-file, which the
+/// kernel delivers when this process exits, also by a signal or an abort. The write end
+/// is close-on-exec, so no program the tests start keeps it open; the watcher ignores
+/// the Ctrl-C that interrupts the test run, so that it can still clean up after it.
+fn remove_at_exit(dir: &Path) {
+    // (the watcher is never waited for: it outlives us, and init reaps it)
+    static WATCHER: OnceLock<(OwnedFd, Child)> = OnceLock::new();
+    let (reader, writer) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).expect("pipe2");
+    let watcher = Command::new("/bin/sh")
+        .args(["-c", "trap '' INT TERM HUP QUIT; read -r _; exec rm -rf -- \"$0\""])
+        .arg(dir)
+        .stdin(Stdio::from(reader))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .current_dir("/")
+        .spawn()
+        .expect("spawn the watcher that removes the binary copies");
+    assert!(WATCHER.set((writer, watcher)).is_ok(), "remove_at_exit runs once per process");
 }
 
 /// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups.
@@ -211,8 +280,16 @@ pub fn lsns_width(widest: usize, header: Option<usize>, hint: usize) -> usize {
 
 /// Waits (30 s at most, else the test fails) until `cond` holds.
 pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    wait_for(what, || cond().then_some(()))
+}
+
+/// Polls `f` every 10 ms until it returns a value; fails the test after 30 s.
+pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !cond() {
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -232,11 +309,6 @@ pub fn ns_of(pid: i32, name: &str) -> Option<u64> {
 /// The inode of namespace `name` of process `pid`, if it can be read.
 pub fn ns_inode(pid: u32, name: &str) -> Option<u64> {
     fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
-}
-
-/// The command name of process `pid` (empty once it is gone).
-pub fn comm(pid: u32) -> String {
-    fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim_end().to_string()
 }
 
 /// The first child of process `pid`, once it runs `sleep`.
@@ -305,5 +377,134 @@ impl Drop for PidLab {
     fn drop(&mut self) {
         let _ = self.unshare.kill();
         let _ = self.unshare.wait();
+    }
+}
+
+/// The command name (`/proc/PID/comm`) of `pid` without its newline; empty once the
+/// process is gone. (`pid` is anything that prints as a PID: `u32` from std, `i32`.)
+pub fn comm(pid: impl std::fmt::Display) -> String {
+    fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim_end_matches('\n').to_string()
+}
+
+/// The children of `pid` (of its main thread), from /proc; empty once it is gone.
+pub fn children(pid: impl std::fmt::Display) -> Vec<i32> {
+    fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|c| c.parse().ok())
+        .collect()
+}
+
+/// The first child of `pid`, once there is one (and, given `name`, once it runs the
+/// program of that command name, i.e. has exec'd it).
+pub fn child_of(pid: impl std::fmt::Display, name: Option<&str>) -> i32 {
+    wait_for("a child process", || children(&pid).first().copied().filter(|&c| name.map_or(true, |n| comm(c) == n)))
+}
+
+/// The state letter of `pid` (`R`, `S`, `T`, `Z`, ...); `None` once it is gone.
+pub fn state(pid: impl std::fmt::Display) -> Option<u8> {
+    let stat = fs::read(format!("/proc/{pid}/stat")).ok()?;
+    nscore::procfs::parse_stat(&stat).map(|s| s.state)
+}
+
+/// Whether `pid` exists and is not a zombie.
+pub fn alive(pid: impl std::fmt::Display) -> bool {
+    state(pid).is_some_and(|s| s != b'Z')
+}
+
+/// Stand-ins for host files (such as /etc/subuid) that a test needs with its own content:
+/// each command [`StandIns::wrap`] returns runs in a private mount namespace of its own,
+/// where the stand-ins are bind-mounted over the host's files. The host's files are
+/// never written, and nothing stays mounted: the namespace ends with the command.
+///
+/// A host file that does not exist cannot be mounted over; then the directory holding
+/// it is covered by an overlay whose upper layer is scratch space of the test, and the
+/// stand-ins are copied into it.
+pub struct StandIns {
+    dir: TempDir,
+    /// (host file, our stand-in), all in one host directory.
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl StandIns {
+    /// Stand-ins with `content` for each host file path.
+    pub fn new(files: &[(&str, &str)]) -> StandIns {
+        let dir = TempDir::new("standins");
+        let mut v = Vec::new();
+        for (i, (host, content)) in files.iter().enumerate() {
+            let ours = dir.path().join(format!("file{i}"));
+            fs::write(&ours, content).unwrap();
+            fs::set_permissions(&ours, fs::Permissions::from_mode(0o644)).unwrap();
+            v.push((PathBuf::from(host), ours));
+        }
+        StandIns { dir, files: v }
+    }
+
+    /// The mounts, as a shell script that then execs its arguments.
+    fn script(&self) -> String {
+        let q = |p: &Path| format!("'{}'", p.display());
+        let mut s = String::from("set -e\n");
+        if self.files.iter().all(|(host, _)| host.exists()) {
+            for (host, ours) in &self.files {
+                s.push_str(&format!("mount --bind {} {}\n", q(ours), q(host)));
+            }
+        } else {
+            let parent = self.files[0].0.parent().unwrap();
+            assert!(self.files.iter().all(|(h, _)| h.parent() == Some(parent)), "stand-ins in one directory");
+            let (upper, work) = (self.dir.path().join("upper"), self.dir.path().join("work"));
+            fs::create_dir_all(&upper).unwrap();
+            fs::create_dir_all(&work).unwrap();
+            let opts = format!("lowerdir={},upperdir={},workdir={}", parent.display(), upper.display(), work.display());
+            s.push_str(&format!("mount -t overlay -o {} nsutils-test {}\n", q(Path::new(&opts)), q(parent)));
+            for (host, ours) in &self.files {
+                s.push_str(&format!("cp {} {}\n", q(ours), q(host)));
+            }
+        }
+        s.push_str("exec \"$@\"\n");
+        s
+    }
+
+    /// `cmd` (program, arguments, environment changes and directory), run where the
+    /// stand-ins cover the host's files.
+    pub fn wrap(&self, cmd: &Command) -> Command {
+        let mut c = Command::new("/usr/bin/unshare");
+        c.args(["--mount", "--propagation", "private", "/bin/sh", "-c", &self.script(), "sh"]);
+        c.arg(cmd.get_program()).args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        if let Some(d) = cmd.get_current_dir() {
+            c.current_dir(d);
+        }
+        c
+    }
+}
+
+/// Runs a command (program first) that must succeed.
+pub fn sh(args: &[&str]) {
+    let (out, err, rc) = run(Command::new(args[0]).args(&args[1..]));
+    assert_eq!(rc, 0, "{args:?}: {out}{err}");
+}
+
+/// Mount points a test made; detached on drop, the last made first.
+pub struct Mounted(pub Vec<PathBuf>);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        for m in self.0.iter().rev() {
+            let _ = nix::mount::umount2(m, nix::mount::MntFlags::MNT_DETACH);
+        }
+    }
+}
+
+/// An `ip netns` name a test made; deleted on drop.
+pub struct Netns(pub String);
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = run(Command::new("ip").args(["netns", "del", &self.0]));
     }
 }

@@ -134,7 +134,7 @@ impl Column {
 }
 
 /// Parses an `-o` list. An unknown name is reported by itself (util-linux reports the
-/// rest of the list from that name on; SPEC section 8 prefers just the name).
+/// rest of the list from that name on; we name only the name: README, Differences).
 pub fn parse_list(list: &OsStr) -> Result<Vec<Column>, String> {
     let mut out = Vec::new();
     for name in list.as_bytes().split(|&b| b == b',') {

@@ -41,7 +41,8 @@ pub fn request(target: Target, seq: u32) -> Vec<u8> {
     m.extend_from_slice(&NLM_F_REQUEST.to_ne_bytes());
     m.extend_from_slice(&seq.to_ne_bytes());
     m.extend_from_slice(&0u32.to_ne_bytes());
-    m.extend_from_slice(&[libc::AF_UNSPEC as u8, 0, 0, 0]);
+    // rtgenmsg: address family 0, i.e. none in particular; then padding
+    m.extend_from_slice(&[0, 0, 0, 0]);
     m.extend_from_slice(&8u16.to_ne_bytes());
     m.extend_from_slice(&attr.to_ne_bytes());
     m.extend_from_slice(&value.to_ne_bytes());

@@ -1,7 +1,58 @@
-//! Carries out a [`Plan`] in util-linux's order of operations (SPEC 3.2): open what the
-//! command line names, pin the target, read what is read by PID, enter the namespaces in
-//! two passes, change root and directory, fork if a PID namespace was entered, change
-//! credentials, exec. Every system call goes through the [`Syscall`] seam.
+//! Carries out a [`Plan`] in util-linux's order of operations. Every system call goes
+//! through the [`Syscall`] seam, so the unit tests below pin that order on the recording
+//! fake ([`nscore::syscall::fake`]), without root.
+//!
+//! The order is what makes the tool correct: whatever is read by PID must be read before
+//! entering (afterwards `/proc` may be another PID namespace's, or out of reach), and
+//! credentials can only be dropped after the last step that needs them. The steps, as
+//! the comments below number them (the command line has been checked already, so a
+//! plan with nothing to enter never gets here: `no namespace specified`):
+//!
+//! 1. Open what the command line names: namespace files (`--net=FILE`), namespace ids
+//!    (`--net=:ID`), `-r DIR`, `-w DIR`. util-linux opens these while parsing, so their
+//!    errors come first. A file that is not a namespace of the asked type is refused at
+//!    once (util-linux would block on a FIFO, or fail later in `setns`).
+//! 2. `-Z`: fails at once where SELinux is off.
+//! 3. `-a`: every type that this kernel has (`/proc/self/ns/TYPE` exists) and that the
+//!    target does not share with us. (util-linux skips only a shared user namespace.)
+//! 4. The target is pinned: `pidfd_open` (checked against the inode of `-t PID:INODE`),
+//!    then `/proc/PID` opened as a directory and the pidfd checked to be still alive, so
+//!    both name one process. Without a pidfd (an old kernel, a thread id) the target's
+//!    namespaces are opened one by one through `/proc/PID/ns/TYPE` instead.
+//! 5. What is read by PID, through that directory: `root` (`-r`), `cwd` (`-w`),
+//!    `environ` (`-e`; less the loader variables when the target's privileges differ
+//!    from ours), the owner of `/proc/PID` (`follow`, a first check that it can be read),
+//!    the cgroup (`-c`, cgroup v2 only: `cgroup.procs` of the target's cgroup is opened
+//!    for writing), the SELinux context (`-Z`).
+//! 6. `--user-parent`: the user namespace to enter is the parent (`NS_GET_PARENT`) of
+//!    the given or the target's one.
+//! 7. `-N FD`: the network namespace of the target's socket FD (`pidfd_getfd`, then
+//!    `SIOCGSKNS`). Then the pidfd is asked once more: if the target has ended, all that
+//!    was read may belong to a process that reused its PID, and we fail.
+//! 8. (The plan: nothing to enter is `no namespace specified`.)
+//! 9. (The plan: a PID namespace to enter, without `-F`, means a fork in step 18.)
+//! 10. Entering a user namespace makes the program uid and gid 0 there, unless
+//!     `--preserve-credentials` or `-S`/`-G` say otherwise; `setgroups([])` is tried now,
+//!     while we still hold the old namespace's rights (whether it failed matters in 19).
+//! 11. Enter the namespaces, in two passes (see [`enter`]).
+//! 12. With `-r` and neither `-w` nor `-W`: keep the working directory (as an fd).
+//! 13. `-r`: `fchdir` to the root's fd, `chroot(".")`, `chdir("/")`.
+//! 14. The working directory: `-W DIR` is opened now, inside the new root and mount
+//!     namespace; else the `-w` fd, or the one kept in 12. Without any of them, entering
+//!     a mount namespace leaves us at its root (the kernel moves root and directory).
+//! 15. `-e`: the environment read in 5 becomes the program's (given to exec).
+//! 16. `-c`: our PID is written to `cgroup.procs`, before the fork, so the child is
+//!     born in the cgroup.
+//! 17. `follow`: uid and gid of `/proc/PID`, as the entered user namespace sees them.
+//! 18. Fork, if 9 said so: `setns` into a PID namespace only moves our future children.
+//!     The parent waits, stops when the child stops (and continues it when continued),
+//!     and ends as the child ended: its exit status, or death by the same signal.
+//! 19. Credentials: supplementary groups dropped (a failure is an error only if the try
+//!     in 10 failed too and there are groups to drop), then gid, then uid.
+//! 20. `--keep-caps` (with a user namespace): the permitted capabilities are raised into
+//!     the ambient set, so they survive exec.
+//! 21. Exec the program, or the default shell: `$SHELL` of the environment the program
+//!     gets, else the passwd entry's shell, else `/bin/sh`, as a login shell (`-sh`).
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};

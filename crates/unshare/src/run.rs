@@ -1,5 +1,54 @@
-//! Executes a [`Plan`]: the one layer that makes system calls, in util-linux's order
-//! (SPEC 2.2), written down once in [`run`].
+//! Executes a [`Plan`]: the one layer that makes system calls, in util-linux's order.
+//! Every call goes through the [`Syscall`] seam, so the unit tests below pin the order on
+//! the recording fake ([`nscore::syscall::fake`]), without root.
+//!
+//! Some work must be done from outside the new namespaces but after they exist (bind
+//! mounts of persistent namespaces into the original mount namespace, id maps written
+//! with the original privileges), which is why helpers are forked before `unshare(2)`
+//! and released after it. The steps:
+//!
+//! 1. SIGCHLD back to its default action (an inherited "ignore" would make the kernel
+//!    reap our children before we can wait for them).
+//! 2. Persistence files (`--net=FILE`, ...) with a new mount or user namespace: fork the
+//!    bind helper, which stays in the original namespaces and waits.
+//! 3. Range maps (`--map-users`, `--map-auto`, ...; or `--owner` with a single map): the
+//!    ranges are resolved (the caller's own line of /etc/subuid and /etc/subgid) and the
+//!    single mapping of `-r`/`-c`/`--map-user` merged in (it punches a hole into an
+//!    overlapping range); then fork the map helper, which waits.
+//! 4. `--owner UID:GID`: drop supplementary groups, then gid, then uid, so that the new
+//!    user namespace is owned by them.
+//! 5. One `unshare(2)` with every `CLONE_NEW*` flag asked for. A PID or time namespace
+//!    takes only the children made after it (`pid_for_children`); the others take this
+//!    process at once.
+//! 6. Release the map helper and wait for it: as root it writes `/proc/PID/uid_map` and
+//!    `gid_map` itself, otherwise it runs newuidmap and newgidmap (setuid helpers that
+//!    check /etc/subuid and /etc/subgid). Its failure status becomes ours.
+//! 7. `--monotonic`/`--boottime`: written to `/proc/self/timens_offsets` in one write,
+//!    before any process has entered the time namespace (the kernel refuses it later).
+//! 8. `--fork` (also implied by `--kill-child` and `--forward-signals`): SIGINT and
+//!    SIGTERM are blocked, so that they cannot kill us before the child; with
+//!    `--kill-child` a pidfd of ourselves is opened for the child to watch; fork.
+//!    - The parent forwards SIGINT/SIGTERM to the child if `--forward-signals` (and then
+//!      unblocks them), makes the persistence bind mounts (releasing the bind helper, or
+//!      itself; the PID namespace exists only now that it has a member), kills the child
+//!      if they fail, else opens the child's gate, waits, and ends as the child ended:
+//!      same exit status, or death by the same signal.
+//!    - The child restores the signal mask, waits at the gate (persistence only), and
+//!      goes on with step 10.
+//! 9. Without `--fork`, this process makes the persistence bind mounts itself.
+//! 10. Inside the new namespaces ([`prepare`]): our own single maps (`-r`, `-c`,
+//!     `--map-user`, `--map-group`: setgroups `deny` before `gid_map`, as the kernel
+//!     requires of a writer without CAP_SETGID in the parent namespace), `--setgroups`;
+//!     the root's propagation (`-m`, default private, so that our mounts stay ours);
+//!     binfmt_misc when it must precede the chroot (`F` flag with `--root`); `--root`
+//!     and the working directory (`--wd`, or `/` of the new root); `--mount-proc` (a proc
+//!     of the new PID namespace: only right in the forked child); binfmt_misc otherwise;
+//!     `-G` (groups dropped, then gid) and `-S`; `--keep-caps` (with `-U`: the permitted
+//!     capabilities raised into the ambient set); last the parent-death signal of
+//!     `--kill-child` (the kernel clears it on every credential change), then the parent
+//!     checked to be still alive.
+//! 11. Exec the program with its environment (`--clear-env`, `--whitelist-env`), or the
+//!     default shell as a login shell.
 
 use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
@@ -111,14 +160,9 @@ fn wait_for_go<S: Syscall>(sys: &mut S, rx: &OwnedFd) -> bool {
     }
 }
 
-/// Runs the plan. Returns only in the waiting parent (with the child's status) or on
-/// failure; otherwise the program replaces this process.
-///
-/// The order (util-linux's): helpers are forked before `unshare(2)` (they must stay
-/// outside); `--owner`'s credentials are dropped before it (the new user namespace is
-/// then owned by them); the map helper writes after it; time offsets are written before
-/// any process can enter the time namespace; then either the `--fork` child or this
-/// process prepares the namespaces (`prepare`) and execs.
+/// Runs the plan (steps 1-11 above). Returns only in the waiting parent (with the
+/// child's status) or on failure; otherwise the program replaces this process. Helpers
+/// still waiting when a step fails are cancelled, so a refused command leaves no process.
 pub fn run<S: Syscall>(sys: &mut S, plan: &Plan, inv: &Invocation) -> Result<i32> {
     sys.default_action(libc::SIGCHLD).map_err(|e| Error::sys("signal handler reset failed", e))?;
     let me = sys.getpid();

@@ -1,5 +1,5 @@
-//! The renderers against `shared/fixtures/lsns-newest.md`: hand-made tables holding the
-//! fixture's values must print exactly what the newest util-linux printed.
+//! The renderers against output the newest util-linux printed for one real set of
+//! namespaces: tables made by hand with its values must print its bytes, kept below.
 
 use super::*;
 use crate::columns::Column;
