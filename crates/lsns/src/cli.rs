@@ -66,6 +66,17 @@ fn long_name(id: Id) -> &'static str {
     OPTIONS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or_default()
 }
 
+/// The option that `id` cannot be combined with: `-J` and `-r`, `-P` and `-p`.
+fn excluded_by(id: Id) -> Option<Id> {
+    match id {
+        Id::Json => Some(Id::Raw),
+        Id::Raw => Some(Id::Json),
+        Id::Persistent => Some(Id::Task),
+        Id::Task => Some(Id::Persistent),
+        _ => None,
+    }
+}
+
 /// The options as they come in.
 #[derive(Default)]
 struct Options {
@@ -114,17 +125,15 @@ impl Options {
         Ok(Flow::Continue)
     }
 
-    /// `-J` and `-r`, `-P` and `-p` exclude each other.
+    /// Refuses `id` after the option it excludes (see [`excluded_by`]), in util-linux's
+    /// words, which name the earlier option first.
     fn exclusive(&mut self, id: Id) -> Result<(), Error> {
-        for (a, b) in [(Id::Json, Id::Raw), (Id::Persistent, Id::Task)] {
-            if (id == a && self.seen.contains(&b)) || (id == b && self.seen.contains(&a)) {
-                let first = if id == a { b } else { a };
-                return Err(Error::msg(format!(
-                    "options --{} and --{} cannot be combined",
-                    long_name(first),
-                    long_name(id)
-                )));
-            }
+        if let Some(first) = excluded_by(id).filter(|other| self.seen.contains(other)) {
+            return Err(Error::msg(format!(
+                "options --{} and --{} cannot be combined",
+                long_name(first),
+                long_name(id)
+            )));
         }
         if !self.seen.contains(&id) {
             self.seen.push(id);

@@ -288,15 +288,7 @@ impl<'a> Translator<'a> {
             let lo = self.member()?;
             if self.peek_at(0) == Some('-') && self.peek_at(1).is_some_and(|n| n != ']') {
                 self.i += 1;
-                let (Member::Char(a), Member::Char(b)) = (lo, self.member()?) else {
-                    return Err(BAD_RANGE.into());
-                };
-                if a > b {
-                    return Err(BAD_RANGE.into());
-                }
-                push_literal(&mut self.out, a, self.unicode);
-                self.out.push('-');
-                push_literal(&mut self.out, b, self.unicode);
+                self.range(lo)?;
                 continue;
             }
             match lo {
@@ -306,6 +298,21 @@ impl<'a> Translator<'a> {
                 }
             }
         }
+    }
+
+    /// A range `lo-hi` in a bracket expression, the `-` already read: both ends plain
+    /// characters, in order.
+    fn range(&mut self, lo: Member) -> Result<(), String> {
+        let (Member::Char(a), Member::Char(b)) = (lo, self.member()?) else {
+            return Err(BAD_RANGE.into());
+        };
+        if a > b {
+            return Err(BAD_RANGE.into());
+        }
+        push_literal(&mut self.out, a, self.unicode);
+        self.out.push('-');
+        push_literal(&mut self.out, b, self.unicode);
+        Ok(())
     }
 
     /// One member of a bracket expression: a character, `[:class:]`, or a one-character

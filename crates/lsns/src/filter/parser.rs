@@ -116,30 +116,42 @@ impl Parser {
         loop {
             self.negate();
             match t {
-                Tok::RParen => {
-                    self.finish(true);
-                    if self.stack.pop() != Some(Pending::Group) {
-                        return Err(unexpected(&t));
-                    }
-                }
+                Tok::RParen => self.close_group(&t)?,
                 Tok::And | Tok::Or => {
-                    let or = t == Tok::Or;
-                    self.finish(or);
-                    let at = self.code.len();
-                    self.code.push(if or { Step::Or(at) } else { Step::And(at) });
-                    self.stack.push(if or { Pending::Or(at) } else { Pending::And(at) });
+                    self.binary(t == Tok::Or);
                     return Ok(true);
                 }
-                Tok::Eof => {
-                    self.finish(true);
-                    return match self.stack.is_empty() {
-                        true => Ok(false),
-                        false => Err(unexpected(&t)),
-                    };
-                }
+                Tok::Eof => return self.end(&t).map(|()| false),
                 other => return Err(unexpected(&other)),
             }
             t = self.next();
+        }
+    }
+
+    /// `)`: ends what is pending inside the group, and the group.
+    fn close_group(&mut self, t: &Tok) -> PResult<()> {
+        self.finish(true);
+        if self.stack.pop() != Some(Pending::Group) {
+            return Err(unexpected(t));
+        }
+        Ok(())
+    }
+
+    /// `&&` (`or` false) or `||` (`or` true): ends the operators it binds looser than or
+    /// as loose as, then waits for its right-hand side behind a jump step.
+    fn binary(&mut self, or: bool) {
+        self.finish(or);
+        let at = self.code.len();
+        self.code.push(if or { Step::Or(at) } else { Step::And(at) });
+        self.stack.push(if or { Pending::Or(at) } else { Pending::And(at) });
+    }
+
+    /// The end of the expression: nothing may be left pending.
+    fn end(&mut self, t: &Tok) -> PResult<()> {
+        self.finish(true);
+        match self.stack.is_empty() {
+            true => Ok(()),
+            false => Err(unexpected(t)),
         }
     }
 }
