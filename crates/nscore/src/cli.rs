@@ -43,6 +43,12 @@ impl Invocation {
             Err(e) => e.report(&self.name, &self.argv0),
         }
     }
+
+    /// Prints a warning, worded and written as an error's message, and goes on: the one
+    /// other way a tool writes to stderr.
+    pub fn warn(&self, warning: &Error) {
+        let _ = warning.report(&self.name, &self.argv0);
+    }
 }
 
 /// What a tool's option handler tells [`read_options`] after taking an option.

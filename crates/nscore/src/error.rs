@@ -21,6 +21,11 @@ pub enum Error {
     /// `<name>: <msg>`.
     #[error("{0}")]
     Msg(String),
+    /// Several messages, each printed as `<name>: <line>`: the warnings util-linux prints
+    /// before the error that ends it (rs-lsns: `unknown column: X`, then `failed to
+    /// initialize filter`).
+    #[error("{}", .0.join("\n"))]
+    Lines(Vec<String>),
     /// `<name>: <what>: <strerror(errno)>`.
     #[error("{what}: {}", strerror(*.errno as i32))]
     Sys { what: String, errno: Errno },
@@ -88,6 +93,7 @@ impl Error {
                 [argv0.as_bytes(), b": ", m, b"\n", try_help.as_bytes()].concat()
             }
             Error::Exit(_) => Vec::new(),
+            Error::Lines(lines) => lines.iter().flat_map(|l| format!("{name}: {l}\n").into_bytes()).collect(),
             Error::Hint { source, hint } => {
                 [source.render_bytes(name, argv0), format!("{name}: hint: {hint}\n").into_bytes()].concat()
             }
@@ -142,6 +148,9 @@ mod tests {
         let h = Error::sys("unshare failed", Errno::EPERM).with_hint("try -r");
         assert_eq!(h.render("u", "u"), "u: unshare failed: Operation not permitted\nu: hint: try -r\n");
         assert_eq!(h.errno(), Some(Errno::EPERM));
+        let l = Error::Lines(vec!["unknown column: X".into(), "failed to initialize filter".into()]);
+        assert_eq!(l.render("lsns", "./lsns"), "lsns: unknown column: X\nlsns: failed to initialize filter\n");
+        assert_eq!(l.exit_code(), 1);
     }
 
     #[test]

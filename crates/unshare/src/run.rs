@@ -235,7 +235,7 @@ fn subid_block<S: Syscall>(sys: &mut S, euid: u32, kind: IdKind) -> Result<(u32,
         Ok(None) => {
             Err(Error::msg(format!("no line matching user \"{}\" in {file}", name.unwrap_or_else(|| euid.to_string()))))
         }
-        Err(m) => Err(Error::msg(m)),
+        Err(bad) => Err(Error::msg(bad.to_string())),
     }
 }
 
