@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use nscore::NsSet;
+use nscore::{Error, NsSet};
 
 use crate::cli::{Plan, Tree};
 use crate::columns::Column;
@@ -284,14 +284,15 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
         .collect()
 }
 
-/// Builds the table; `Err` carries the positional namespace that does not exist.
-pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, u64> {
+/// Builds the table; fails if the positional namespace does not exist.
+pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, Error> {
     let cols = columns(plan);
     let nest = cols.iter().any(|c| c.tree);
     let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest, ups: HashMap::new() };
     match plan.namespace {
         Some(ino) => {
-            let ns = *b.scan.model().index.get(&ino).ok_or(ino)?;
+            let missing = || Error::msg(format!("not found namespace: {ino}"));
+            let ns = *b.scan.model().index.get(&ino).ok_or_else(missing)?;
             b.members(ns);
         }
         None => b.namespaces(),
@@ -377,7 +378,7 @@ mod tests {
 
     fn plan(args: &[&str]) -> Plan {
         let a: Vec<OsString> = args.iter().map(OsString::from).collect();
-        match parse(&a).unwrap() {
+        match parse(&a, &crate::Locale::ascii()).unwrap() {
             Action::List(p) => p,
             other => panic!("{other:?}"),
         }
@@ -582,7 +583,7 @@ mod tests {
         let t = build(&plan(&["-o", "PID,PPID,COMMAND", "12"]), &mut f, None).unwrap();
         assert_eq!(shape(&t), vec![s("100", None), s("200", Some(0)), s("300", Some(1)), s("400", Some(0))]);
         assert_eq!(t.rows[1].cells[1], b"100");
-        assert_eq!(build(&plan(&["99"]), &mut f, None).unwrap_err(), 99);
+        assert_eq!(build(&plan(&["99"]), &mut f, None).unwrap_err().to_string(), "not found namespace: 99");
         let t = build(&plan(&["-l", "12"]), &mut f, None).unwrap();
         assert!(t.rows.iter().all(|r| r.parent.is_none()));
     }

@@ -140,8 +140,8 @@ pub struct Scan {
     containers: IdMap<i32, Vec<u8>>,
     relations: IdMap<u64, (Option<u64>, Option<u64>)>,
     netlink: Option<Option<OwnedFd>>,
-    /// Set when the kernel lacks an ns ioctl (exit status 2).
-    pub unsupported: bool,
+    /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
+    pub unsupported: Option<&'static str>,
 }
 
 impl Scan {
@@ -164,7 +164,7 @@ impl Scan {
             containers: IdMap::default(),
             relations: IdMap::default(),
             netlink: None,
-            unsupported: false,
+            unsupported: None,
         };
         if s.proc_is_ours() {
             s.pid_infos = Some(IdMap::default());
@@ -404,22 +404,31 @@ impl Scan {
         }
     }
 
-    fn check_ioctl<T>(&mut self, r: Result<T, Errno>, name: &str) -> Option<T> {
+    fn check_ioctl<T>(&mut self, r: Result<T, Errno>, name: &'static str) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(Errno::ENOTTY | Errno::ENOSYS) => {
-                if !self.unsupported {
-                    eprintln!("{}: Unsupported ioctl {name}", crate::prog_name());
-                }
-                self.unsupported = true;
+                self.unsupported.get_or_insert(name);
                 None
             }
             Err(_) => None,
         }
     }
 
+    /// What to warn about once the lines are known: an ioctl the kernel lacks (util-linux
+    /// prints that while it builds its table, before printing it).
+    pub fn warnings(&self) -> Vec<Error> {
+        self.unsupported.iter().map(|name| Error::msg(format!("Unsupported ioctl {name}"))).collect()
+    }
+
     /// The inode behind an ancestor ioctl's result, adding it as a ghost if asked to.
-    fn ancestor(&mut self, r: Result<OwnedFd, Errno>, name: &str, ty: NsType, ghosts: Option<NsSet>) -> Option<u64> {
+    fn ancestor(
+        &mut self,
+        r: Result<OwnedFd, Errno>,
+        name: &'static str,
+        ty: NsType,
+        ghosts: Option<NsSet>,
+    ) -> Option<u64> {
         let fd = self.check_ioctl(r, name)?;
         let ino = inode(fd.as_fd())?;
         if ghosts.is_some_and(|types| types.contains(ty)) && !self.model.index.contains_key(&ino) {

@@ -33,7 +33,22 @@ pub enum Step {
     Or(usize),
 }
 
-type PResult<T> = Result<T, String>;
+/// A token the grammar does not allow where it stands, worded as bison words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The token, described (`end of file`, `')'`, `number`).
+    pub unexpected: String,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "syntax error, unexpected {}", self.unexpected)
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+type PResult<T> = Result<T, SyntaxError>;
 
 /// What waits on the operator stack for the rest of its operands.
 #[derive(Clone, Copy, PartialEq)]
@@ -45,8 +60,8 @@ enum Pending {
     Or(usize),
 }
 
-fn unexpected(t: &Tok) -> String {
-    format!("syntax error, unexpected {}", t.describe())
+fn unexpected(t: &Tok) -> SyntaxError {
+    SyntaxError { unexpected: t.describe() }
 }
 
 struct Parser {
@@ -156,7 +171,7 @@ impl Parser {
     }
 }
 
-/// Parses a whole expression into its program; the error is the parser's message.
+/// Parses a whole expression into its program.
 pub fn parse(toks: Vec<Tok>) -> PResult<Vec<Step>> {
     let mut p = Parser { toks: toks.into_iter(), code: Vec::new(), stack: Vec::new() };
     loop {
@@ -172,8 +187,8 @@ mod tests {
     use super::super::lexer::tokenize;
     use super::*;
 
-    fn p(s: &str) -> PResult<Vec<Step>> {
-        parse(tokenize(s.as_bytes()))
+    fn p(s: &str) -> Result<Vec<Step>, String> {
+        parse(tokenize(s.as_bytes())).map_err(|e| e.to_string())
     }
 
     fn v(n: &str) -> Step {
