@@ -506,7 +506,7 @@ mod tests {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         let egid = if euid == 0 { 0 } else { 100 };
         let ctx = Context { euid, egid, uid: euid, shell: None, env: Vec::new };
-        match crate::plan::plan(&args, &ctx).unwrap() {
+        match crate::plan::parse(&args, &ctx).unwrap() {
             Action::Run(p) => *p,
             other => panic!("{other:?}"),
         }
