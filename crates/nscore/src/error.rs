@@ -28,18 +28,34 @@ pub enum Error {
     Lines(Vec<String>),
     /// `<name>: <what>: <strerror(errno)>`.
     #[error("{what}: {}", strerror(*.errno as i32))]
-    Sys { what: String, errno: Errno },
+    Sys {
+        /// What failed, in util-linux's words.
+        what: String,
+        /// Why.
+        errno: Errno,
+    },
     /// `execvp` failed: 127 for ENOENT, 126 otherwise.
     #[error("failed to execute {prog}: {}", strerror(*.errno as i32))]
-    Exec { prog: String, errno: Errno },
+    Exec {
+        /// The program as it was asked for.
+        prog: String,
+        /// Why `execvp` failed.
+        errno: Errno,
+    },
     /// An error followed by a line of advice.
     #[error("{source}")]
-    Hint { source: Box<Error>, hint: String },
+    Hint {
+        /// The error itself.
+        source: Box<Error>,
+        /// The advice, printed as `<name>: hint: <hint>`.
+        hint: String,
+    },
     /// Exit with this status without a message (the cause was already reported).
     #[error("")]
     Exit(i32),
 }
 
+/// `Result` with [`Error`] as its default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -56,10 +72,12 @@ impl Error {
         }
     }
 
+    /// An `errx()`-style error: the message alone.
     pub fn msg(m: impl Into<String>) -> Error {
         Error::Msg(m.into())
     }
 
+    /// The same error, followed by a line of advice (ours; util-linux has none).
     pub fn with_hint(self, hint: impl Into<String>) -> Error {
         Error::Hint { source: Box::new(self), hint: hint.into() }
     }
