@@ -8,6 +8,18 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Adds every file and link below `dir` to `out`, relative to `base`.
+fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if e.file_type().unwrap().is_dir() {
+            walk(&p, base, out);
+        } else {
+            out.insert(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+        }
+    }
+}
+
 /// A scratch DESTDIR, removed when dropped.
 struct DestDir(PathBuf);
 
@@ -25,16 +37,6 @@ impl DestDir {
 
     /// Every file and link below it, relative to `$(PREFIX)`.
     fn files(&self) -> BTreeSet<String> {
-        fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
-            for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-                let p = e.path();
-                if e.file_type().unwrap().is_dir() {
-                    walk(&p, base, out);
-                } else {
-                    out.insert(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
-                }
-            }
-        }
         let mut out = BTreeSet::new();
         walk(&self.0, &self.0.join("usr/local"), &mut out);
         out

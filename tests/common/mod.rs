@@ -104,10 +104,9 @@ pub fn world_exec_copy(bin: &str) -> PathBuf {
         // copies of earlier test runs whose process is gone
         for e in fs::read_dir(std::env::temp_dir()).into_iter().flatten().flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if let Some(pid) = name.strip_prefix("nsutils-test-") {
-                if !Path::new(&format!("/proc/{pid}")).exists() {
-                    let _ = fs::remove_dir_all(e.path());
-                }
+            let gone = |pid: &&str| !Path::new(&format!("/proc/{pid}")).exists();
+            if name.strip_prefix("nsutils-test-").filter(gone).is_some() {
+                let _ = fs::remove_dir_all(e.path());
             }
         }
         let d = std::env::temp_dir().join(format!("nsutils-test-{}", std::process::id()));

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use nscore::NsSet;
+use nscore::{Error, NsSet};
 
 use crate::cli::{Plan, Tree};
 use crate::columns::Column;
@@ -145,33 +145,41 @@ impl Builder<'_> {
 
     fn namespaces(&mut self) {
         match self.plan.tree {
-            Tree::None | Tree::Process => {
-                let mut line_of_pid: HashMap<i32, usize> = HashMap::new();
-                for ns in self.scan.model().sorted() {
-                    if !self.selected(ns) {
-                        continue;
-                    }
-                    let pid = self.scan.model().namespaces[ns].rep;
-                    let parent = match (self.plan.tree, pid) {
-                        (Tree::Process, Some(p)) if self.nest => {
-                            self.scan.ppid(p).and_then(|pp| line_of_pid.get(&pp).copied())
-                        }
-                        _ => None,
-                    };
-                    if let (Some(row), Some(p)) = (self.push(Line { ns, pid }, parent), pid) {
-                        line_of_pid.insert(p, row);
-                    }
-                }
+            Tree::None | Tree::Process => self.by_process(),
+            Tree::Owner | Tree::Parent => self.by_ancestors(),
+        }
+    }
+
+    /// The owner or parent tree: each namespace under its ancestor, which comes first.
+    fn by_ancestors(&mut self) {
+        self.find_ghosts();
+        let mut done: HashMap<usize, Option<usize>> = HashMap::new();
+        for ns in self.scan.model().sorted() {
+            if self.selected(ns) {
+                self.emit_with_ancestors(ns, &mut done);
             }
-            Tree::Owner | Tree::Parent => {
-                self.find_ghosts();
-                let mut done: HashMap<usize, Option<usize>> = HashMap::new();
-                for ns in self.scan.model().sorted() {
-                    if self.selected(ns) {
-                        self.emit_with_ancestors(ns, &mut done);
-                    }
-                }
+        }
+    }
+
+    /// A flat list, or in the process tree each namespace under the line of its
+    /// representative's parent process.
+    fn by_process(&mut self) {
+        let mut line_of_pid: HashMap<i32, usize> = HashMap::new();
+        for ns in self.scan.model().sorted() {
+            if self.selected(ns) {
+                self.push_under_parent_process(ns, &mut line_of_pid);
             }
+        }
+    }
+
+    fn push_under_parent_process(&mut self, ns: usize, line_of_pid: &mut HashMap<i32, usize>) {
+        let pid = self.scan.model().namespaces[ns].rep;
+        let parent = match (self.plan.tree, pid) {
+            (Tree::Process, Some(p)) if self.nest => self.scan.ppid(p).and_then(|pp| line_of_pid.get(&pp).copied()),
+            _ => None,
+        };
+        if let (Some(row), Some(p)) = (self.push(Line { ns, pid }, parent), pid) {
+            line_of_pid.insert(p, row);
         }
     }
 
@@ -234,11 +242,16 @@ impl Builder<'_> {
         // (a PID reused while /proc was read) starts a tree of its own
         let mut seen = vec![false; n];
         for start in (0..n).filter(|&i| !has_parent[i]).chain(0..n) {
-            let mut stack = vec![(start, None)];
-            while let Some((i, up)) = stack.pop() {
-                if std::mem::replace(&mut seen[i], true) {
-                    continue;
-                }
+            self.push_members_from(ns, start, &members, &kids, &mut seen);
+        }
+    }
+
+    /// Member `start` and the members under it not yet `seen`, depth-first, each under
+    /// its parent's line; without recursion (a process tree may be deep).
+    fn push_members_from(&mut self, ns: usize, start: usize, members: &[i32], kids: &[Vec<usize>], seen: &mut [bool]) {
+        let mut stack = vec![(start, None)];
+        while let Some((i, up)) = stack.pop() {
+            if !std::mem::replace(&mut seen[i], true) {
                 let row = self.push(Line { ns, pid: Some(members[i]) }, up);
                 stack.extend(kids[i].iter().rev().map(|&k| (k, row)));
             }
@@ -271,14 +284,15 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
         .collect()
 }
 
-/// Builds the table; `Err` carries the positional namespace that does not exist.
-pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, u64> {
+/// Builds the table; fails if the positional namespace does not exist.
+pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, Error> {
     let cols = columns(plan);
     let nest = cols.iter().any(|c| c.tree);
     let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest, ups: HashMap::new() };
     match plan.namespace {
         Some(ino) => {
-            let ns = *b.scan.model().index.get(&ino).ok_or(ino)?;
+            let missing = || Error::msg(format!("not found namespace: {ino}"));
+            let ns = *b.scan.model().index.get(&ino).ok_or_else(missing)?;
             b.members(ns);
         }
         None => b.namespaces(),
@@ -350,11 +364,13 @@ mod tests {
         fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
             let (ino, ty) = (self.model.namespaces[ns].ino, self.model.namespaces[ns].ty);
             let r = self.rel.get(&ino).copied().unwrap_or_default();
-            for (a, aty) in [(r.0, ty), (r.1, NsType::User)] {
-                let Some(a) = a else { continue };
-                if ghosts.is_some_and(|g| g.contains(aty)) && self.ghosts.contains_key(&a) {
-                    self.model.add(Namespace::new(a, aty, Access::Rep, Origin::Ghost));
-                }
+            let found: Vec<(u64, NsType)> = [(r.0, ty), (r.1, NsType::User)]
+                .into_iter()
+                .filter_map(|(a, aty)| Some((a?, aty)))
+                .filter(|(a, aty)| ghosts.is_some_and(|g| g.contains(*aty)) && self.ghosts.contains_key(a))
+                .collect();
+            for (a, aty) in found {
+                self.model.add(Namespace::new(a, aty, Access::Rep, Origin::Ghost));
             }
             r
         }
@@ -362,7 +378,7 @@ mod tests {
 
     fn plan(args: &[&str]) -> Plan {
         let a: Vec<OsString> = args.iter().map(OsString::from).collect();
-        match parse(&a).unwrap() {
+        match parse(&a, &crate::Locale::ascii()).unwrap() {
             Action::List(p) => p,
             other => panic!("{other:?}"),
         }
@@ -462,12 +478,10 @@ mod tests {
             (7, NsType::Uts, 50),
             (8, NsType::Pid, 50),
         ];
-        for (ino, ty, pid) in all {
-            if types.contains(&ty) {
-                f.model.attach(ino, ty, pid);
-                if pid == 50 {
-                    f.model.task_ns.push(ino);
-                }
+        for (ino, ty, pid) in all.into_iter().filter(|(_, ty, _)| types.contains(ty)) {
+            f.model.attach(ino, ty, pid);
+            if pid == 50 {
+                f.model.task_ns.push(ino);
             }
         }
         f.ghosts.insert(5, NsType::User);
@@ -569,7 +583,7 @@ mod tests {
         let t = build(&plan(&["-o", "PID,PPID,COMMAND", "12"]), &mut f, None).unwrap();
         assert_eq!(shape(&t), vec![s("100", None), s("200", Some(0)), s("300", Some(1)), s("400", Some(0))]);
         assert_eq!(t.rows[1].cells[1], b"100");
-        assert_eq!(build(&plan(&["99"]), &mut f, None).unwrap_err(), 99);
+        assert_eq!(build(&plan(&["99"]), &mut f, None).unwrap_err().to_string(), "not found namespace: 99");
         let t = build(&plan(&["-l", "12"]), &mut f, None).unwrap();
         assert!(t.rows.iter().all(|r| r.parent.is_none()));
     }

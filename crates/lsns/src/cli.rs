@@ -12,6 +12,7 @@ use nscore::{Error, NsSet, NsType};
 
 use crate::columns::Column;
 use crate::filter::{Filter, FilterError};
+use crate::Locale;
 
 include!(concat!(env!("OUT_DIR"), "/cli.rs"));
 
@@ -66,6 +67,17 @@ fn long_name(id: Id) -> &'static str {
     OPTIONS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or_default()
 }
 
+/// The option that `id` cannot be combined with: `-J` and `-r`, `-P` and `-p`.
+fn excluded_by(id: Id) -> Option<Id> {
+    match id {
+        Id::Json => Some(Id::Raw),
+        Id::Raw => Some(Id::Json),
+        Id::Persistent => Some(Id::Task),
+        Id::Task => Some(Id::Persistent),
+        _ => None,
+    }
+}
+
 /// The options as they come in.
 #[derive(Default)]
 struct Options {
@@ -90,7 +102,7 @@ struct Options {
 impl Options {
     /// Takes one option, checking it as util-linux's getopt loop does: values of `-p`,
     /// `-t`, `-T` and `-Q`, and the exclusive pairs; `-o`'s columns wait for the end.
-    fn take(&mut self, id: Id, val: Option<OsString>) -> Result<Flow, Error> {
+    fn take(&mut self, id: Id, val: Option<OsString>, locale: &Locale) -> Result<Flow, Error> {
         self.exclusive(id)?;
         let val = val.unwrap_or_default();
         match id {
@@ -106,7 +118,7 @@ impl Options {
             Id::Tree => self.tree = Some(parse_tree(&val)?),
             Id::Nowrap => self.nowrap = true,
             Id::Notruncate => self.notruncate = true,
-            Id::Filter => self.filter = Some(check_filter(val)?),
+            Id::Filter => self.filter = Some(check_filter(val, locale)?),
             Id::ListColumns => self.list_columns = true,
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
@@ -114,17 +126,15 @@ impl Options {
         Ok(Flow::Continue)
     }
 
-    /// `-J` and `-r`, `-P` and `-p` exclude each other.
+    /// Refuses `id` after the option it excludes (see [`excluded_by`]), in util-linux's
+    /// words, which name the earlier option first.
     fn exclusive(&mut self, id: Id) -> Result<(), Error> {
-        for (a, b) in [(Id::Json, Id::Raw), (Id::Persistent, Id::Task)] {
-            if (id == a && self.seen.contains(&b)) || (id == b && self.seen.contains(&a)) {
-                let first = if id == a { b } else { a };
-                return Err(Error::msg(format!(
-                    "options --{} and --{} cannot be combined",
-                    long_name(first),
-                    long_name(id)
-                )));
-            }
+        if let Some(first) = excluded_by(id).filter(|other| self.seen.contains(other)) {
+            return Err(Error::msg(format!(
+                "options --{} and --{} cannot be combined",
+                long_name(first),
+                long_name(id)
+            )));
         }
         if !self.seen.contains(&id) {
             self.seen.push(id);
@@ -172,10 +182,10 @@ impl Options {
     }
 }
 
-/// Parses and validates argv (without argv\[0\]).
-pub fn parse(args: &[OsString]) -> Result<Action, Error> {
+/// Parses and validates argv (without argv\[0\]); `locale` is asked for `-Q`'s patterns.
+pub fn parse(args: &[OsString], locale: &Locale) -> Result<Action, Error> {
     let mut opts = Options::default();
-    match read_options(args, OPTIONS, ORDERING, |id, v| opts.take(id, v))? {
+    match read_options(args, OPTIONS, ORDERING, |id, v| opts.take(id, v, locale))? {
         Outcome::Help => Ok(Action::Help),
         Outcome::Version => Ok(Action::Version),
         Outcome::Operands(operands) => opts.finish(&operands),
@@ -204,9 +214,9 @@ fn parse_namespace(a: &OsStr) -> Result<u64, Error> {
 /// `-Q`: util-linux compiles the expression while it reads the options, so a syntax
 /// error or a bad pattern is reported at once; an unknown column only when the filter is
 /// set up for the listing (`lib.rs` compiles the expression again for that).
-fn check_filter(expr: OsString) -> Result<OsString, Error> {
-    match Filter::in_locale(expr.as_bytes(), crate::locale_is_utf8()) {
-        Err(FilterError::Parse { expr, message }) => Err(Error::msg(format!("failed to parse \"{expr}\": {message}"))),
+fn check_filter(expr: OsString, locale: &Locale) -> Result<OsString, Error> {
+    match Filter::in_locale(expr.as_bytes(), locale.utf8()) {
+        Err(e @ FilterError::Parse { .. }) => Err(e.into()),
         Ok(_) | Err(FilterError::UnknownColumn(_)) => Ok(expr),
     }
 }
@@ -275,7 +285,7 @@ mod tests {
 
     fn p(v: &[&str]) -> Result<Action, String> {
         let args: Vec<OsString> = v.iter().map(OsString::from).collect();
-        parse(&args).map_err(|e| e.render("lsns", "lsns"))
+        parse(&args, &Locale::ascii()).map_err(|e| e.render("lsns", "lsns"))
     }
 
     fn plan(v: &[&str]) -> Plan {

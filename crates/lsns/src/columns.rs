@@ -2,9 +2,6 @@
 //! own (scripts and `-J` consumers depend on them), and CONTAINER, ours. The descriptions
 //! are our own words.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-
 /// An output column: util-linux's in its table order (which `--output-all` and `-H`
 /// follow), then ours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -133,22 +130,6 @@ impl Column {
     }
 }
 
-/// Parses an `-o` list. An unknown name is reported by itself (util-linux reports the
-/// rest of the list from that name on; we name only the name: README, Differences).
-pub fn parse_list(list: &OsStr) -> Result<Vec<Column>, String> {
-    let mut out = Vec::new();
-    for name in list.as_bytes().split(|&b| b == b',') {
-        if name.is_empty() {
-            continue;
-        }
-        match Column::from_name(name) {
-            Some(c) => out.push(c),
-            None => return Err(String::from_utf8_lossy(name).into_owned()),
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,12 +149,5 @@ mod tests {
         assert!(!Column::ALL.contains(&Column::Container));
         assert_eq!(Column::from_name(b"container"), Some(Column::Container));
         assert_eq!((Column::Container.kind(), Column::Container.right_aligned()), (Kind::String, false));
-    }
-
-    #[test]
-    fn lists() {
-        assert_eq!(parse_list(OsStr::new("ns,Type")), Ok(vec![Column::Ns, Column::Type]));
-        assert_eq!(parse_list(OsStr::new("NS,BOGUS,PID")), Err("BOGUS".into()));
-        assert_eq!(parse_list(OsStr::new("NS,,PID")), Ok(vec![Column::Ns, Column::Pid]));
     }
 }

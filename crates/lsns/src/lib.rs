@@ -14,77 +14,97 @@ pub mod netlink;
 pub mod output;
 pub mod scan;
 
+use std::cell::OnceCell;
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::fd::AsFd;
-use std::sync::OnceLock;
+use std::os::unix::ffi::OsStrExt;
 
 use nscore::cli::{print_stdout, Invocation};
+use nscore::sys::SingleThreaded;
 use nscore::Error;
 
 use crate::cli::{Action, Format, Plan};
 use crate::columns::Column;
-use crate::filter::{Filter, FilterError};
+use crate::filter::Filter;
 use crate::output::{Col, JsonStyle, Mode, Row, Style, Table};
 use crate::scan::{Scan, ScanOpts};
 
-static NAME: OnceLock<String> = OnceLock::new();
-
-/// The name messages start with (basename of argv\[0\]).
-pub(crate) fn prog_name() -> &'static str {
-    NAME.get().map(String::as_str).unwrap_or("rs-lsns")
-}
-
-pub fn main_with_args(args: Vec<OsString>) -> i32 {
+/// The whole tool: argv in, exit status out (the binary's `main` only adds `exit`).
+/// `single` is `main`'s promise that no other thread runs, which `setlocale` needs.
+pub fn main_with_args(args: Vec<OsString>, single: SingleThreaded) -> i32 {
     let (inv, args) = Invocation::new(args, "rs-lsns");
-    let _ = NAME.set(inv.name.clone());
-    if let Err(e) = nscore::setid::refuse_elevated() {
-        return inv.finish(Err(e));
-    }
-    // util-linux dies quietly by SIGPIPE when the reader goes away; Rust ignores it.
-    let _ = nscore::sys::default_action(libc::SIGPIPE);
-    let result = run(&inv, &args);
+    let locale = Locale::new(single);
+    let result = nscore::setid::refuse_elevated().and_then(|()| {
+        // util-linux dies quietly by SIGPIPE when the reader goes away; Rust ignores it.
+        let _ = nscore::sys::default_action(libc::SIGPIPE);
+        match cli::parse(&args, &locale)? {
+            Action::Help => print_stdout(&cli::help(&inv.name)),
+            Action::Version => print_stdout(&inv.version_line()),
+            Action::ListColumns { format } => write_out(&column_list(), &style(format, false, &locale)),
+            Action::List(plan) => {
+                let listing = list(&plan, &locale)?;
+                listing.warnings.iter().for_each(|w| inv.warn(w));
+                write_out(&listing.table, &listing.style).map(|_| listing.status)
+            }
+        }
+    });
     inv.finish(result)
 }
 
-fn run(inv: &Invocation, args: &[OsString]) -> Result<i32, Error> {
-    match cli::parse(args)? {
-        Action::Help => print_stdout(&cli::help(&inv.name)),
-        Action::Version => print_stdout(&inv.version_line()),
-        Action::ListColumns { format } => write_out(&column_list(), &style(format, false)),
-        Action::List(plan) => list(inv, &plan),
+/// Whether the locale's charset is UTF-8 (tree glyphs, `=~` matching characters rather
+/// than bytes). `setlocale(3)` is asked once, the first time it matters (reading `-Q`, or
+/// laying out the output), so messages before that point stay in the C locale as they
+/// always were.
+pub struct Locale {
+    single: Option<SingleThreaded>,
+    utf8: OnceCell<bool>,
+}
+
+impl Locale {
+    /// The user's locale, asked through `main`'s token.
+    pub fn new(single: SingleThreaded) -> Locale {
+        Locale { single: Some(single), utf8: OnceCell::new() }
+    }
+
+    /// Plain ASCII, without asking (unit tests, whose harness runs threads).
+    pub fn ascii() -> Locale {
+        Locale { single: None, utf8: OnceCell::new() }
+    }
+
+    pub fn utf8(&self) -> bool {
+        *self.utf8.get_or_init(|| self.single.is_some_and(SingleThreaded::locale_is_utf8))
     }
 }
 
-fn list(inv: &Invocation, plan: &Plan) -> Result<i32, Error> {
+/// What a listing prints: the warnings (on stderr, before the table, as util-linux
+/// prints them while it builds its table), the table, and the exit status.
+struct Listing {
+    warnings: Vec<Error>,
+    table: Table,
+    style: Style,
+    status: i32,
+}
+
+fn list(plan: &Plan, locale: &Locale) -> Result<Listing, Error> {
     let filter = match &plan.filter {
+        Some(expr) => Some(Filter::in_locale(expr.as_bytes(), locale.utf8())?),
         None => None,
-        Some(expr) => {
-            let expr = std::os::unix::ffi::OsStrExt::as_bytes(expr.as_os_str());
-            Some(Filter::in_locale(expr, locale_is_utf8()).map_err(|e| match e {
-                FilterError::Parse { expr, message } => Error::msg(format!("failed to parse \"{expr}\": {message}")),
-                FilterError::UnknownColumn(name) => {
-                    let _ = writeln!(std::io::stderr(), "{}: unknown column: {name}", inv.name);
-                    Error::msg("failed to initialize filter")
-                }
-            })?)
-        }
     };
     let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace };
     let mut scan = Scan::run(&opts)?;
-    let table = assemble::build(plan, &mut scan, filter.as_ref())
-        .map_err(|ino| Error::msg(format!("not found namespace: {ino}")))?;
-    let mut st = style(plan.format, plan.headings);
+    let table = assemble::build(plan, &mut scan, filter.as_ref())?;
+    let mut style = style(plan.format, plan.headings, locale);
     if plan.format == Format::Table {
         let columns = std::env::var_os("COLUMNS");
-        st.term_width = nscore::sys::terminal_width(std::io::stdout().as_fd())
-            .map(|w| output::terminal_columns(w, columns.as_deref().map(std::os::unix::ffi::OsStrExt::as_bytes)));
+        style.term_width = nscore::sys::terminal_width(std::io::stdout().as_fd())
+            .map(|w| output::terminal_columns(w, columns.as_deref().map(OsStrExt::as_bytes)));
     }
-    write_out(&table, &st)?;
-    Ok(if scan.unsupported { 2 } else { 0 })
+    let status = if scan.unsupported.is_some() { 2 } else { 0 };
+    Ok(Listing { warnings: scan.warnings(), table, style, status })
 }
 
-fn style(format: Format, headings: bool) -> Style {
+fn style(format: Format, headings: bool, locale: &Locale) -> Style {
     let mode = match format {
         Format::Table => Mode::Table,
         Format::Raw => Mode::Raw,
@@ -94,14 +114,7 @@ fn style(format: Format, headings: bool) -> Style {
             _ => JsonStyle::Pretty,
         }),
     };
-    let utf8 = locale_is_utf8();
-    Style { mode, headings, utf8, term_width: None }
-}
-
-/// Whether the locale's charset is UTF-8 (tree glyphs, `=~` classes). Asked through the
-/// token rs-lsns's main made; without one (a test harness's threads) plain ASCII.
-fn locale_is_utf8() -> bool {
-    nscore::sys::SingleThreaded::claimed().is_some_and(|single| single.locale_is_utf8())
+    Style { mode, headings, utf8: locale.utf8(), term_width: None }
 }
 
 /// `-H`: the columns with their types and our descriptions, as a three-column table

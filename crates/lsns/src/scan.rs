@@ -140,8 +140,8 @@ pub struct Scan {
     containers: IdMap<i32, Vec<u8>>,
     relations: IdMap<u64, (Option<u64>, Option<u64>)>,
     netlink: Option<Option<OwnedFd>>,
-    /// Set when the kernel lacks an ns ioctl (exit status 2).
-    pub unsupported: bool,
+    /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
+    pub unsupported: Option<&'static str>,
 }
 
 impl Scan {
@@ -164,7 +164,7 @@ impl Scan {
             containers: IdMap::default(),
             relations: IdMap::default(),
             netlink: None,
-            unsupported: false,
+            unsupported: None,
         };
         if s.proc_is_ours() {
             s.pid_infos = Some(IdMap::default());
@@ -237,26 +237,23 @@ impl Scan {
         let mut pidfd: Option<(i32, Option<OwnedFd>)> = None;
         for r in refs {
             match r {
-                FdRef::Ns { ino, pid, fd } => {
-                    if !self.model.index.contains_key(&ino) && !seen.contains(&ino) {
-                        // once its type is known it is in the model or not wanted: done
-                        if self.add_fd_namespace(ino, pid, fd, types).is_some() {
-                            seen.insert(ino);
-                        }
-                    }
+                // once its type is known it is in the model or not wanted: done
+                FdRef::Ns { ino, pid, fd } if !self.model.index.contains_key(&ino) && !seen.contains(&ino) => {
+                    seen.extend(self.add_fd_namespace(ino, pid, fd, types).map(|_| ino));
                 }
-                FdRef::Socket { ino, pid, fd } => {
-                    if !seen_sockets.insert(ino) {
-                        continue;
-                    }
-                    if pidfd.as_ref().map(|p| p.0) != Some(pid) {
-                        pidfd = Some((pid, sys::pidfd_open(Pid::from_raw(pid), 0).ok()));
-                    }
-                    let Some((_, Some(pidfd))) = pidfd.as_ref() else { continue };
-                    let Some(netns) = socket_netns(pidfd.as_fd(), fd, ino) else { continue };
-                    self.add_socket_namespace(netns, types);
+                FdRef::Socket { ino, pid, fd } if seen_sockets.insert(ino) => {
+                    self.add_socket(pidfd_of(&mut pidfd, pid), fd, ino, types);
                 }
+                _ => {}
             }
+        }
+    }
+
+    /// Socket `fd` (inode `ino`) of the pidfd's process: its network namespace, unless
+    /// known already.
+    fn add_socket(&mut self, pidfd: Option<BorrowedFd<'_>>, fd: i32, ino: u64, types: NsSet) {
+        if let Some(netns) = pidfd.and_then(|p| socket_netns(p, fd, ino)) {
+            self.add_socket_namespace(netns, types);
         }
     }
 
@@ -333,11 +330,12 @@ impl Scan {
             if !list.contains(&m.mount_point) {
                 list.push(m.mount_point.clone());
             }
-            if types.contains(ty) && !self.model.index.contains_key(&ino) {
-                let path = PathBuf::from(OsStr::from_bytes(&m.mount_point));
-                if self.pin(&path, ino).is_some() {
-                    self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
-                }
+            if !types.contains(ty) || self.model.index.contains_key(&ino) {
+                continue;
+            }
+            let path = PathBuf::from(OsStr::from_bytes(&m.mount_point));
+            if self.pin(&path, ino).is_some() {
+                self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
             }
         }
         Ok(())
@@ -406,22 +404,31 @@ impl Scan {
         }
     }
 
-    fn check_ioctl<T>(&mut self, r: Result<T, Errno>, name: &str) -> Option<T> {
+    fn check_ioctl<T>(&mut self, r: Result<T, Errno>, name: &'static str) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(Errno::ENOTTY | Errno::ENOSYS) => {
-                if !self.unsupported {
-                    eprintln!("{}: Unsupported ioctl {name}", crate::prog_name());
-                }
-                self.unsupported = true;
+                self.unsupported.get_or_insert(name);
                 None
             }
             Err(_) => None,
         }
     }
 
+    /// What to warn about once the lines are known: an ioctl the kernel lacks (util-linux
+    /// prints that while it builds its table, before printing it).
+    pub fn warnings(&self) -> Vec<Error> {
+        self.unsupported.iter().map(|name| Error::msg(format!("Unsupported ioctl {name}"))).collect()
+    }
+
     /// The inode behind an ancestor ioctl's result, adding it as a ghost if asked to.
-    fn ancestor(&mut self, r: Result<OwnedFd, Errno>, name: &str, ty: NsType, ghosts: Option<NsSet>) -> Option<u64> {
+    fn ancestor(
+        &mut self,
+        r: Result<OwnedFd, Errno>,
+        name: &'static str,
+        ty: NsType,
+        ghosts: Option<NsSet>,
+    ) -> Option<u64> {
         let fd = self.check_ioctl(r, name)?;
         let ino = inode(fd.as_fd())?;
         if ghosts.is_some_and(|types| types.contains(ty)) && !self.model.index.contains_key(&ino) {
@@ -539,6 +546,15 @@ impl Facts for Scan {
             })
             .clone()
     }
+}
+
+/// A pidfd of `pid`, from `cache` when it holds that process's (one process's fds come
+/// together, so one `pidfd_open` serves all its sockets).
+fn pidfd_of(cache: &mut Option<(i32, Option<OwnedFd>)>, pid: i32) -> Option<BorrowedFd<'_>> {
+    if cache.as_ref().map(|p| p.0) != Some(pid) {
+        *cache = Some((pid, sys::pidfd_open(Pid::from_raw(pid), 0).ok()));
+    }
+    cache.as_ref().and_then(|(_, fd)| fd.as_ref()).map(AsFd::as_fd)
 }
 
 /// A non-empty `/proc/PID/cmdline` as util-linux shows it: the last byte read dropped

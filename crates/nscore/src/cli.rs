@@ -14,7 +14,9 @@ use crate::getopt::{Getopt, Opt, Ordering};
 /// basename (every other message uses that).
 #[derive(Debug, Clone)]
 pub struct Invocation {
+    /// argv\[0\] as typed (lossily UTF-8).
     pub argv0: String,
+    /// Its basename, which messages start with.
     pub name: String,
 }
 
@@ -43,11 +45,18 @@ impl Invocation {
             Err(e) => e.report(&self.name, &self.argv0),
         }
     }
+
+    /// Prints a warning, worded and written as an error's message, and goes on: the one
+    /// other way a tool writes to stderr.
+    pub fn warn(&self, warning: &Error) {
+        let _ = warning.report(&self.name, &self.argv0);
+    }
 }
 
 /// What a tool's option handler tells [`read_options`] after taking an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
+    /// Go on with the next option.
     Continue,
     /// `--help`: stop reading, print the help.
     Help,
@@ -58,7 +67,9 @@ pub enum Flow {
 /// How reading the options ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// `--help` came before any mistake.
     Help,
+    /// `--version` came before any mistake.
     Version,
     /// Every option was taken; these are the operands.
     Operands(Vec<OsString>),

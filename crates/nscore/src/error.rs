@@ -21,20 +21,41 @@ pub enum Error {
     /// `<name>: <msg>`.
     #[error("{0}")]
     Msg(String),
+    /// Several messages, each printed as `<name>: <line>`: the warnings util-linux prints
+    /// before the error that ends it (rs-lsns: `unknown column: X`, then `failed to
+    /// initialize filter`).
+    #[error("{}", .0.join("\n"))]
+    Lines(Vec<String>),
     /// `<name>: <what>: <strerror(errno)>`.
     #[error("{what}: {}", strerror(*.errno as i32))]
-    Sys { what: String, errno: Errno },
+    Sys {
+        /// What failed, in util-linux's words.
+        what: String,
+        /// Why.
+        errno: Errno,
+    },
     /// `execvp` failed: 127 for ENOENT, 126 otherwise.
     #[error("failed to execute {prog}: {}", strerror(*.errno as i32))]
-    Exec { prog: String, errno: Errno },
+    Exec {
+        /// The program as it was asked for.
+        prog: String,
+        /// Why `execvp` failed.
+        errno: Errno,
+    },
     /// An error followed by a line of advice.
     #[error("{source}")]
-    Hint { source: Box<Error>, hint: String },
+    Hint {
+        /// The error itself.
+        source: Box<Error>,
+        /// The advice, printed as `<name>: hint: <hint>`.
+        hint: String,
+    },
     /// Exit with this status without a message (the cause was already reported).
     #[error("")]
     Exit(i32),
 }
 
+/// `Result` with [`Error`] as its default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
@@ -51,10 +72,12 @@ impl Error {
         }
     }
 
+    /// An `errx()`-style error: the message alone.
     pub fn msg(m: impl Into<String>) -> Error {
         Error::Msg(m.into())
     }
 
+    /// The same error, followed by a line of advice (ours; util-linux has none).
     pub fn with_hint(self, hint: impl Into<String>) -> Error {
         Error::Hint { source: Box::new(self), hint: hint.into() }
     }
@@ -88,6 +111,7 @@ impl Error {
                 [argv0.as_bytes(), b": ", m, b"\n", try_help.as_bytes()].concat()
             }
             Error::Exit(_) => Vec::new(),
+            Error::Lines(lines) => lines.iter().flat_map(|l| format!("{name}: {l}\n").into_bytes()).collect(),
             Error::Hint { source, hint } => {
                 [source.render_bytes(name, argv0), format!("{name}: hint: {hint}\n").into_bytes()].concat()
             }
@@ -142,6 +166,9 @@ mod tests {
         let h = Error::sys("unshare failed", Errno::EPERM).with_hint("try -r");
         assert_eq!(h.render("u", "u"), "u: unshare failed: Operation not permitted\nu: hint: try -r\n");
         assert_eq!(h.errno(), Some(Errno::EPERM));
+        let l = Error::Lines(vec!["unknown column: X".into(), "failed to initialize filter".into()]);
+        assert_eq!(l.render("lsns", "./lsns"), "lsns: unknown column: X\nlsns: failed to initialize filter\n");
+        assert_eq!(l.exit_code(), 1);
     }
 
     #[test]

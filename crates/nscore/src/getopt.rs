@@ -9,6 +9,27 @@
 //! [`Getopt`] is an iterator: it yields options one at a time, in command-line order, so
 //! a tool checks each value as it comes and reports the first mistake on the line, as a
 //! getopt loop does. Each argument is looked at once (parsing is linear in their number).
+//!
+//! ```
+//! use std::ffi::OsString;
+//! use nscore::getopt::{Getopt, HasArg, Opt, Ordering};
+//!
+//! let opts = [
+//!     Opt::new(Some(b'f'), Some("fork"), HasArg::No, 'f'),
+//!     Opt::new(Some(b'n'), Some("net"), HasArg::Optional, 'n'),
+//! ];
+//! let args: Vec<OsString> = ["-fn/run/x", "--ne", "ls", "-l"].iter().map(OsString::from).collect();
+//! let mut g = Getopt::new(&args, &opts, Ordering::RequireOrder);
+//! assert_eq!(g.next(), Some(Ok(('f', None))));
+//! assert_eq!(g.next(), Some(Ok(('n', Some("/run/x".into())))));
+//! assert_eq!(g.next(), Some(Ok(('n', None)))); // a prefix of --net, without a value
+//! assert_eq!(g.next(), None); // stops at the program: its -l is left alone
+//! assert_eq!(g.operands(), ["ls", "-l"]);
+//!
+//! let args = [OsString::from("--bogus")];
+//! let e = Getopt::new(&args, &opts, Ordering::RequireOrder).next().unwrap().unwrap_err();
+//! assert_eq!(e.to_string(), "unrecognized option '--bogus'");
+//! ```
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -16,6 +37,7 @@ use std::os::unix::ffi::OsStrExt;
 /// Whether an option takes a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HasArg {
+    /// No value: a following argument is an operand (or the next option).
     No,
     /// A value, attached or in the next argument.
     Required,
@@ -26,16 +48,21 @@ pub enum HasArg {
 /// One option: its short letter (if any), its long name (if any), and the caller's id.
 #[derive(Clone, Copy, Debug)]
 pub struct Opt<T> {
+    /// The letter of `-x`.
     pub short: Option<u8>,
+    /// The name of `--name`, which any unambiguous prefix also selects.
     pub long: Option<&'static str>,
+    /// What the long form takes.
     pub has_arg: HasArg,
     /// What the short form takes; differs from `has_arg` where util-linux's short-option
     /// string gives the letter no optional value (unshare's `-n` vs `--net[=file]`).
     pub short_has_arg: HasArg,
+    /// What the iterator yields for this option.
     pub id: T,
 }
 
 impl<T: Copy> Opt<T> {
+    /// An option whose short and long forms take the same kind of value.
     pub const fn new(short: Option<u8>, long: Option<&'static str>, has_arg: HasArg, id: T) -> Self {
         Opt { short, long, has_arg, short_has_arg: has_arg, id }
     }

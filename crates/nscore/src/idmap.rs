@@ -146,10 +146,15 @@ pub fn parse_map_spec(s: &str) -> Result<MapSpec, Error> {
     checked_range(inner, outer, count).map(MapSpec::Range).ok_or_else(invalid)
 }
 
+/// A line of `/etc/subuid` (or `/etc/subgid`) that names the user but has bad numbers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("failed to parse subid map: '{0}'")]
+pub struct BadSubidLine(pub String);
+
 /// Finds the first subordinate-id block of a user in `/etc/subuid`-format text: the first
 /// line whose owner field is the user's name or numeric uid. Malformed lines are skipped;
 /// a matching line with bad numbers is an error, as util-linux reports it.
-pub fn find_subid_block(text: &str, name: Option<&str>, uid: u32) -> Result<Option<(u32, u32)>, String> {
+pub fn find_subid_block(text: &str, name: Option<&str>, uid: u32) -> Result<Option<(u32, u32)>, BadSubidLine> {
     let uid_s = uid.to_string();
     for line in text.lines() {
         let mut f = line.splitn(3, ':');
@@ -159,7 +164,7 @@ pub fn find_subid_block(text: &str, name: Option<&str>, uid: u32) -> Result<Opti
         if owner != uid_s && Some(owner) != name {
             continue;
         }
-        let bad = || format!("failed to parse subid map: '{line}'");
+        let bad = || BadSubidLine(line.to_string());
         let start = parse_id(start.trim().as_bytes()).map_err(|_| bad())?;
         let count = parse_id(count.trim().as_bytes()).map_err(|_| bad())?;
         if checked_range(0, u64::from(start), u64::from(count)).is_none() {

@@ -41,9 +41,6 @@ pub enum Forked {
     Child,
 }
 
-/// Whether [`SingleThreaded::new`] was called (for [`SingleThreaded::claimed`]).
-static CLAIMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 /// Proof that this process has a single thread, needed by the calls that are sound only
 /// then: [`fork`] (the child goes on running Rust code, which another thread's lock held
 /// at the fork would deadlock or corrupt) and [`locale_is_utf8`] (`setlocale(3)` races
@@ -52,7 +49,8 @@ static CLAIMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::n
 /// The tool crates forbid `unsafe`, so they cannot make the promise themselves: each
 /// binary's `main` makes it once, before anything else runs, with the one `unsafe`
 /// [`SingleThreaded::new`], and hands the token down (rs-unshare and rs-nsenter pass it
-/// to [`crate::syscall::Os`], the only thing that forks). A token is a value rather than
+/// to [`crate::syscall::Os`], the only thing that forks; rs-lsns to its one
+/// `setlocale`). A token is a value rather than
 /// a global check so that what may fork says so in its signature, and so that code
 /// without one (unit tests, which the harness runs on many threads) cannot fork by
 /// accident. It is neither `Send` nor `Sync`: it stays on the thread that made it.
@@ -64,17 +62,10 @@ impl SingleThreaded {
     ///
     /// # Safety
     /// No other thread may exist when this is called, and the program must start none
-    /// afterwards: the token (and [`SingleThreaded::claimed`]) vouch for the rest of the
-    /// process's life. Call it first thing in `main`.
+    /// afterwards: the token vouches for the rest of the process's life. Call it first
+    /// thing in `main`.
     pub unsafe fn new() -> SingleThreaded {
-        CLAIMED.store(true, Ordering::Relaxed);
         SingleThreaded(std::marker::PhantomData)
-    }
-
-    /// The token `main` made, if it made one. For code the token cannot reach without
-    /// reshaping its callers (rs-lsns's one `setlocale`); prefer passing the token down.
-    pub fn claimed() -> Option<SingleThreaded> {
-        CLAIMED.load(Ordering::Relaxed).then_some(SingleThreaded(std::marker::PhantomData))
     }
 
     /// [`fork`] (`fork(2)`), sound because the token exists.

@@ -1,10 +1,28 @@
 //! rs-nsenter: run a program in the namespaces of another process, or of namespace
 //! files, as util-linux's nsenter(1) does.
 //!
-//! `cli` parses the command line into a `plan::Plan` (pure, unit-tested); `run` carries
-//! it out, through the [`nscore::syscall::Syscall`] seam. All errors are `nscore::Error`,
-//! rendered and mapped to exit codes in one place.
+//! Built as rs-unshare is, in three layers that depend one way, `cli` ← `plan` ← `run`:
+//!
+//! - [`cli`]: the option table (`Id`, `OPTIONS`) and `--help`, generated from the clap
+//!   definition in `crates/clidef`; it knows nothing of the other two.
+//! - [`plan`]: [`plan::parse`] reads the command line with [`nscore::cli::read_options`]
+//!   into a [`plan::Action`], feeding each option as it comes to `Builder::apply`, which
+//!   checks its value (so the first mistake on the line is the one reported), and ending
+//!   with `Builder::finish`, the rules between options. What the environment contributes
+//!   is the files the options name, opened as they come (util-linux opens them in its
+//!   getopt loop) through the [`nscore::syscall::Syscall`] seam; the result, a
+//!   [`plan::Plan`], carries their descriptors.
+//! - [`run`]: [`run::run`] carries the plan out in util-linux's order, entering and using
+//!   the very files the plan holds, every system call through the seam (the binary
+//!   passes the real one, unit tests a recording fake).
+//!
+//! [`main_with_args`] wires them together. Every error is an `nscore::Error`, printed and
+//! turned into the exit status in one place, `Invocation::finish`.
 #![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod plan;
+pub mod run;
 
 use std::ffi::OsString;
 
@@ -12,19 +30,17 @@ use nscore::cli::{print_stdout, Invocation};
 use nscore::sys::SingleThreaded;
 use nscore::syscall::Os;
 
-pub mod cli;
-pub mod plan;
-pub mod probe;
-pub mod run;
+use crate::plan::Action;
 
 /// The whole tool: argv in, exit status out (the binary's `main` only adds `exit`).
 /// `single` is `main`'s promise that no other thread runs, which forking needs.
 pub fn main_with_args(args: Vec<OsString>, single: SingleThreaded) -> i32 {
     let (inv, args) = Invocation::new(args, "rs-nsenter");
-    let result = nscore::setid::refuse_elevated().and_then(|()| match cli::parse(&args)? {
-        cli::Command::Help => print_stdout(&cli::help(&inv.name)),
-        cli::Command::Version => print_stdout(&inv.version_line()),
-        cli::Command::Run(plan) => run::run(&mut Os::new(single), &plan),
+    let mut os = Os::new(single);
+    let result = nscore::setid::refuse_elevated().and_then(|()| match plan::parse(&args, &mut os)? {
+        Action::Help => print_stdout(&cli::help(&inv.name)),
+        Action::Version => print_stdout(&inv.version_line()),
+        Action::Run(plan) => run::run(&mut os, *plan),
     });
     inv.finish(result)
 }

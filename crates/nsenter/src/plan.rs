@@ -1,17 +1,26 @@
 //! Turns command-line options into a [`Plan`]: every number parsed, every rule between
-//! options checked, and nothing touched on the system yet, so all of it is unit-testable
-//! without privileges.
+//! options checked, one option at a time as util-linux's getopt loop checks them. The
+//! one thing done on the system is what util-linux does there too: the namespace files
+//! and the `-r`/`-w` directories are opened as their options come, so a missing one is
+//! reported before a later bad option. Those opens go through the [`Syscall`] seam and
+//! the descriptors travel in the plan to `run`, which enters and uses those very files:
+//! nothing is opened twice, and what is checked is what is used. All of it is
+//! unit-tested without privileges, against the seam's fake.
 
 use std::ffi::{OsStr, OsString};
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use nix::errno::Errno;
-use nscore::cli::Flow;
+use nix::fcntl::OFlag;
+use nix::sys::stat::{Mode, SFlag};
+use nscore::cli::{read_options, Flow, Outcome};
 use nscore::getopt::lossy;
+use nscore::syscall::{Stat, Syscall};
 use nscore::{Error, NsType, Result};
 
-use crate::cli::Id;
+use crate::cli::{Id, OPTIONS, ORDERING};
 
 /// Where a namespace comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +55,30 @@ pub struct TargetSpec {
     pub inode: Option<u64>,
 }
 
-/// What util-linux looks at while it reads the options, besides the command line: it
-/// opens the files they name, so a missing one is reported before a later bad option.
-/// Unit tests give it fakes.
-#[derive(Clone, Copy)]
-pub struct Context {
-    /// Opens a namespace file (or fails as opening it fails).
-    pub open_file: fn(&OsStr) -> Result<()>,
-    /// Opens a directory given to `-r` or `-w`.
-    pub open_dir: fn(&OsStr) -> Result<()>,
+/// A file the command line names, as opening it while the options were read found it.
+#[derive(Debug)]
+pub enum Opened {
+    /// Open for reading (close-on-exec): `run` enters or uses this very file.
+    Fd(OwnedFd),
+    /// Not of the kind the option wants (a namespace file is a regular file, `-r`/`-w`
+    /// take a directory), so looked at only through `O_PATH`: opening a FIFO or a device
+    /// for real could block or act. `run` refuses it, saying what it is.
+    Wrong(Stat),
 }
 
-/// Everything rs-nsenter will do, decided before any system call.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The files of the command line, opened while the options were read.
+#[derive(Debug, Default)]
+pub struct Named {
+    /// By `NsType as usize`, for each [`NsSource::File`].
+    pub ns: [Option<Opened>; 8],
+    /// `-r<dir>`.
+    pub root: Option<Opened>,
+    /// `-w<dir>`.
+    pub wd: Option<Opened>,
+}
+
+/// Everything rs-nsenter will do, decided before it does any of it.
+#[derive(Debug, Default)]
 pub struct Plan {
     pub target: Option<TargetSpec>,
     pub all: bool,
@@ -78,6 +98,16 @@ pub struct Plan {
     pub join_cgroup: bool,
     pub follow_context: bool,
     pub program: Vec<OsString>,
+    /// What the paths among the above led to when the options were read.
+    pub named: Named,
+}
+
+/// What `main` should do.
+#[derive(Debug)]
+pub enum Action {
+    Help,
+    Version,
+    Run(Box<Plan>),
 }
 
 /// Drops the one leading `=` that `-u=/path` leaves in the value.
@@ -153,78 +183,6 @@ impl Plan {
         self.ns[t as usize].as_ref()
     }
 
-    /// Takes one option in command-line order (util-linux reports the first bad value
-    /// first, and `-h` wins only over what follows it), opening the files it names.
-    pub fn apply(&mut self, id: Id, val: Option<&OsStr>, ctx: &Context) -> Result<Flow> {
-        match id {
-            Id::Help => return Ok(Flow::Help),
-            Id::Version => return Ok(Flow::Version),
-            Id::Ns(t) => self.namespace(t, val, ctx)?,
-            Id::Target | Id::NetSocket | Id::Setuid | Id::Setgid => self.numbers(id, val.unwrap_or_default())?,
-            Id::Root | Id::Wd | Id::Wdns => self.directory(id, val, ctx)?,
-            _ => self.switch(id),
-        }
-        Ok(Flow::Continue)
-    }
-
-    fn namespace(&mut self, t: NsType, val: Option<&OsStr>, ctx: &Context) -> Result<()> {
-        let source = match val {
-            Some(v) => parse_ns_value(v)?,
-            None => NsSource::Target,
-        };
-        if let NsSource::File(path) = &source {
-            (ctx.open_file)(path)?;
-        }
-        self.ns[t as usize] = Some(source);
-        Ok(())
-    }
-
-    /// The options whose value is a number (or `follow`).
-    fn numbers(&mut self, id: Id, v: &OsStr) -> Result<()> {
-        match id {
-            Id::Target if self.target.is_some() => return Err(Error::msg("option --target may be given only once")),
-            Id::Target => self.target = Some(parse_target(v)?),
-            Id::NetSocket => self.net_socket = parse_fd(v)?.or(self.net_socket),
-            Id::Setuid => self.uid = Some(parse_id_spec(v, "uid")?),
-            _ => self.gid = Some(parse_id_spec(v, "gid")?),
-        }
-        Ok(())
-    }
-
-    /// `-r`, `-w`, `-W`: `-w` and `-W` exclude each other; the directories of `-r` and
-    /// `-w` are opened here, that of `-W` only inside the namespaces.
-    fn directory(&mut self, id: Id, val: Option<&OsStr>, ctx: &Context) -> Result<()> {
-        match id {
-            Id::Wd if self.wdns.is_some() => return Err(Error::msg("options --wdns and --wd cannot be combined")),
-            Id::Wdns if self.wd.is_some() => return Err(Error::msg("options --wd and --wdns cannot be combined")),
-            _ => {}
-        }
-        let spec = dir_spec(val, id != Id::Root);
-        if let (DirSpec::Path(p), false) = (&spec, id == Id::Wdns) {
-            (ctx.open_dir)(p)?;
-        }
-        *match id {
-            Id::Root => &mut self.root,
-            Id::Wd => &mut self.wd,
-            _ => &mut self.wdns,
-        } = Some(spec);
-        Ok(())
-    }
-
-    /// The options without a value.
-    fn switch(&mut self, id: Id) {
-        *match id {
-            Id::All => &mut self.all,
-            Id::UserParent => &mut self.user_parent,
-            Id::PreserveCredentials => &mut self.preserve_credentials,
-            Id::KeepCaps => &mut self.keep_caps,
-            Id::Env => &mut self.env,
-            Id::NoFork => &mut self.no_fork,
-            Id::JoinCgroup => &mut self.join_cgroup,
-            _ => &mut self.follow_context,
-        } = true;
-    }
-
     /// Whether the user namespace will be entered (asked for, or its parent).
     pub fn enters_user(&self) -> bool {
         self.ns_source(NsType::User).is_some() || self.user_parent
@@ -251,22 +209,6 @@ impl Plan {
         checks.into_iter().find(|(on, _)| *on).map(|(_, name)| name.to_string())
     }
 
-    /// The checks between options, once all are known.
-    pub fn finish(mut self, program: Vec<OsString>) -> Result<Plan> {
-        self.program = program;
-        if self.follow_context && self.target.is_none() {
-            return Err(Error::msg("no target PID specified for --follow-context"));
-        }
-        if self.target.is_none() && self.needs_target().is_some() {
-            return Err(Error::msg("no target PID specified"));
-        }
-        let any_ns = NsType::ALL.into_iter().any(|t| self.ns_source(t).is_some());
-        if !any_ns && !self.all && self.net_socket.is_none() && !self.user_parent {
-            return Err(Error::msg("no namespace specified"));
-        }
-        Ok(self)
-    }
-
     /// Whether rs-nsenter forks: only to put the program into an entered PID namespace
     /// (`setns` moves children only), and never with `-F`.
     pub fn forks_if(&self, pid_entered: bool) -> bool {
@@ -283,32 +225,231 @@ impl Plan {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
+/// Reads the command line (without argv\[0\]) into what to do. Each option is checked
+/// as it comes, as util-linux's getopt loop checks it, so the first mistake on the line
+/// is the one reported (and `-h` wins only over what follows it); the rules between
+/// options are checked after the last one. The files options name are opened through
+/// `sys` as they come.
+pub fn parse<S: Syscall>(args: &[OsString], sys: &mut S) -> Result<Action> {
+    let mut b = Builder { sys, plan: Plan::default() };
+    Ok(match read_options(args, OPTIONS, ORDERING, |id, v| b.apply(id, v))? {
+        Outcome::Help => Action::Help,
+        Outcome::Version => Action::Version,
+        Outcome::Operands(operands) => Action::Run(Box::new(b.finish(&operands)?)),
+    })
+}
 
-    /// Every file opens, except those under `/missing`.
-    pub(crate) const CTX: Context = Context {
-        open_file: |p| match p.as_bytes().starts_with(b"/missing") {
-            true => Err(Error::sys(format!("cannot open {}", lossy(p)), Errno::ENOENT)),
-            false => Ok(()),
-        },
-        open_dir: |p| match p.as_bytes().starts_with(b"/missing") {
-            true => Err(Error::sys(format!("cannot open {}", lossy(p)), Errno::ENOENT)),
-            false => Ok(()),
-        },
-    };
+/// The plan while the options come in, and the system that opens what they name.
+struct Builder<'s, S> {
+    sys: &'s mut S,
+    plan: Plan,
+}
+
+impl<S: Syscall> Builder<'_, S> {
+    /// Takes one option, checking its value.
+    fn apply(&mut self, id: Id, v: Option<OsString>) -> Result<Flow> {
+        match id {
+            Id::Help => return Ok(Flow::Help),
+            Id::Version => return Ok(Flow::Version),
+            Id::Ns(t) => self.namespace(t, v)?,
+            Id::Target | Id::NetSocket | Id::Setuid | Id::Setgid => self.numbers(id, v.unwrap_or_default())?,
+            Id::Root | Id::Wd | Id::Wdns => self.directory(id, v)?,
+            _ => self.switch(id),
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// A namespace option: the target's namespace, a file (opened now), or an ID.
+    fn namespace(&mut self, t: NsType, val: Option<OsString>) -> Result<()> {
+        let source = match val {
+            Some(v) => parse_ns_value(&v)?,
+            None => NsSource::Target,
+        };
+        self.plan.named.ns[t as usize] = match &source {
+            NsSource::File(path) => Some(open_ns_file(self.sys, path)?),
+            _ => None,
+        };
+        self.plan.ns[t as usize] = Some(source);
+        Ok(())
+    }
+
+    /// The options whose value is a number (or `follow`).
+    fn numbers(&mut self, id: Id, v: OsString) -> Result<()> {
+        let p = &mut self.plan;
+        match id {
+            Id::Target if p.target.is_some() => return Err(Error::msg("option --target may be given only once")),
+            Id::Target => p.target = Some(parse_target(&v)?),
+            Id::NetSocket => p.net_socket = parse_fd(&v)?.or(p.net_socket),
+            Id::Setuid => p.uid = Some(parse_id_spec(&v, "uid")?),
+            _ => p.gid = Some(parse_id_spec(&v, "gid")?),
+        }
+        Ok(())
+    }
+
+    /// `-r`, `-w`, `-W`: `-w` and `-W` exclude each other; the directories of `-r` and
+    /// `-w` are opened here, that of `-W` only inside the namespaces.
+    fn directory(&mut self, id: Id, val: Option<OsString>) -> Result<()> {
+        let p = &mut self.plan;
+        match id {
+            Id::Wd if p.wdns.is_some() => return Err(Error::msg("options --wdns and --wd cannot be combined")),
+            Id::Wdns if p.wd.is_some() => return Err(Error::msg("options --wd and --wdns cannot be combined")),
+            _ => {}
+        }
+        let spec = dir_spec(val.as_deref(), id != Id::Root);
+        let opened = match (&spec, id) {
+            (DirSpec::Path(path), Id::Root | Id::Wd) => Some(open_dir(self.sys, path)?),
+            _ => None,
+        };
+        let p = &mut self.plan;
+        match id {
+            Id::Root => (p.root, p.named.root) = (Some(spec), opened),
+            Id::Wd => (p.wd, p.named.wd) = (Some(spec), opened),
+            _ => p.wdns = Some(spec),
+        }
+        Ok(())
+    }
+
+    /// The options without a value.
+    fn switch(&mut self, id: Id) {
+        let p = &mut self.plan;
+        *match id {
+            Id::All => &mut p.all,
+            Id::UserParent => &mut p.user_parent,
+            Id::PreserveCredentials => &mut p.preserve_credentials,
+            Id::KeepCaps => &mut p.keep_caps,
+            Id::Env => &mut p.env,
+            Id::NoFork => &mut p.no_fork,
+            Id::JoinCgroup => &mut p.join_cgroup,
+            _ => &mut p.follow_context,
+        } = true;
+    }
+
+    /// The checks between options, once all are known, and the program.
+    fn finish(self, operands: &[OsString]) -> Result<Plan> {
+        let mut p = self.plan;
+        p.program = operands.to_vec();
+        if p.follow_context && p.target.is_none() {
+            return Err(Error::msg("no target PID specified for --follow-context"));
+        }
+        if p.target.is_none() && p.needs_target().is_some() {
+            return Err(Error::msg("no target PID specified"));
+        }
+        let any_ns = NsType::ALL.into_iter().any(|t| p.ns_source(t).is_some());
+        if !any_ns && !p.all && p.net_socket.is_none() && !p.user_parent {
+            return Err(Error::msg("no namespace specified"));
+        }
+        Ok(p)
+    }
+}
+
+const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
+
+/// A namespace file, opened as util-linux opens it (`cannot open <path>: <errno text>`
+/// when that fails) if it is a regular file, as namespace files are.
+pub fn open_ns_file<S: Syscall>(sys: &mut S, path: &OsStr) -> Result<Opened> {
+    open_named(sys, path, SFlag::S_IFREG, RDONLY)
+}
+
+/// A directory of `-r` or `-w`, opened if it is one.
+pub fn open_dir<S: Syscall>(sys: &mut S, path: &OsStr) -> Result<Opened> {
+    open_named(sys, path, SFlag::S_IFDIR, RDONLY.union(OFlag::O_DIRECTORY))
+}
+
+/// `path` opened with `O_PATH` (which opens nothing: a FIFO cannot block it), and if it
+/// proves to be of `kind`, that very file opened again for real, with `flags`.
+fn open_named<S: Syscall>(sys: &mut S, path: &OsStr, kind: SFlag, flags: OFlag) -> Result<Opened> {
+    let cannot_open = |e| Error::sys(format!("cannot open {}", lossy(path)), e);
+    let at = sys.open(None, Path::new(path), OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).map_err(cannot_open)?;
+    let st = sys.fstat(at.as_fd()).map_err(|e| Error::sys(format!("fstat({})", at.as_raw_fd()), e))?;
+    if st.mode & SFlag::S_IFMT.bits() != kind.bits() {
+        return Ok(Opened::Wrong(st));
+    }
+    let again = format!("/proc/self/fd/{}", at.as_raw_fd());
+    sys.open(None, Path::new(&again), flags, Mode::empty()).map(Opened::Fd).map_err(cannot_open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nscore::syscall::fake::Fake;
+
+    /// A fake where every file opens, except those under `/missing`.
+    fn fake() -> Fake {
+        let mut f = Fake::new();
+        f.fail("open /missing", Errno::ENOENT);
+        f
+    }
+
+    fn run(v: &[&str]) -> Result<Action> {
+        parse(&v.iter().map(OsString::from).collect::<Vec<_>>(), &mut fake())
+    }
+
+    fn plan_of(v: &[&str]) -> Plan {
+        match run(v).unwrap() {
+            Action::Run(p) => *p,
+            other => panic!("{other:?}"),
+        }
+    }
 
     fn plan(opts: &[(Id, Option<&str>)]) -> Result<Plan> {
-        let mut p = Plan::default();
+        let mut f = fake();
+        let mut b = Builder { sys: &mut f, plan: Plan::default() };
         for (id, v) in opts {
-            p.apply(*id, v.map(OsStr::new), &CTX)?;
+            b.apply(*id, v.map(OsString::from))?;
         }
-        p.finish(vec![])
+        b.finish(&[])
     }
 
     fn err(opts: &[(Id, Option<&str>)]) -> String {
         plan(opts).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn attached_values() {
+        let p = plan_of(&["-t1", "-n/path", "-u=/u", "-m", "ls", "-l"]);
+        assert_eq!(p.target.unwrap().pid, 1);
+        assert_eq!(p.ns_source(NsType::Net), Some(&NsSource::File("/path".into())));
+        assert_eq!(p.ns_source(NsType::Uts), Some(&NsSource::File("/u".into())));
+        assert_eq!(p.ns_source(NsType::Mnt), Some(&NsSource::Target));
+        assert_eq!(p.program, vec![OsString::from("ls"), OsString::from("-l")]);
+        // -nu is --net=u, and a detached value is the program
+        let p = plan_of(&["-t1", "-nu", "--ipc", "/x"]);
+        assert_eq!(p.ns_source(NsType::Net), Some(&NsSource::File("u".into())));
+        assert_eq!(p.ns_source(NsType::Uts), None);
+        assert_eq!(p.program, vec![OsString::from("/x")]);
+        let p = plan_of(&["-t", "1", "-aw-W/x", "--", "-a"]);
+        assert!(p.all);
+        assert_eq!(p.wd, Some(DirSpec::Path("-W/x".into())));
+        assert_eq!(p.program, vec![OsString::from("-a")]);
+    }
+
+    #[test]
+    fn help_and_errors() {
+        // like a getopt loop, --help acts at once: later mistakes go unnoticed
+        assert!(matches!(run(&["-h", "--bogus"]), Ok(Action::Help)));
+        assert!(run(&["--bogus", "-h"]).is_err());
+        assert!(matches!(run(&["-h", "-t", "x"]), Ok(Action::Help)));
+        assert!(matches!(run(&["--vers"]), Ok(Action::Version)));
+        assert_eq!(run(&["-x"]).unwrap_err().to_string(), "invalid option -- 'x'");
+        assert_eq!(run(&["-t"]).unwrap_err().to_string(), "option requires an argument -- 't'");
+        assert_eq!(
+            run(&["-t", "x", "-h"]).unwrap_err().to_string(),
+            "failed to parse PID argument 'x': Invalid argument"
+        );
+        // the first mistake on the line is reported, as util-linux's getopt loop does
+        assert_eq!(
+            run(&["-t", "x", "--bogus"]).unwrap_err().to_string(),
+            "failed to parse PID argument 'x': Invalid argument"
+        );
+        assert_eq!(run(&["--bogus", "-t", "x"]).unwrap_err().to_string(), "unrecognized option '--bogus'");
+        assert_eq!(
+            run(&["--net=/missing", "-h"]).unwrap_err().to_string(),
+            "cannot open /missing: No such file or directory"
+        );
+        assert_eq!(
+            run(&["-W", "-w", "--bogus"]).unwrap_err().to_string(),
+            "options --wdns and --wd cannot be combined"
+        );
     }
 
     #[test]
@@ -417,9 +558,24 @@ pub(crate) mod tests {
 
     #[test]
     fn help_stops_at_its_place() {
-        let mut p = Plan::default();
-        assert_eq!(p.apply(Id::Help, None, &CTX).unwrap(), Flow::Help);
-        assert_eq!(p.apply(Id::Version, None, &CTX).unwrap(), Flow::Version);
+        let mut f = fake();
+        let mut b = Builder { sys: &mut f, plan: Plan::default() };
+        assert_eq!(b.apply(Id::Help, None).unwrap(), Flow::Help);
+        assert_eq!(b.apply(Id::Version, None).unwrap(), Flow::Version);
+    }
+
+    #[test]
+    fn looks() {
+        let os = &mut nscore::syscall::Os::without_fork();
+        assert!(open_ns_file(os, OsStr::new("/proc/self/ns/net")).is_ok());
+        assert!(open_dir(os, OsStr::new("/")).is_ok());
+        // a directory given as a file (or the other way round) is run's to refuse
+        assert!(open_ns_file(os, OsStr::new("/")).is_ok());
+        assert!(open_dir(os, OsStr::new("/proc/self/ns/net")).is_ok());
+        assert_eq!(
+            open_ns_file(os, OsStr::new("/nonexistent/x")).unwrap_err().to_string(),
+            "cannot open /nonexistent/x: No such file or directory"
+        );
     }
 
     #[test]

@@ -73,7 +73,7 @@ use nscore::sys::Forked;
 use nscore::syscall::{Stat, Syscall};
 use nscore::{Error, NsSet, NsType, Result};
 
-use crate::plan::{DirSpec, IdSpec, NsSource, Plan, TargetSpec};
+use crate::plan::{open_dir, open_ns_file, DirSpec, IdSpec, Named, NsSource, Opened, Plan, TargetSpec};
 
 const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
 const DIRECTORY: OFlag = RDONLY.union(OFlag::O_DIRECTORY);
@@ -201,18 +201,17 @@ fn check_ns_fd<S: Syscall>(sys: &mut S, fd: &OwnedFd, t: NsType, path: &str) -> 
     }
 }
 
-/// Opens a namespace file without side effects: an `O_PATH` look first (opening a FIFO
-/// or a device for real could block or act), then a real open of what proved to be a
-/// namespace.
-fn open_ns_file<S: Syscall>(sys: &mut S, path: &OsStr, t: NsType) -> Result<OwnedFd> {
+/// The namespace file `path` of type `t`, as reading the options opened it (opened now
+/// if they did not): refused unless it proved to be a regular file and now proves to be
+/// a namespace of that type.
+fn ns_file_fd<S: Syscall>(sys: &mut S, path: &OsStr, opened: Option<Opened>, t: NsType) -> Result<OwnedFd> {
     let name = lossy(path);
-    let cannot_open = |e| Error::sys(format!("cannot open {name}"), e);
-    let probe = open_path(sys, path, OFlag::O_PATH | OFlag::O_CLOEXEC).map_err(cannot_open)?;
-    let st = sys.fstat(probe.as_fd()).map_err(|e| Error::sys(format!("fstat({})", probe.as_raw_fd()), e))?;
-    if !st.is_regular() {
-        return Err(Error::msg(format!("{name} is not a namespace file: it is {}", describe(&st))));
-    }
-    let fd = open_path(sys, format!("/proc/self/fd/{}", probe.as_raw_fd()), RDONLY).map_err(cannot_open)?;
+    let fd = match opened.map_or_else(|| open_ns_file(sys, path), Ok)? {
+        Opened::Fd(fd) => fd,
+        Opened::Wrong(st) => {
+            return Err(Error::msg(format!("{name} is not a namespace file: it is {}", describe(&st))));
+        }
+    };
     check_ns_fd(sys, &fd, t, &name)?;
     Ok(fd)
 }
@@ -245,8 +244,13 @@ fn kernel_older_than(release: &str, want: (u32, u32)) -> bool {
     have < want
 }
 
-fn open_dir<S: Syscall>(sys: &mut S, path: &OsStr) -> Result<OwnedFd> {
-    open_path(sys, path, DIRECTORY).map_err(|e| Error::sys(format!("cannot open {}", lossy(path)), e))
+/// The directory `path` of `-r` or `-w`, as reading the options opened it (opened now if
+/// they did not); what is not a directory fails as opening it as one fails.
+fn dir_fd<S: Syscall>(sys: &mut S, path: &OsStr, opened: Option<Opened>) -> Result<OwnedFd> {
+    match opened.map_or_else(|| open_dir(sys, path), Ok)? {
+        Opened::Fd(fd) => Ok(fd),
+        Opened::Wrong(_) => Err(Error::sys(format!("cannot open {}", lossy(path)), Errno::ENOTDIR)),
+    }
 }
 
 /// `-N fd`: the network namespace of the target's socket `fd`.
@@ -365,14 +369,15 @@ impl ToEnter {
     }
 }
 
-/// Step 1: the namespace files and directories the command line names, opened first as
-/// util-linux opens them while parsing.
-fn open_named<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<ToEnter> {
+/// Step 1: the namespace files the command line names (opened while it was read), and
+/// the namespaces it names by ID.
+fn named_namespaces<S: Syscall>(sys: &mut S, plan: &Plan, mut opened: [Option<Opened>; 8]) -> Result<ToEnter> {
     let mut files: [Option<OwnedFd>; 8] = Default::default();
     for t in NsType::ALL {
+        let i = t as usize;
         match plan.ns_source(t) {
-            Some(NsSource::File(p)) => files[t as usize] = Some(open_ns_file(sys, p, t)?),
-            Some(NsSource::Id(id)) => files[t as usize] = Some(open_ns_id(sys, *id, t)?),
+            Some(NsSource::File(p)) => files[i] = Some(ns_file_fd(sys, p, opened[i].take(), t)?),
+            Some(NsSource::Id(id)) => files[i] = Some(open_ns_id(sys, *id, t)?),
             _ => {}
         }
     }
@@ -546,14 +551,14 @@ fn program<S: Syscall>(sys: &mut S, plan: &Plan, env: Option<&[OsString]>) -> Pr
 
 /// Steps 1-7: everything opened and read before entering, the target's identity checked
 /// again at the end.
-fn gather<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<(ToEnter, Option<Target>, Dirs, FromTarget)> {
-    let mut ns = open_named(sys, plan)?;
-    let open_given = |sys: &mut S, d: &Option<DirSpec>| match d {
-        Some(DirSpec::Path(p)) => open_dir(sys, p).map(Some),
+fn gather<S: Syscall>(sys: &mut S, plan: &Plan, named: Named) -> Result<(ToEnter, Option<Target>, Dirs, FromTarget)> {
+    let mut ns = named_namespaces(sys, plan, named.ns)?;
+    let given = |sys: &mut S, d: &Option<DirSpec>, opened| match d {
+        Some(DirSpec::Path(p)) => dir_fd(sys, p, opened).map(Some),
         _ => Ok(None),
     };
-    let root = open_given(sys, &plan.root)?;
-    let wd = open_given(sys, &plan.wd)?;
+    let root = given(sys, &plan.root, named.root)?;
+    let wd = given(sys, &plan.wd, named.wd)?;
     // 2. -Z: we have no SELinux library; its kernel interface is enough where it is on.
     if plan.follow_context && !selinux_enabled(sys) {
         return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
@@ -579,8 +584,10 @@ struct Dirs {
 }
 
 /// Runs the plan; returns only on failure, or in the parent after a fork.
-pub fn run<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<i32> {
-    let (mut ns, target, dirs, mut from) = gather(sys, plan)?;
+pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
+    let named = std::mem::take(&mut plan.named);
+    let plan = &plan;
+    let (mut ns, target, dirs, mut from) = gather(sys, plan, named)?;
     // 8.-10. Entering a user namespace means becoming root there, unless told otherwise.
     let entered = ns.all();
     let user_entered = entered.contains(NsType::User);
@@ -641,6 +648,12 @@ mod tests {
         assert!(kernel_older_than("5.10.0-28-amd64\n", (6, 19)));
     }
 
+    /// A namespace file as the options open it and `run` takes it.
+    fn open_ns_file(os: &mut nscore::syscall::Os, path: &OsStr, t: NsType) -> Result<OwnedFd> {
+        let opened = crate::plan::open_ns_file(os, path)?;
+        ns_file_fd(os, path, Some(opened), t)
+    }
+
     #[test]
     fn wrong_files_are_named() {
         let os = &mut nscore::syscall::Os::without_fork();
@@ -663,13 +676,13 @@ mod tests {
     /// Runs rs-nsenter with `args` against a fake prepared by `script`.
     fn trace(args: &[&str], script: impl FnOnce(&mut Fake)) -> (Ended, Vec<String>) {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        let plan = match crate::cli::parse(&args).unwrap() {
-            crate::cli::Command::Run(p) => *p,
-            _ => panic!("not a run"),
-        };
         let mut fake = Fake::new();
         script(&mut fake);
-        let end = fake.run(|sys| run(sys, &plan));
+        let plan = match crate::plan::parse(&args, &mut fake).unwrap() {
+            crate::plan::Action::Run(p) => *p,
+            _ => panic!("not a run"),
+        };
+        let end = fake.run(|sys| run(sys, plan));
         (end, fake.log().into_iter().map(String::from).collect())
     }
 
@@ -800,6 +813,56 @@ mod tests {
         let (end, log) = trace(&["-t", "42", "-p", "-F", "true"], |_| {});
         assert_eq!(end, Ended::Exec);
         assert_eq!(log[4..], ["setns pidfd 42 pid", "exec true"]);
+    }
+
+    /// The files the command line names are opened once, as it is read; `run` checks
+    /// and uses those descriptors and opens nothing by those paths again, so the file
+    /// entered is the file checked (a rename in between cannot swap it).
+    #[test]
+    fn named_files_are_opened_once() {
+        let dir = Stat { mode: libc::S_IFDIR | 0o755, ..Stat::default() };
+        let (end, log) = trace(&["--net=/run/netns/x", "-r/srv", "-w/srv/w", "true"], |f| {
+            f.set_stat("/srv", dir).set_stat("/srv/w", dir).set_nstype("/run/netns/x", NsType::Net);
+        });
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            log,
+            [
+                "open /run/netns/x [path]",
+                "fstat /run/netns/x",
+                "reopen /run/netns/x",
+                "open /srv [path]",
+                "fstat /srv",
+                "reopen /srv [dir]",
+                "open /srv/w [path]",
+                "fstat /srv/w",
+                "reopen /srv/w [dir]",
+                "fstat /run/netns/x",
+                "fstatfs /run/netns/x",
+                "nstype /run/netns/x",
+                "setns /run/netns/x net",
+                "fchdir /srv",
+                "chroot .",
+                "chdir /",
+                "fchdir /srv/w",
+                "exec true",
+            ]
+        );
+    }
+
+    /// What the options found to be of the wrong kind is refused by `run`, in the
+    /// namespace types' order, after every option was read.
+    #[test]
+    fn wrong_kinds_are_refused_by_run() {
+        let (end, log) = trace(&["--uts=/srv", "--net=/run/netns/x", "true"], |f| {
+            f.set_stat("/srv", Stat { mode: libc::S_IFDIR | 0o755, ..Stat::default() });
+        });
+        assert_eq!(end, Ended::Failed("/srv is not a namespace file: it is a directory".into(), 1));
+        assert_eq!(log.last().unwrap(), "reopen /run/netns/x", "nothing after the options: {log:?}");
+        let (end, _) = trace(&["-w/srv", "--net=/run/netns/x", "true"], |f| {
+            f.set_nstype("/run/netns/x", NsType::Net);
+        });
+        assert_eq!(end, Ended::Failed("cannot open /srv: Not a directory".into(), 1));
     }
 
     /// A target that ended while we read from it fails the run before anything is

@@ -1,7 +1,21 @@
 //! rs-unshare: run a program in new namespaces, as util-linux's `unshare(1)` does.
 //!
-//! [`cli`] splits the command line, [`plan`] validates it into a plain value, [`run`]
-//! carries it out, through the [`nscore::syscall::Syscall`] seam.
+//! Built as rs-nsenter is, in three layers that depend one way, `cli` ← `plan` ← `run`:
+//!
+//! - [`cli`]: the option table (`Id`, `OPTIONS`) and `--help`, generated from the clap
+//!   definition in `crates/clidef`; it knows nothing of the other two.
+//! - [`plan`]: [`plan::parse`] reads the command line with [`nscore::cli::read_options`]
+//!   into a [`plan::Action`], feeding each option as it comes to `Builder::apply`, which
+//!   checks its value (so the first mistake on the line is the one reported), and ending
+//!   with `Builder::finish`, the rules between options. What the environment contributes
+//!   (ids, `$SHELL`, the environment) comes in a [`plan::Context`]. The result, a
+//!   [`plan::Plan`], is plain data.
+//! - [`run`]: [`run::run`] carries the plan out in util-linux's order, every system call
+//!   through the [`nscore::syscall::Syscall`] seam (the binary passes the real one, unit
+//!   tests a recording fake).
+//!
+//! [`main_with_args`] wires them together. Every error is an `nscore::Error`, printed and
+//! turned into the exit status in one place, `Invocation::finish`.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -16,17 +30,14 @@ use nscore::syscall::Os;
 
 use crate::plan::{Action, Context};
 
-/// The whole program: argv in, exit status out. `single` is `main`'s promise that no
-/// other thread runs, which forking needs.
+/// The whole tool: argv in, exit status out (the binary's `main` only adds `exit`).
+/// `single` is `main`'s promise that no other thread runs, which forking needs.
 pub fn main_with_args(args: Vec<OsString>, single: SingleThreaded) -> i32 {
-    let (inv, rest) = Invocation::new(args, "rs-unshare");
-    let result = (|| {
-        nscore::setid::refuse_elevated()?;
-        match plan::plan(&rest, &Context::current())? {
-            Action::Help => print_stdout(&cli::help(&inv.name)),
-            Action::Version => print_stdout(&inv.version_line()),
-            Action::Run(p) => run::run(&mut Os::new(single), &p, &inv),
-        }
-    })();
+    let (inv, args) = Invocation::new(args, "rs-unshare");
+    let result = nscore::setid::refuse_elevated().and_then(|()| match plan::parse(&args, &Context::current())? {
+        Action::Help => print_stdout(&cli::help(&inv.name)),
+        Action::Version => print_stdout(&inv.version_line()),
+        Action::Run(plan) => run::run(&mut Os::new(single), &plan, &inv),
+    });
     inv.finish(result)
 }

@@ -1,6 +1,6 @@
-//! Turns the parsed command line into a [`Plan`]: every "A implies B", "A and B are
-//! exclusive" and number rule lives here, so it is checked before anything happens and
-//! unit-tested without privileges.
+//! Turns command-line options into a [`Plan`]: every "A implies B", "A and B are
+//! exclusive" and number rule lives here, checked one option at a time as util-linux's
+//! getopt loop checks them, before anything happens, and unit-tested without privileges.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -159,7 +159,7 @@ fn value(v: &Option<OsString>) -> &OsStr {
 /// Reads the command line (without argv\[0\]) into what to do. Each option is checked
 /// as it comes, as util-linux's getopt loop checks it, so the first mistake on the line
 /// is the one reported; the rules between options are checked after the last one.
-pub fn plan(args: &[OsString], ctx: &Context) -> Result<Action> {
+pub fn parse(args: &[OsString], ctx: &Context) -> Result<Action> {
     let mut b = Builder::new(ctx);
     Ok(match read_options(args, OPTIONS, ORDERING, |id, v| b.apply(id, v))? {
         Outcome::Help => Action::Help,
@@ -171,7 +171,7 @@ pub fn plan(args: &[OsString], ctx: &Context) -> Result<Action> {
 /// The plan while the options come in, with what later options may still change.
 struct Builder<'c> {
     ctx: &'c Context,
-    p: Plan,
+    plan: Plan,
     clear_env: bool,
     whitelist: Vec<OsString>,
     binfmt_dir: Option<PathBuf>,
@@ -181,7 +181,7 @@ struct Builder<'c> {
 
 impl<'c> Builder<'c> {
     fn new(ctx: &'c Context) -> Self {
-        let p = Plan {
+        let plan = Plan {
             namespaces: NsSet::EMPTY,
             persist: Vec::new(),
             fork: false,
@@ -210,7 +210,7 @@ impl<'c> Builder<'c> {
         };
         Builder {
             ctx,
-            p,
+            plan,
             clear_env: false,
             whitelist: Vec::new(),
             binfmt_dir: None,
@@ -237,34 +237,34 @@ impl<'c> Builder<'c> {
     }
 
     fn namespace(&mut self, t: NsType, file: Option<OsString>) {
-        self.p.namespaces.insert(t);
+        self.plan.namespaces.insert(t);
         if let Some(file) = file {
-            self.p.persist.retain(|(pt, _)| *pt != t);
-            self.p.persist.push((t, PathBuf::from(file)));
+            self.plan.persist.retain(|(pt, _)| *pt != t);
+            self.plan.persist.push((t, PathBuf::from(file)));
         }
     }
 
     fn process(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        self.p.fork = true;
+        self.plan.fork = true;
         match id {
             Id::KillChild => {
-                self.p.kill_child = Some(match v {
+                self.plan.kill_child = Some(match v {
                     None => libc::SIGKILL,
                     Some(s) => nscore::signal::parse_signal_name(&text(&s))
                         .ok_or_else(|| Error::msg(format!("unknown signal: {}", text(&s))))?,
                 })
             }
-            Id::ForwardSignals => self.p.forward_signals = true,
+            Id::ForwardSignals => self.plan.forward_signals = true,
             _ => {}
         }
         Ok(())
     }
 
     fn mounts(&mut self, id: Id, v: Option<OsString>) {
-        let ns = &mut self.p.namespaces;
+        let ns = &mut self.plan.namespaces;
         ns.insert(NsType::Mnt);
         if id == Id::MountProc {
-            self.p.mount_proc = Some(v.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/proc")));
+            self.plan.mount_proc = Some(v.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/proc")));
             return;
         }
         ns.insert(NsType::User);
@@ -280,45 +280,45 @@ impl<'c> Builder<'c> {
 
     /// `--map-user`, `--map-group`, `-r`, `-c`: the last one wins.
     fn single_map(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        self.p.namespaces.insert(NsType::User);
+        self.plan.namespaces.insert(NsType::User);
         let bad =
             |kind: &str, e| Error::sys(format!("failed to parse {kind} '{}'", text(value(&v))), single_map_errno(e));
         match id {
-            Id::MapUser => self.p.map_user = Some(uid_from_str(value(&v)).map_err(|e| bad("uid", e))?),
-            Id::MapGroup => self.p.map_group = Some(gid_from_str(value(&v)).map_err(|e| bad("gid", e))?),
-            Id::MapRootUser => (self.p.map_user, self.p.map_group) = (Some(0), Some(0)),
-            _ => (self.p.map_user, self.p.map_group) = (Some(self.ctx.euid), Some(self.ctx.egid)),
+            Id::MapUser => self.plan.map_user = Some(uid_from_str(value(&v)).map_err(|e| bad("uid", e))?),
+            Id::MapGroup => self.plan.map_group = Some(gid_from_str(value(&v)).map_err(|e| bad("gid", e))?),
+            Id::MapRootUser => (self.plan.map_user, self.plan.map_group) = (Some(0), Some(0)),
+            _ => (self.plan.map_user, self.plan.map_group) = (Some(self.ctx.euid), Some(self.ctx.egid)),
         }
         Ok(())
     }
 
     /// Range maps (they add up) and `--owner`.
     fn range_map(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        self.p.namespaces.insert(NsType::User);
+        self.plan.namespaces.insert(NsType::User);
         match id {
             Id::MapAuto | Id::MapSubids => {
                 let spec = if id == Id::MapAuto { MapSpec::Auto } else { MapSpec::Subids };
-                self.p.map_users.push(spec);
-                self.p.map_groups.push(spec);
+                self.plan.map_users.push(spec);
+                self.plan.map_groups.push(spec);
             }
-            Id::MapUsers => self.p.map_users.push(parse_map_spec(&text(value(&v)))?),
-            Id::MapGroups => self.p.map_groups.push(parse_map_spec(&text(value(&v)))?),
-            _ => self.p.owner = Some(parse_owner(value(&v)).ok_or_else(|| Error::msg("failed to parse owner"))?),
+            Id::MapUsers => self.plan.map_users.push(parse_map_spec(&text(value(&v)))?),
+            Id::MapGroups => self.plan.map_groups.push(parse_map_spec(&text(value(&v)))?),
+            _ => self.plan.owner = Some(parse_owner(value(&v)).ok_or_else(|| Error::msg("failed to parse owner"))?),
         }
         Ok(())
     }
 
     fn user_setup(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
         match id {
-            Id::Propagation => self.p.propagation = Propagation::parse(&text(value(&v)))?,
+            Id::Propagation => self.plan.propagation = Propagation::parse(&text(value(&v)))?,
             Id::Setgroups => {
-                self.p.setgroups = Some(match value(&v).as_bytes() {
+                self.plan.setgroups = Some(match value(&v).as_bytes() {
                     b"allow" => Setgroups::Allow,
                     b"deny" => Setgroups::Deny,
                     _ => return Err(Error::msg(format!("unsupported --setgroups argument '{}'", text(value(&v))))),
                 })
             }
-            _ => self.p.keep_caps = true,
+            _ => self.plan.keep_caps = true,
         }
         Ok(())
     }
@@ -326,10 +326,10 @@ impl<'c> Builder<'c> {
     fn credentials_and_dirs(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
         let id_of = |what| parse_id(value(&v).as_bytes()).map_err(|e| parse_failure(what, value(&v), e));
         match id {
-            Id::Setuid => self.p.setuid = Some(id_of("uid")?),
-            Id::Setgid => self.p.setgid = Some(id_of("gid")?),
-            Id::Root => self.p.root = v.map(PathBuf::from),
-            _ => self.p.wd = v.map(PathBuf::from),
+            Id::Setuid => self.plan.setuid = Some(id_of("uid")?),
+            Id::Setgid => self.plan.setgid = Some(id_of("gid")?),
+            Id::Root => self.plan.root = v.map(PathBuf::from),
+            _ => self.plan.wd = v.map(PathBuf::from),
         }
         Ok(())
     }
@@ -337,8 +337,8 @@ impl<'c> Builder<'c> {
     fn time_and_env(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
         let offset = |what| parse_i64(value(&v).as_bytes()).map_err(|e| parse_failure(what, value(&v), e));
         match id {
-            Id::Monotonic => self.p.monotonic = Some(offset("monotonic offset")?),
-            Id::Boottime => self.p.boottime = Some(offset("boottime offset")?),
+            Id::Monotonic => self.plan.monotonic = Some(offset("monotonic offset")?),
+            Id::Boottime => self.plan.boottime = Some(offset("boottime offset")?),
             Id::ClearEnv => self.clear_env = true,
             _ => self
                 .whitelist
@@ -350,20 +350,20 @@ impl<'c> Builder<'c> {
     /// The rules between options, once all are known, and the program.
     fn finish(mut self, operands: &[OsString]) -> Result<Plan> {
         if self.binfmt_default || self.binfmt_dir.is_some() {
-            if self.binfmt_dir.is_none() && self.p.mount_proc.is_none() {
+            if self.binfmt_dir.is_none() && self.plan.mount_proc.is_none() {
                 // the default binfmt_misc directory lives in a proc of the new namespaces
-                self.p.mount_proc = Some(PathBuf::from("/proc"));
+                self.plan.mount_proc = Some(PathBuf::from("/proc"));
             }
             let dir = self.binfmt_dir.take().unwrap_or_else(|| PathBuf::from("/proc/sys/fs/binfmt_misc"));
-            self.p.binfmt = Some(Binfmt { dir, interp: self.interp.take() });
+            self.plan.binfmt = Some(Binfmt { dir, interp: self.interp.take() });
         }
-        self.p.check()?;
+        self.plan.check()?;
         if self.clear_env || !self.whitelist.is_empty() {
-            self.p.env = Some(kept_env((self.ctx.env)(), &self.whitelist));
+            self.plan.env = Some(kept_env((self.ctx.env)(), &self.whitelist));
         }
-        self.p.program = Program::command(operands)
+        self.plan.program = Program::command(operands)
             .unwrap_or_else(|| nscore::exec::default_shell(self.ctx.shell.clone(), self.ctx.uid));
-        Ok(self.p)
+        Ok(self.plan)
     }
 }
 
@@ -450,7 +450,7 @@ mod tests {
     }
 
     fn action(v: &[&str]) -> Result<Action> {
-        plan(&v.iter().map(OsString::from).collect::<Vec<_>>(), &ctx())
+        parse(&v.iter().map(OsString::from).collect::<Vec<_>>(), &ctx())
     }
 
     fn plan_of(v: &[&str]) -> Result<Plan> {

@@ -279,7 +279,7 @@ fn subid_block<S: Syscall>(sys: &mut S, euid: u32, kind: IdKind) -> Result<(u32,
         Ok(None) => {
             Err(Error::msg(format!("no line matching user \"{}\" in {file}", name.unwrap_or_else(|| euid.to_string()))))
         }
-        Err(m) => Err(Error::msg(m)),
+        Err(bad) => Err(Error::msg(bad.to_string())),
     }
 }
 
@@ -550,7 +550,7 @@ mod tests {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         let egid = if euid == 0 { 0 } else { 100 };
         let ctx = Context { euid, egid, uid: euid, shell: None, env: Vec::new };
-        match crate::plan::plan(&args, &ctx).unwrap() {
+        match crate::plan::parse(&args, &ctx).unwrap() {
             Action::Run(p) => *p,
             other => panic!("{other:?}"),
         }

@@ -28,7 +28,49 @@ const BAD_CLASS: &str = "Invalid character class name";
 const BAD_RANGE: &str = "Invalid range end";
 const BAD_COLLATE: &str = "Invalid collation character";
 const TOO_BIG: &str = "Regular expression too big";
+const TRAILING_BACKSLASH: &str = "Trailing backslash";
 const NO_BACKREF: &str = "back-references are not supported";
+
+/// Why a pattern is refused. Each prints as glibc's `regcomp` words its error, where
+/// glibc has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegexError {
+    UnmatchedBracket,
+    UnmatchedParen,
+    UnmatchedBrace,
+    BadBrace,
+    BadPreceding,
+    BadClass,
+    BadRange,
+    BadCollate,
+    TooBig,
+    TrailingBackslash,
+    /// `\1` to `\9`, which the engine cannot match.
+    BackReference,
+    /// What the engine refuses beyond our checks (nesting too deep), in its words.
+    Engine(String),
+}
+
+impl std::fmt::Display for RegexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RegexError::UnmatchedBracket => UNMATCHED_BRACKET,
+            RegexError::UnmatchedParen => UNMATCHED_PAREN,
+            RegexError::UnmatchedBrace => UNMATCHED_BRACE,
+            RegexError::BadBrace => BAD_BRACE,
+            RegexError::BadPreceding => BAD_PRECEDING,
+            RegexError::BadClass => BAD_CLASS,
+            RegexError::BadRange => BAD_RANGE,
+            RegexError::BadCollate => BAD_COLLATE,
+            RegexError::TooBig => TOO_BIG,
+            RegexError::TrailingBackslash => TRAILING_BACKSLASH,
+            RegexError::BackReference => NO_BACKREF,
+            RegexError::Engine(m) => m,
+        })
+    }
+}
+
+impl std::error::Error for RegexError {}
 
 /// What a pattern's compiled program may take: first tried small, which nearly every
 /// pattern fits; the large limit still takes `(a{1,255}){1,100}`.
@@ -59,7 +101,7 @@ impl Compiler {
     }
 
     /// Compiles an ERE; one that is not valid UTF-8 is read as bytes in any locale.
-    pub fn compile(&mut self, pattern: &[u8]) -> Result<Regex, String> {
+    pub fn compile(&mut self, pattern: &[u8]) -> Result<Regex, RegexError> {
         let (unicode, units): (bool, Vec<char>) = match std::str::from_utf8(pattern) {
             Ok(s) if self.utf8 => (true, s.chars().collect()),
             // a byte as the char of the same number; `push_literal` turns it back
@@ -78,11 +120,13 @@ impl Compiler {
                 Err(regex::Error::CompiledTooBig(_)) => {}
                 // what is left after our own checks: nesting beyond the crate's limit
                 Err(e) => {
-                    return Err(e.to_string().lines().last().unwrap_or_default().trim_start_matches("error: ").into())
+                    let words =
+                        e.to_string().lines().last().unwrap_or_default().trim_start_matches("error: ").to_string();
+                    return Err(RegexError::Engine(words));
                 }
             }
         }
-        Err(TOO_BIG.into())
+        Err(RegexError::TooBig)
     }
 }
 
@@ -135,7 +179,7 @@ impl<'a> Translator<'a> {
         Some(c)
     }
 
-    fn run(mut self) -> Result<String, String> {
+    fn run(mut self) -> Result<String, RegexError> {
         while let Some(c) = self.next() {
             match c {
                 '\\' => self.escape()?,
@@ -156,7 +200,7 @@ impl<'a> Translator<'a> {
                 },
                 '*' | '+' | '?' => self.repeat(&c.to_string())?,
                 '{' => {
-                    self.atom.ok_or(BAD_PRECEDING)?;
+                    self.atom.ok_or(RegexError::BadPreceding)?;
                     let bound = self.bound()?;
                     self.repeat(&bound)?;
                 }
@@ -168,7 +212,7 @@ impl<'a> Translator<'a> {
             }
         }
         if !self.groups.is_empty() {
-            return Err(UNMATCHED_PAREN.into());
+            return Err(RegexError::UnmatchedParen);
         }
         Ok(self.out)
     }
@@ -192,10 +236,10 @@ impl<'a> Translator<'a> {
 
     /// `*`, `+`, `?` or a bound after the last atom. A second one repeats the first
     /// (`a+?` is `(a+)?`), where the crate would make it lazy or refuse it.
-    fn repeat(&mut self, op: &str) -> Result<(), String> {
-        let start = self.atom.ok_or(BAD_PRECEDING)?;
+    fn repeat(&mut self, op: &str) -> Result<(), RegexError> {
+        let start = self.atom.ok_or(RegexError::BadPreceding)?;
         if self.stacked == MAX_STACKED {
-            return Err(BAD_PRECEDING.into());
+            return Err(RegexError::BadPreceding);
         }
         if self.stacked > 0 {
             self.out.insert_str(start, "(?:");
@@ -206,10 +250,10 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    fn escape(&mut self) -> Result<(), String> {
-        let c = self.next().ok_or("Trailing backslash")?;
+    fn escape(&mut self) -> Result<(), RegexError> {
+        let c = self.next().ok_or(RegexError::TrailingBackslash)?;
         match c {
-            '1'..='9' => return Err(NO_BACKREF.into()),
+            '1'..='9' => return Err(RegexError::BackReference),
             'w' => self.atom("[0-9A-Za-z_]"),
             'W' => self.atom("[^0-9A-Za-z_]"),
             's' => self.atom("[[:space:]]"),
@@ -226,7 +270,7 @@ impl<'a> Translator<'a> {
     }
 
     /// `{m}`, `{m,}`, `{m,n}` or `{,n}`, the `{` already read; returns the crate's form.
-    fn bound(&mut self) -> Result<String, String> {
+    fn bound(&mut self) -> Result<String, RegexError> {
         let min = self.count()?;
         let max = if self.peek_at(0) == Some(',') {
             self.i += 1;
@@ -236,29 +280,29 @@ impl<'a> Translator<'a> {
         };
         match self.next() {
             Some('}') => {}
-            None => return Err(UNMATCHED_BRACE.into()),
-            Some(_) => return Err(BAD_BRACE.into()),
+            None => return Err(RegexError::UnmatchedBrace),
+            Some(_) => return Err(RegexError::BadBrace),
         }
         let lo = match (min, max) {
-            (None, None) => return Err(BAD_BRACE.into()),
+            (None, None) => return Err(RegexError::BadBrace),
             (m, _) => m.unwrap_or(0),
         };
         Ok(match max {
             None => format!("{{{lo}}}"),
             Some(None) => format!("{{{lo},}}"),
-            Some(Some(hi)) if hi < lo => return Err(BAD_BRACE.into()),
+            Some(Some(hi)) if hi < lo => return Err(RegexError::BadBrace),
             Some(Some(hi)) => format!("{{{lo},{hi}}}"),
         })
     }
 
     /// The decimal number at the cursor, if any.
-    fn count(&mut self) -> Result<Option<u32>, String> {
+    fn count(&mut self) -> Result<Option<u32>, RegexError> {
         let mut n: Option<u32> = None;
         while let Some(d) = self.peek_at(0).and_then(|c| c.to_digit(10)) {
             self.i += 1;
             let v = n.unwrap_or(0).saturating_mul(10).saturating_add(d);
             if v > DUP_MAX {
-                return Err(TOO_BIG.into());
+                return Err(RegexError::TooBig);
             }
             n = Some(v);
         }
@@ -266,7 +310,7 @@ impl<'a> Translator<'a> {
     }
 
     /// A bracket expression, the `[` already read.
-    fn bracket(&mut self) -> Result<(), String> {
+    fn bracket(&mut self) -> Result<(), RegexError> {
         self.out.push('[');
         if self.peek_at(0) == Some('^') {
             self.i += 1;
@@ -274,7 +318,7 @@ impl<'a> Translator<'a> {
         }
         let mut first = true;
         loop {
-            let c = self.peek_at(0).ok_or(UNMATCHED_BRACKET)?;
+            let c = self.peek_at(0).ok_or(RegexError::UnmatchedBracket)?;
             if c == ']' && !first {
                 self.i += 1;
                 self.out.push(']');
@@ -282,21 +326,13 @@ impl<'a> Translator<'a> {
             }
             // a `-` is a member only first, last, or as the end of a range
             if c == '-' && !first && self.peek_at(1) != Some(']') {
-                return Err(BAD_RANGE.into());
+                return Err(RegexError::BadRange);
             }
             first = false;
             let lo = self.member()?;
             if self.peek_at(0) == Some('-') && self.peek_at(1).is_some_and(|n| n != ']') {
                 self.i += 1;
-                let (Member::Char(a), Member::Char(b)) = (lo, self.member()?) else {
-                    return Err(BAD_RANGE.into());
-                };
-                if a > b {
-                    return Err(BAD_RANGE.into());
-                }
-                push_literal(&mut self.out, a, self.unicode);
-                self.out.push('-');
-                push_literal(&mut self.out, b, self.unicode);
+                self.range(lo)?;
                 continue;
             }
             match lo {
@@ -308,10 +344,25 @@ impl<'a> Translator<'a> {
         }
     }
 
+    /// A range `lo-hi` in a bracket expression, the `-` already read: both ends plain
+    /// characters, in order.
+    fn range(&mut self, lo: Member) -> Result<(), RegexError> {
+        let (Member::Char(a), Member::Char(b)) = (lo, self.member()?) else {
+            return Err(RegexError::BadRange);
+        };
+        if a > b {
+            return Err(RegexError::BadRange);
+        }
+        push_literal(&mut self.out, a, self.unicode);
+        self.out.push('-');
+        push_literal(&mut self.out, b, self.unicode);
+        Ok(())
+    }
+
     /// One member of a bracket expression: a character, `[:class:]`, or a one-character
     /// collating element `[.c.]` / equivalence class `[=c=]`.
-    fn member(&mut self) -> Result<Member, String> {
-        let c = self.next().ok_or(UNMATCHED_BRACKET)?;
+    fn member(&mut self) -> Result<Member, RegexError> {
+        let c = self.next().ok_or(RegexError::UnmatchedBracket)?;
         let kind = match (c, self.peek_at(0)) {
             ('[', Some(k @ (':' | '.' | '='))) => k,
             _ => return Ok(Member::Char(c)),
@@ -319,16 +370,16 @@ impl<'a> Translator<'a> {
         let start = self.i + 1;
         let end = (start..self.units.len().saturating_sub(1))
             .find(|&j| self.units[j] == kind && self.units[j + 1] == ']')
-            .ok_or(UNMATCHED_BRACKET)?;
+            .ok_or(RegexError::UnmatchedBracket)?;
         self.i = end + 2;
         let body = &self.units[start..end];
         match (kind, body) {
             (':', _) => {
                 let name: String = body.iter().collect();
-                CLASSES.contains(&name.as_str()).then_some(Member::Class(name)).ok_or(BAD_CLASS.into())
+                CLASSES.contains(&name.as_str()).then_some(Member::Class(name)).ok_or(RegexError::BadClass)
             }
             (_, [one]) => Ok(Member::Char(*one)),
-            _ => Err(BAD_COLLATE.into()),
+            _ => Err(RegexError::BadCollate),
         }
     }
 }
@@ -350,7 +401,7 @@ mod tests {
     use super::*;
 
     /// Whether `pat` matches `text` in the C locale and in a UTF-8 one.
-    fn re(pat: &[u8], utf8: bool) -> Result<Regex, String> {
+    fn re(pat: &[u8], utf8: bool) -> Result<Regex, RegexError> {
         Compiler::new(utf8).compile(pat)
     }
 
@@ -362,7 +413,7 @@ mod tests {
     }
 
     fn err(pat: &str) -> String {
-        re(pat.as_bytes(), false).unwrap_err()
+        re(pat.as_bytes(), false).unwrap_err().to_string()
     }
 
     #[test]
@@ -476,7 +527,7 @@ mod tests {
         let mut c = Compiler::new(false);
         let big: Vec<_> = (0..40).map(|_| c.compile(b"(a{1,255}){1,100}")).collect();
         assert!(big[..32].iter().all(Result::is_ok));
-        assert_eq!(big[32].as_ref().unwrap_err(), TOO_BIG);
+        assert_eq!(big[32].as_ref().unwrap_err().to_string(), TOO_BIG);
         let mut c = Compiler::new(true);
         assert!((0..1024).all(|_| c.compile(b"^sl(e+)p").is_ok()));
     }

@@ -57,7 +57,8 @@ impl Filter {
     /// characters instead of bytes.
     pub fn in_locale(expr: &[u8], utf8: bool) -> Result<Filter, FilterError> {
         let expr_text = String::from_utf8_lossy(expr).into_owned();
-        let steps = parse(tokenize(expr)).map_err(|message| FilterError::Parse { expr: expr_text.clone(), message })?;
+        let steps = parse(tokenize(expr))
+            .map_err(|e| FilterError::Parse { expr: expr_text.clone(), message: e.to_string() })?;
         let mut holders = Holders::default();
         let mut patterns = Compiler::new(utf8);
         let code =
@@ -132,8 +133,9 @@ fn resolve(s: Step, cols: &mut Holders, expr: &str, patterns: &mut Compiler) -> 
                     message: "regular expression must be a string".into(),
                 });
             };
-            let re =
-                patterns.compile(&pat).map_err(|message| FilterError::Parse { expr: expr.to_string(), message })?;
+            let re = patterns
+                .compile(&pat)
+                .map_err(|e| FilterError::Parse { expr: expr.to_string(), message: e.to_string() })?;
             Instr::Match(l, re, op == CmpOp::Re)
         }
         Step::Cmp(l, op, r) => Instr::Cmp(resolve_val(l, cols)?, op, resolve_val(r, cols)?),

@@ -8,11 +8,25 @@ mod parser;
 
 pub use eval::Filter;
 
-/// Why a filter could not be built; `lib.rs` prints these in util-linux's words.
+/// Why a filter could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FilterError {
     /// `failed to parse "<expr>": <message>`.
     Parse { expr: String, message: String },
     /// `unknown column: <name>`, then `failed to initialize filter`.
     UnknownColumn(String),
+}
+
+/// util-linux's words.
+impl From<FilterError> for nscore::Error {
+    fn from(e: FilterError) -> nscore::Error {
+        match e {
+            FilterError::Parse { expr, message } => {
+                nscore::Error::msg(format!("failed to parse \"{expr}\": {message}"))
+            }
+            FilterError::UnknownColumn(name) => {
+                nscore::Error::Lines(vec![format!("unknown column: {name}"), "failed to initialize filter".into()])
+            }
+        }
+    }
 }

@@ -33,7 +33,22 @@ pub enum Step {
     Or(usize),
 }
 
-type PResult<T> = Result<T, String>;
+/// A token the grammar does not allow where it stands, worded as bison words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The token, described (`end of file`, `')'`, `number`).
+    pub unexpected: String,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "syntax error, unexpected {}", self.unexpected)
+    }
+}
+
+impl std::error::Error for SyntaxError {}
+
+type PResult<T> = Result<T, SyntaxError>;
 
 /// What waits on the operator stack for the rest of its operands.
 #[derive(Clone, Copy, PartialEq)]
@@ -45,8 +60,8 @@ enum Pending {
     Or(usize),
 }
 
-fn unexpected(t: &Tok) -> String {
-    format!("syntax error, unexpected {}", t.describe())
+fn unexpected(t: &Tok) -> SyntaxError {
+    SyntaxError { unexpected: t.describe() }
 }
 
 struct Parser {
@@ -116,35 +131,47 @@ impl Parser {
         loop {
             self.negate();
             match t {
-                Tok::RParen => {
-                    self.finish(true);
-                    if self.stack.pop() != Some(Pending::Group) {
-                        return Err(unexpected(&t));
-                    }
-                }
+                Tok::RParen => self.close_group(&t)?,
                 Tok::And | Tok::Or => {
-                    let or = t == Tok::Or;
-                    self.finish(or);
-                    let at = self.code.len();
-                    self.code.push(if or { Step::Or(at) } else { Step::And(at) });
-                    self.stack.push(if or { Pending::Or(at) } else { Pending::And(at) });
+                    self.binary(t == Tok::Or);
                     return Ok(true);
                 }
-                Tok::Eof => {
-                    self.finish(true);
-                    return match self.stack.is_empty() {
-                        true => Ok(false),
-                        false => Err(unexpected(&t)),
-                    };
-                }
+                Tok::Eof => return self.end(&t).map(|()| false),
                 other => return Err(unexpected(&other)),
             }
             t = self.next();
         }
     }
+
+    /// `)`: ends what is pending inside the group, and the group.
+    fn close_group(&mut self, t: &Tok) -> PResult<()> {
+        self.finish(true);
+        if self.stack.pop() != Some(Pending::Group) {
+            return Err(unexpected(t));
+        }
+        Ok(())
+    }
+
+    /// `&&` (`or` false) or `||` (`or` true): ends the operators it binds looser than or
+    /// as loose as, then waits for its right-hand side behind a jump step.
+    fn binary(&mut self, or: bool) {
+        self.finish(or);
+        let at = self.code.len();
+        self.code.push(if or { Step::Or(at) } else { Step::And(at) });
+        self.stack.push(if or { Pending::Or(at) } else { Pending::And(at) });
+    }
+
+    /// The end of the expression: nothing may be left pending.
+    fn end(&mut self, t: &Tok) -> PResult<()> {
+        self.finish(true);
+        match self.stack.is_empty() {
+            true => Ok(()),
+            false => Err(unexpected(t)),
+        }
+    }
 }
 
-/// Parses a whole expression into its program; the error is the parser's message.
+/// Parses a whole expression into its program.
 pub fn parse(toks: Vec<Tok>) -> PResult<Vec<Step>> {
     let mut p = Parser { toks: toks.into_iter(), code: Vec::new(), stack: Vec::new() };
     loop {
@@ -160,8 +187,8 @@ mod tests {
     use super::super::lexer::tokenize;
     use super::*;
 
-    fn p(s: &str) -> PResult<Vec<Step>> {
-        parse(tokenize(s.as_bytes()))
+    fn p(s: &str) -> Result<Vec<Step>, String> {
+        parse(tokenize(s.as_bytes())).map_err(|e| e.to_string())
     }
 
     fn v(n: &str) -> Step {

@@ -175,24 +175,26 @@ impl Order {
         let mut levels: Vec<bool> = Vec::new();
         let mut next = self.first_root;
         loop {
-            if next != NONE {
-                let row = next;
-                if !path.is_empty() {
-                    levels.push(self.next_sibling[row] != NONE);
-                }
-                let has_children = self.first_child[row] != NONE;
-                f(Step::Enter(Visit { row, levels: &levels, has_children }))?;
-                path.push(row);
-                next = self.first_child[row];
+            if next == NONE {
+                let row = match path.pop() {
+                    Some(row) => row,
+                    None => return Ok(()),
+                };
+                // its own level goes with it (a top-level row has none)
+                levels.truncate(path.len().saturating_sub(1));
+                let more = self.next_sibling[row] != NONE;
+                f(Step::Leave { depth: path.len(), more, has_children: self.first_child[row] != NONE })?;
+                next = self.next_sibling[row];
                 continue;
             }
-            let Some(row) = path.pop() else { return Ok(()) };
+            let row = next;
             if !path.is_empty() {
-                levels.pop();
+                levels.push(self.next_sibling[row] != NONE);
             }
-            let more = self.next_sibling[row] != NONE;
-            f(Step::Leave { depth: path.len(), more, has_children: self.first_child[row] != NONE })?;
-            next = self.next_sibling[row];
+            let has_children = self.first_child[row] != NONE;
+            f(Step::Enter(Visit { row, levels: &levels, has_children }))?;
+            path.push(row);
+            next = self.first_child[row];
         }
     }
 

@@ -20,28 +20,30 @@ pub(crate) fn safe_encode(bytes: &[u8], utf8: bool) -> (String, usize) {
             i += 1;
             continue;
         }
-        if utf8 && b >= 0x80 {
-            let len = match b {
-                0xc2..=0xdf => 2,
-                0xe0..=0xef => 3,
-                0xf0..=0xf4 => 4,
-                _ => 0,
-            };
-            if let Some(Ok(s)) = bytes.get(i..i + len).filter(|_| len > 0).map(std::str::from_utf8) {
-                let c = s.chars().next().unwrap_or('\u{fffd}');
-                if !('\u{80}'..='\u{9f}').contains(&c) {
-                    out.push(c);
-                    width += char_width(c);
-                    i += len;
-                    continue;
-                }
-            }
+        if let Some((c, len)) = utf8.then(|| printable_char(&bytes[i..])).flatten() {
+            out.push(c);
+            width += char_width(c);
+            i += len;
+            continue;
         }
         out.push_str(&format!("\\x{b:02x}"));
         width += 4;
         i += 1;
     }
     (out, width)
+}
+
+/// The character a valid UTF-8 sequence at the start of `bytes` encodes, with its length,
+/// unless it is a C1 control (U+0080 to U+009F).
+fn printable_char(bytes: &[u8]) -> Option<(char, usize)> {
+    let len = match bytes.first()? {
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(bytes.get(..len)?).ok()?.chars().next()?;
+    (!('\u{80}'..='\u{9f}').contains(&c)).then_some((c, len))
 }
 
 /// Display columns of a printable character: 2 for the wide East Asian blocks, 0 for
@@ -127,18 +129,8 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                parts(&t.rows[v.row].cells[i], c.multiline)
-                    .map(|p| {
-                        let (text, w) = safe_encode(p, s.utf8);
-                        if !tree(c) || v.levels.is_empty() {
-                            return (text, w);
-                        }
-                        let mut g = String::new();
-                        glyphs(v.levels, s.utf8, &mut g);
-                        g.push_str(&text);
-                        (g, w + glyph_width(v.levels))
-                    })
-                    .collect()
+                let levels = if tree(c) { v.levels } else { &[] };
+                parts(&t.rows[v.row].cells[i], c.multiline).map(|p| encode_part(p, levels, s.utf8)).collect()
             })
             .collect();
         let height = cells.iter().map(Vec::len).max().unwrap_or(1);
@@ -149,6 +141,19 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
         }
         Ok(())
     })
+}
+
+/// One line of a cell, encoded, after the tree glyphs of `levels` (none outside the tree
+/// column and at the top level); returns the text and its width.
+fn encode_part(p: &[u8], levels: &[bool], utf8: bool) -> (String, usize) {
+    let (text, w) = safe_encode(p, utf8);
+    if levels.is_empty() {
+        return (text, w);
+    }
+    let mut g = String::new();
+    glyphs(levels, utf8, &mut g);
+    g.push_str(&text);
+    (g, w + glyph_width(levels))
 }
 
 fn write_line(text: &mut String, t: &Table, widths: &[usize], cells: &[Vec<(String, usize)>], line: usize) {
