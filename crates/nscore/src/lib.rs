@@ -28,6 +28,7 @@
 //! assert_eq!(map_text(&[range]), "0 100000 65536\n");
 //! ```
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod caps;
 pub mod cli;

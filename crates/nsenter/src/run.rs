@@ -8,10 +8,12 @@
 //! the comments below number them (the command line has been checked already, so a
 //! plan with nothing to enter never gets here: `no namespace specified`):
 //!
-//! 1. Open what the command line names: namespace files (`--net=FILE`), namespace ids
-//!    (`--net=:ID`), `-r DIR`, `-w DIR`. util-linux opens these while parsing, so their
-//!    errors come first. A file that is not a namespace of the asked type is refused at
-//!    once (util-linux would block on a FIFO, or fail later in `setns`).
+//! 1. Check what the command line named: namespace files (`--net=FILE`), namespace ids
+//!    (`--net=:ID`), `-r DIR`, `-w DIR`. The plan opened them while the options were
+//!    read (util-linux does too, so their errors come first); these same descriptors are
+//!    used from here on, never the paths again. A file that is not a namespace of the
+//!    asked type is refused at once (util-linux would block on a FIFO, or fail later in
+//!    `setns`).
 //! 2. `-Z`: fails at once where SELinux is off.
 //! 3. `-a`: every type that this kernel has (`/proc/self/ns/TYPE` exists) and that the
 //!    target does not share with us. (util-linux skips only a shared user namespace.)
