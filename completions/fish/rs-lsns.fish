@@ -21,7 +21,7 @@ pid\t''
 uts\t''
 cgroup\t''
 time\t''"
-complete -c rs-lsns -s T -l tree -d 'nest the lines by relation: process, owner (default) or parent' -r -f -a "process\t''
+complete -c rs-lsns -s T -l tree -d 'tree by: owner (bare -T), parent, process (default)' -r -f -a "process\t''
 owner\t''
 parent\t''"
 complete -c rs-lsns -s Q -l filter -d 'only lines for which the expression holds' -r

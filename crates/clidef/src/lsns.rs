@@ -55,7 +55,7 @@ pub fn def() -> Def {
             .completing(TYPES)
             .repeated()
             .at(OPTS, 12),
-        flag('T', "tree", "nest the lines by relation: process, owner (default) or parent")
+        flag('T', "tree", "tree by: owner (bare -T), parent, process (default)")
             .optional("<rel>")
             .completing(&["process", "owner", "parent"])
             .at(OPTS, 13),
