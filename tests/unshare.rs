@@ -359,9 +359,9 @@ fn setuid_and_setgid() {
     let m = marker.path().join("ran");
     for (args, msg) in [
         (vec!["-S", "4294967296"], "rs-unshare: failed to parse uid: '4294967296': Numerical result out of range\n"),
-        (vec!["-S", "-1"], "rs-unshare: failed to parse uid: '-1'\n"),
+        (vec!["-S", "-1"], "rs-unshare: failed to parse uid: '-1': Numerical result out of range\n"),
         (vec!["--setgid", "x"], "rs-unshare: failed to parse gid: 'x'\n"),
-        (vec!["--map-user=-1"], "rs-unshare: failed to parse uid '-1': Invalid argument\n"),
+        (vec!["--map-user=-1"], "rs-unshare: failed to parse uid '-1': Numerical result out of range\n"),
         (vec!["--map-users=0:4294967290:10"], "rs-unshare: invalid mapping '0:4294967290:10'\n"),
     ] {
         let mut a = args.clone();

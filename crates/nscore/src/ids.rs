@@ -12,7 +12,7 @@
 //! assert_eq!(parse_id(b"65534"), Ok(65534));
 //! assert_eq!(parse_id(b"4294967294"), Ok(MAX_ID));
 //! // what strtoul would turn into 4294967295 or 0 is an error here, never an id
-//! assert_eq!(parse_id(b"-1"), Err(Errno::EINVAL));
+//! assert_eq!(parse_id(b"-1"), Err(Errno::ERANGE));
 //! assert_eq!(parse_id(b"4294967295"), Err(Errno::ERANGE));
 //! assert_eq!(parse_id(b"4294967296"), Err(Errno::ERANGE));
 //! assert_eq!(parse_id(b" 0"), Err(Errno::EINVAL));
@@ -41,8 +41,14 @@ pub fn parse_u64(s: &[u8]) -> Result<u64, Errno> {
         .ok_or(Errno::ERANGE)
 }
 
-/// Parses an id: `Err(EINVAL)` if not a number, `Err(ERANGE)` if above [`MAX_ID`].
+/// Parses an id: `Err(EINVAL)` if not a number, `Err(ERANGE)` if above [`MAX_ID`] or
+/// negative. A minus sign before a digit is out of range, whatever follows (`-1`, `-5x`),
+/// because util-linux's parser looks at the sign first and says so: the messages stay
+/// its (`failed to parse uid: '-1': Numerical result out of range`).
 pub fn parse_id(s: &[u8]) -> Result<u32, Errno> {
+    if s.len() > 1 && s[0] == b'-' && s[1].is_ascii_digit() {
+        return Err(Errno::ERANGE);
+    }
     let v = parse_u64(s)?;
     if v > u64::from(MAX_ID) {
         return Err(Errno::ERANGE);
@@ -135,7 +141,9 @@ mod tests {
         assert_eq!(parse_id(b"4294967295"), Err(Errno::ERANGE));
         assert_eq!(parse_id(b"4294967296"), Err(Errno::ERANGE));
         assert_eq!(parse_id(b"99999999999999999999999"), Err(Errno::ERANGE));
-        for bad in [&b""[..], b"-1", b"+1", b" 1", b"1 ", b"1x", b"0x10", b"abc"] {
+        assert_eq!(parse_id(b"-1"), Err(Errno::ERANGE));
+        assert_eq!(parse_id(b"-5x"), Err(Errno::ERANGE));
+        for bad in [&b""[..], b"-", b"-x", b"+1", b" 1", b"1 ", b"1x", b"0x10", b"abc"] {
             assert_eq!(parse_id(bad), Err(Errno::EINVAL), "{bad:?}");
         }
     }
@@ -169,7 +177,7 @@ mod tests {
         assert_eq!(uid_from_str(OsStr::new("root")), Ok(0));
         assert_eq!(uid_from_str(OsStr::new("12345")), Ok(12345));
         assert_eq!(uid_from_str(OsStr::new("no-such-user-xyz")), Err(Errno::EINVAL));
-        assert_eq!(uid_from_str(OsStr::new("-1")), Err(Errno::EINVAL));
+        assert_eq!(uid_from_str(OsStr::new("-1")), Err(Errno::ERANGE));
         assert_eq!(gid_from_str(OsStr::new("root")), Ok(0));
         assert_eq!(user_name(0).as_deref(), Some("root"));
         assert_eq!(group_name(0).as_deref(), Some("root"));

@@ -492,7 +492,7 @@ mod tests {
     fn ids_are_strict() {
         let p = plan(&[(Id::Target, Some("1")), (Id::Ns(NsType::Net), None), (Id::Setuid, Some("follow"))]).unwrap();
         assert_eq!(p.uid, Some(IdSpec::Follow));
-        assert_eq!(err(&[(Id::Setuid, Some("-1"))]), "failed to parse uid: '-1'");
+        assert_eq!(err(&[(Id::Setuid, Some("-1"))]), "failed to parse uid: '-1': Numerical result out of range");
         assert_eq!(
             err(&[(Id::Setgid, Some("4294967296"))]),
             "failed to parse gid: '4294967296': Numerical result out of range"

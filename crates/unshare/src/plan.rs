@@ -531,10 +531,10 @@ mod tests {
         assert_eq!(err_of(&["--setgroups=foo"]), "unsupported --setgroups argument 'foo'");
         assert_eq!(err_of(&["--kill-child=15"]), "unknown signal: 15");
         assert_eq!(err_of(&["-S", "abc"]), "failed to parse uid: 'abc'");
-        assert_eq!(err_of(&["-S", "-1"]), "failed to parse uid: '-1'");
+        assert_eq!(err_of(&["-S", "-1"]), "failed to parse uid: '-1': Numerical result out of range");
         assert_eq!(err_of(&["-S", "4294967296"]), "failed to parse uid: '4294967296': Numerical result out of range");
         assert_eq!(err_of(&["-G", "x"]), "failed to parse gid: 'x'");
-        assert_eq!(err_of(&["--map-user=-1"]), "failed to parse uid '-1': Invalid argument");
+        assert_eq!(err_of(&["--map-user=-1"]), "failed to parse uid '-1': Numerical result out of range");
         assert_eq!(err_of(&["--map-user=nosuchuserxyz"]), "failed to parse uid 'nosuchuserxyz': Invalid argument");
         assert_eq!(
             err_of(&["--map-group=4294967295"]),
