@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use common::{comm, require_root, run, wait_until, world_exec_copy};
+use common::{comm, require_root, run, wait_until, world_exec_copy, KillOnDrop};
 
 const UNSHARE: &str = env!("CARGO_BIN_EXE_rs-unshare");
 const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
@@ -22,24 +22,14 @@ fn ignored_signals(tool: &str, args: &[&str]) -> String {
     out
 }
 
-/// A process in a new user namespace, killed and reaped on drop.
-struct Target(Child);
-
-impl Target {
-    fn new() -> Target {
-        let mut c = Command::new("/usr/bin/unshare");
-        c.args(["-U", "-r", "sleep", "300"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        let t = Target(c.spawn().expect("spawn unshare"));
-        wait_until("the target to exec sleep", || comm(t.0.id()) == "sleep");
-        t
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// A process in a new user namespace, by util-linux's unshare (which execs sleep in the
+/// same process).
+fn target() -> KillOnDrop {
+    let mut c = Command::new("/usr/bin/unshare");
+    c.args(["-U", "-r", "sleep", "300"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    let t = KillOnDrop(c.spawn().expect("spawn unshare"));
+    wait_until("the target to exec sleep", || comm(t.0.id()) == "sleep");
+    t
 }
 
 #[test]
@@ -53,7 +43,7 @@ fn an_ignored_sigpipe_stays_ignored() {
     assert_ne!(mask & (1 << 12), 0, "the shell did not ignore SIGPIPE: {want}");
     assert_eq!(ignored_signals(UNSHARE, &["-U"]), want);
     assert_eq!(ignored_signals(UNSHARE, &["-U", "-f"]), want);
-    let target = Target::new();
+    let target = target();
     let pid = target.0.id().to_string();
     assert_eq!(ignored_signals(NSENTER, &["-t", &pid, "-U"]), ignored_signals("/usr/bin/nsenter", &["-t", &pid, "-U"]));
     assert_eq!(ignored_signals(NSENTER, &["-t", &pid, "-U"]), want);
