@@ -1,5 +1,6 @@
 //! rs-unshare. `no_main`: the Rust runtime's start-up work (a stack-overflow handler
-//! that reads /proc/self/maps, ignoring SIGPIPE) would only be undone before exec.
+//! that reads /proc/self/maps, ignoring SIGPIPE) would be wasted or, for SIGPIPE, passed
+//! on to the program, which inherits the caller's dispositions as util-linux's does.
 //! Test builds (`cargo test --all-targets`) keep the harness's own main.
 #![cfg_attr(not(test), no_main)]
 

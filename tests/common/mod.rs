@@ -507,3 +507,14 @@ impl Drop for Netns {
         let _ = run(Command::new("ip").args(["netns", "del", &self.0]));
     }
 }
+
+/// A process a test started; killed (through its handle, so by its own PID) and reaped on
+/// drop, so a failing assertion leaves nothing running.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -61,6 +61,11 @@ pub fn search_path(path_var: Option<&OsStr>) -> Vec<Vec<u8>> {
 /// Replaces this process with `prog`, searching PATH as `execvp` does (PATH taken from
 /// `env` when given, else from our own environment). Returns only on failure, with the
 /// error util-linux reports (exit 127 for ENOENT, 126 otherwise).
+///
+/// Signal dispositions are left alone: the program inherits them from our caller, an
+/// ignored SIGPIPE included, as util-linux's programs do. (The binaries have no Rust
+/// runtime start-up, which would ignore SIGPIPE; a Rust `main` that calls this passes
+/// its ignored SIGPIPE on.)
 pub fn exec(prog: &Program, env: Option<&[OsString]>) -> Error {
     let fail = |errno| Error::Exec { prog: prog.display_name(), errno };
     let argv: Vec<CString> = match prog.argv.iter().map(|a| cstring(a)).collect() {
@@ -74,8 +79,6 @@ pub fn exec(prog: &Program, env: Option<&[OsString]>) -> Error {
         },
         None => None,
     };
-    // Rust's runtime ignores SIGPIPE; the program must start with the default action.
-    let _ = crate::sys::default_action(libc::SIGPIPE);
     let name = prog.path.as_bytes();
     if name.is_empty() {
         return fail(Errno::ENOENT);

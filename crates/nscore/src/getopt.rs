@@ -66,11 +66,6 @@ impl<T: Copy> Opt<T> {
     pub const fn new(short: Option<u8>, long: Option<&'static str>, has_arg: HasArg, id: T) -> Self {
         Opt { short, long, has_arg, short_has_arg: has_arg, id }
     }
-
-    /// The same option, with a short form that takes no value.
-    pub const fn short_without_value(self) -> Self {
-        Opt { short: self.short, long: self.long, has_arg: self.has_arg, short_has_arg: HasArg::No, id: self.id }
-    }
 }
 
 /// Where non-option arguments go.
@@ -415,7 +410,7 @@ mod tests {
     #[test]
     fn short_forms_without_values() {
         let opts = [
-            Opt::new(Some(b'n'), Some("net"), HasArg::Optional, Id::Net).short_without_value(),
+            Opt { short_has_arg: HasArg::No, ..Opt::new(Some(b'n'), Some("net"), HasArg::Optional, Id::Net) },
             Opt::new(Some(b'f'), Some("fork"), HasArg::No, Id::Fork),
         ];
         let (o, _) = parse_with(&args(&["-nf", "--net=/x"]), &opts, Ordering::RequireOrder).unwrap();

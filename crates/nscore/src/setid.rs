@@ -20,14 +20,23 @@ const HINT: &str = "this tool must not be installed set-user-ID, set-group-ID or
 /// Fails with a message that says why and what to do when the real, effective and
 /// saved user IDs, or group IDs, are not all equal, or when the kernel started us in
 /// secure-execution mode (`AT_SECURE`, which also covers file capabilities and security
-/// modules that ask for it). Costs two system calls (`getresuid`, `getresgid`).
+/// modules that ask for it).
+///
+/// The kernel sets `AT_SECURE` whenever the effective user or group ID an exec leaves
+/// differs from the real one (`getauxval(3)`), and an exec makes the saved IDs the
+/// effective ones: without the flag the IDs are all equal, so the usual start costs no
+/// system call (the auxiliary vector is in memory). Only a refusal asks for the IDs
+/// (`getresuid`, `getresgid`), to say which differ.
 pub fn refuse_elevated() -> Result<()> {
+    if !sys::secure_exec() {
+        return Ok(());
+    }
     let uids = getresuid().map_err(|e| Error::sys("getresuid failed", e))?;
     let gids = getresgid().map_err(|e| Error::sys("getresgid failed", e))?;
     let verdict = check(
         [uids.real.as_raw(), uids.effective.as_raw(), uids.saved.as_raw()],
         [gids.real.as_raw(), gids.effective.as_raw(), gids.saved.as_raw()],
-        sys::secure_exec(),
+        true,
     );
     match verdict {
         None => Ok(()),
