@@ -74,8 +74,6 @@ pub fn exec(prog: &Program, env: Option<&[OsString]>) -> Error {
         },
         None => None,
     };
-    // Rust's runtime ignores SIGPIPE; the program must start with the default action.
-    let _ = crate::sys::default_action(libc::SIGPIPE);
     let name = prog.path.as_bytes();
     if name.is_empty() {
         return fail(Errno::ENOENT);

@@ -1,0 +1,36 @@
+//! What rs-unshare and rs-nsenter hand on to the program they execute, and how they read
+//! their command line, compared with util-linux's tools in /usr/bin or with the expected
+//! text.
+
+mod common;
+
+use std::process::Command;
+
+use common::{require_root, run};
+
+const UNSHARE: &str = env!("CARGO_BIN_EXE_rs-unshare");
+const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
+
+/// The `SigIgn` mask of a program started by `tool args...` from a shell that ignores
+/// SIGPIPE (as a shell does under `trap '' PIPE`, or a caller such as a daemon).
+fn ignored_signals(tool: &str, args: &[&str]) -> String {
+    let script = r#"trap '' PIPE; exec "$@" sh -c 'grep SigIgn /proc/self/status'"#;
+    let (out, err, code) = run(Command::new("/bin/sh").args(["-c", script, "sh", tool]).args(args));
+    assert_eq!((err.as_str(), code), ("", 0), "{tool} {args:?}");
+    out
+}
+
+/// util-linux leaves the program the signal dispositions it was given: an ignored
+/// SIGPIPE stays ignored (a program that wants its default sets it itself).
+#[test]
+fn an_ignored_sigpipe_stays_ignored() {
+    if !require_root("an_ignored_sigpipe_stays_ignored") {
+        return;
+    }
+    let want = ignored_signals("/usr/bin/unshare", &["-U"]);
+    assert!(want.contains("SigIgn:"), "{want}");
+    assert_eq!(ignored_signals(UNSHARE, &["-U"]), want);
+    assert_eq!(ignored_signals(UNSHARE, &["-fp"]), ignored_signals("/usr/bin/unshare", &["-fp"]));
+    let own_net = ["--net=/proc/self/ns/net"];
+    assert_eq!(ignored_signals(NSENTER, &own_net), ignored_signals("/usr/bin/nsenter", &own_net));
+}
