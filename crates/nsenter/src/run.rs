@@ -149,14 +149,20 @@ impl Target {
         }
     }
 
-    /// Whether we already are in the target's namespace of type `t` (for pid and time:
-    /// whether our children would be, which is what entering changes).
-    fn shared_with_us<S: Syscall>(&self, sys: &mut S, t: NsType) -> Result<bool> {
+    /// Whether `-a` enters the target's namespace of type `t`: this kernel has the type
+    /// and we are not in that namespace already (for pid and time: our children would
+    /// not be, which is what entering changes). Our own link is looked at once; only
+    /// where it is missing (no such type, or a kernel without `pid_for_children`) is
+    /// the type's existence asked separately.
+    fn differs_from_ours<S: Syscall>(&self, sys: &mut S, t: NsType) -> Result<bool> {
+        let ours = sys.stat(None, Path::new(&format!("/proc/self/ns/{}", t.for_children_name())));
+        if ours.is_err() && !sys.exists(Path::new(&format!("/proc/self/ns/{}", t.proc_name()))) {
+            return Ok(false);
+        }
         let name = format!("ns/{}", t.proc_name());
         let theirs =
             self.stat(sys, &name).map_err(|e| Error::sys(format!("stat of {} failed", self.path(&name)), e))?;
-        let ours = sys.stat(None, Path::new(&format!("/proc/self/ns/{}", t.for_children_name())));
-        Ok(ours.is_ok_and(|o| o.dev == theirs.dev && o.ino == theirs.ino))
+        Ok(!ours.is_ok_and(|o| o.dev == theirs.dev && o.ino == theirs.ino))
     }
 
     /// The path of the target's working directory, relative to our root.
@@ -391,8 +397,7 @@ fn named_namespaces<S: Syscall>(sys: &mut S, plan: &Plan, mut opened: [Option<Op
 fn add_target_namespaces<S: Syscall>(sys: &mut S, plan: &Plan, target: &Target, ns: &mut ToEnter) -> Result<()> {
     if plan.all {
         for t in NsType::ALL.into_iter().filter(|t| plan.ns_source(*t).is_none()) {
-            let supported = sys.exists(Path::new(&format!("/proc/self/ns/{}", t.proc_name())));
-            if supported && !target.shared_with_us(sys, t)? {
+            if target.differs_from_ours(sys, t)? {
                 ns.via_target.insert(t);
             }
         }
@@ -735,6 +740,24 @@ mod tests {
             ["setns pidfd 42 ipc,uts,net,pid,mnt,time -> EPERM", "setns pidfd 42 user,ipc,uts,net,pid,mnt,time"]
         );
         assert_eq!(log.last().unwrap(), "waitpid 1001 untraced", "the parent waits for the child in the PID namespace");
+    }
+
+    /// `-a` looks at each of our own links once, and asks whether a type exists only
+    /// where our link is missing: a type this kernel lacks is skipped, without a look
+    /// at the target's.
+    #[test]
+    fn all_looks_at_our_links_once() {
+        let (end, log) = trace(&["-t", "42", "-a", "-F", "true"], |f| {
+            f.fail("stat /proc/self/ns/time_for_children", Errno::ENOENT).set_missing("/proc/self/ns/time");
+        });
+        assert_eq!(end, Ended::Exec);
+        let ours = |t: NsType| format!("stat /proc/self/ns/{}", t.for_children_name());
+        for t in NsType::ALL {
+            assert_eq!(log.iter().filter(|l| l.starts_with(&ours(t))).count(), 1, "{t}: {log:?}");
+        }
+        assert_eq!(only(&log, &["exists"]), ["exists /proc/self/ns/time"]);
+        assert!(!log.iter().any(|l| l.starts_with("stat /proc/42/ns/time")), "{log:?}");
+        assert_eq!(only(&log, &["setns"]), ["setns pidfd 42 cgroup,ipc,uts,net,pid,mnt", "setns pidfd 42 user"]);
     }
 
     /// Without a pidfd (an old kernel) each namespace is opened as a file under the
