@@ -183,30 +183,19 @@ impl Plan {
         self.ns[t as usize].as_ref()
     }
 
-    /// Whether the user namespace will be entered (asked for, or its parent).
-    pub fn enters_user(&self) -> bool {
-        self.ns_source(NsType::User).is_some() || self.user_parent
-    }
-
-    /// Why a target process is needed, if one is: the first option that reads from it.
-    fn needs_target(&self) -> Option<String> {
-        if let Some(t) = NsType::ALL.into_iter().find(|t| self.ns_source(*t) == Some(&NsSource::Target)) {
-            return Some(format!("--{}", t.long_option()));
-        }
+    /// Whether an option reads from the target process (its namespaces, directories,
+    /// environment, cgroup, sockets or owner).
+    fn needs_target(&self) -> bool {
         let user_file = matches!(self.ns_source(NsType::User), Some(NsSource::File(_) | NsSource::Id(_)));
-        let checks = [
-            (self.all, "--all"),
-            (self.net_socket.is_some(), "--net-socket"),
-            (self.user_parent && !user_file, "--user-parent"),
-            (self.root == Some(DirSpec::Target), "--root"),
-            (self.wd == Some(DirSpec::Target), "--wd"),
-            (self.wdns == Some(DirSpec::Target), "--wdns"),
-            (self.env, "--env"),
-            (self.join_cgroup, "--join-cgroup"),
-            (self.uid == Some(IdSpec::Follow), "--setuid follow"),
-            (self.gid == Some(IdSpec::Follow), "--setgid follow"),
-        ];
-        checks.into_iter().find(|(on, _)| *on).map(|(_, name)| name.to_string())
+        NsType::ALL.into_iter().any(|t| self.ns_source(t) == Some(&NsSource::Target))
+            || self.all
+            || self.net_socket.is_some()
+            || (self.user_parent && !user_file)
+            || [&self.root, &self.wd, &self.wdns].into_iter().any(|d| *d == Some(DirSpec::Target))
+            || self.env
+            || self.join_cgroup
+            || self.uid == Some(IdSpec::Follow)
+            || self.gid == Some(IdSpec::Follow)
     }
 
     /// Whether rs-nsenter forks: only to put the program into an entered PID namespace
@@ -331,7 +320,7 @@ impl<S: Syscall> Builder<'_, S> {
         if p.follow_context && p.target.is_none() {
             return Err(Error::msg("no target PID specified for --follow-context"));
         }
-        if p.target.is_none() && p.needs_target().is_some() {
+        if p.target.is_none() && p.needs_target() {
             return Err(Error::msg("no target PID specified"));
         }
         let any_ns = NsType::ALL.into_iter().any(|t| p.ns_source(t).is_some());
@@ -342,7 +331,8 @@ impl<S: Syscall> Builder<'_, S> {
     }
 }
 
-const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
+/// Read-only and close-on-exec: how every file is opened unless it is written to.
+pub(crate) const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
 
 /// A namespace file, opened as util-linux opens it (`cannot open <path>: <errno text>`
 /// when that fails) if it is a regular file, as namespace files are.

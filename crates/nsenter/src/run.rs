@@ -75,9 +75,8 @@ use nscore::sys::Forked;
 use nscore::syscall::{Stat, Syscall};
 use nscore::{Error, NsSet, NsType, Result};
 
-use crate::plan::{open_dir, open_ns_file, DirSpec, IdSpec, Named, NsSource, Opened, Plan, TargetSpec};
+use crate::plan::{open_dir, open_ns_file, DirSpec, IdSpec, Named, NsSource, Opened, Plan, TargetSpec, RDONLY};
 
-const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
 const DIRECTORY: OFlag = RDONLY.union(OFlag::O_DIRECTORY);
 
 /// `open(2)` of a path relative to the working directory, read-only unless `flags` say.
