@@ -217,21 +217,13 @@ fn unshare_error(plan: &Plan, errno: Errno) -> Error {
         ),
         Errno::ENOSPC | Errno::EUSERS => {
             let limits: Vec<String> =
-                plan.namespaces.iter().map(|t| format!("user.max_{}_namespaces", sysctl_name(t))).collect();
+                plan.namespaces.iter().map(|t| format!("user.max_{}_namespaces", t.proc_name())).collect();
             e.with_hint(format!(
                 "a namespace limit was reached: see sysctl {} (or the user namespace nesting limit of 32)",
                 limits.join(", ")
             ))
         }
         _ => e,
-    }
-}
-
-/// The name in `/proc/sys/user/max_<name>_namespaces`.
-fn sysctl_name(t: NsType) -> &'static str {
-    match t {
-        NsType::Mnt => "mnt",
-        other => other.proc_name(),
     }
 }
 
