@@ -115,16 +115,22 @@ fn strip_eq(v: &OsStr) -> OsString {
     OsStr::from_bytes(v.as_bytes().strip_prefix(b"=").unwrap_or(v.as_bytes())).to_os_string()
 }
 
-/// `PID[:inode]`.
+/// `PID[:inode]`. As in util-linux, a part that starts with a minus sign and a digit is
+/// out of range whatever follows (`-5x`), and so is inode 0, which no pidfd has.
 pub fn parse_target(s: &OsStr) -> Result<TargetSpec> {
     let bytes = s.as_bytes();
     let fail = |e| Error::sys(format!("failed to parse PID argument '{}'", lossy(s)), e);
+    let negative = |b: &[u8]| b.len() > 1 && b[0] == b'-' && b[1].is_ascii_digit();
     let (pid, inode) = match bytes.iter().position(|&b| b == b':') {
         Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
         None => (bytes, None),
     };
-    let pid = nscore::ids::parse_pid(pid).map_err(fail)?;
-    let inode = inode.map(nscore::ids::parse_u64).transpose().map_err(fail)?;
+    let pid = if negative(pid) { Err(Errno::ERANGE) } else { nscore::ids::parse_pid(pid) }.map_err(fail)?;
+    let number = |b: &[u8]| if negative(b) { Err(Errno::ERANGE) } else { nscore::ids::parse_u64(b) };
+    let inode = match inode.map(number).transpose().map_err(fail)? {
+        Some(0) => return Err(fail(Errno::ERANGE)),
+        inode => inode,
+    };
     Ok(TargetSpec { pid, inode })
 }
 
@@ -456,6 +462,19 @@ mod tests {
         );
         assert!(parse_target(OsStr::new("12:")).is_err());
         assert!(parse_target(OsStr::new("12:x")).is_err());
+        // util-linux's wording: a negative number, or inode 0, is out of range
+        for bad in ["1:0", "1:00", "1:-1", "1:-5x", "-5x:1", "1:-99999999999999999999"] {
+            assert_eq!(
+                parse_target(OsStr::new(bad)).unwrap_err().to_string(),
+                format!("failed to parse PID argument '{bad}': Numerical result out of range")
+            );
+        }
+        for bad in ["1:-", "1:-x", "x:-5", "1x:0"] {
+            assert_eq!(
+                parse_target(OsStr::new(bad)).unwrap_err().to_string(),
+                format!("failed to parse PID argument '{bad}': Invalid argument")
+            );
+        }
     }
 
     #[test]
