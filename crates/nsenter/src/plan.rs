@@ -192,16 +192,24 @@ impl Plan {
     /// Whether an option reads from the target process (its namespaces, directories,
     /// environment, cgroup, sockets or owner).
     fn needs_target(&self) -> bool {
-        let user_file = matches!(self.ns_source(NsType::User), Some(NsSource::File(_) | NsSource::Id(_)));
         NsType::ALL.into_iter().any(|t| self.ns_source(t) == Some(&NsSource::Target))
-            || self.all
             || self.net_socket.is_some()
+            || self.reads_proc_dir()
+    }
+
+    /// Whether anything is read through the target's `/proc/PID` directory: its
+    /// namespace links, directories, environment, cgroup, owner or SELinux context.
+    /// (Its namespaces and sockets alone are reached through its pidfd.)
+    pub fn reads_proc_dir(&self) -> bool {
+        let user_file = matches!(self.ns_source(NsType::User), Some(NsSource::File(_) | NsSource::Id(_)));
+        self.all
             || (self.user_parent && !user_file)
             || [&self.root, &self.wd, &self.wdns].into_iter().any(|d| *d == Some(DirSpec::Target))
             || self.env
             || self.join_cgroup
             || self.uid == Some(IdSpec::Follow)
             || self.gid == Some(IdSpec::Follow)
+            || self.follow_context
     }
 
     /// Whether rs-nsenter forks: only to put the program into an entered PID namespace

@@ -18,9 +18,10 @@
 //! 3. `-a`: every type that this kernel has (`/proc/self/ns/TYPE` exists) and that the
 //!    target does not share with us. (util-linux skips only a shared user namespace.)
 //! 4. The target is pinned: `pidfd_open` (checked against the inode of `-t PID:INODE`),
-//!    then `/proc/PID` opened as a directory and the pidfd checked to be still alive, so
-//!    both name one process. Without a pidfd (an old kernel, a thread id) the target's
-//!    namespaces are opened one by one through `/proc/PID/ns/TYPE` instead.
+//!    then, if anything is to be read by PID, `/proc/PID` opened as a directory; the
+//!    pidfd is checked to be still alive, so both name one process. Without a pidfd (an
+//!    old kernel, a thread id) the target's namespaces are opened one by one through
+//!    `/proc/PID/ns/TYPE` instead.
 //! 5. What is read by PID, through that directory: `root` (`-r`), `cwd` (`-w`),
 //!    `environ` (`-e`; less the loader variables when the target's privileges differ
 //!    from ours), the owner of `/proc/PID` (`follow`, a first check that it can be read),
@@ -29,8 +30,9 @@
 //! 6. `--user-parent`: the user namespace to enter is the parent (`NS_GET_PARENT`) of
 //!    the given or the target's one.
 //! 7. `-N FD`: the network namespace of the target's socket FD (`pidfd_getfd`, then
-//!    `SIOCGSKNS`). Then the pidfd is asked once more: if the target has ended, all that
-//!    was read may belong to a process that reused its PID, and we fail.
+//!    `SIOCGSKNS`). Then, if anything was read by PID, the pidfd is asked once more: if
+//!    the target has ended, all that was read may belong to a process that reused its
+//!    PID, and we fail.
 //! 8. (The plan: nothing to enter is `no namespace specified`.)
 //! 9. (The plan: a PID namespace to enter, without `-F`, means a fork in step 18.)
 //! 10. Entering a user namespace makes the program uid and gid 0 there, unless
@@ -90,12 +92,13 @@ struct Target {
     pid: i32,
     /// The error when `pidfd_open` failed (kept for the messages that need a pidfd).
     pidfd: std::result::Result<OwnedFd, Errno>,
-    /// `/proc/PID`, opened after the pidfd and checked to belong to the same process.
+    /// `/proc/PID`, opened after the pidfd and checked to belong to the same process;
+    /// only when something is read through it (or there is no pidfd to enter by).
     dir: Option<OwnedFd>,
 }
 
 impl Target {
-    fn pin<S: Syscall>(sys: &mut S, spec: TargetSpec) -> Result<Target> {
+    fn pin<S: Syscall>(sys: &mut S, spec: TargetSpec, by_path: bool) -> Result<Target> {
         let pid = spec.pid;
         let pidfd = sys.pidfd_open(Pid::from_raw(pid));
         if let Some(inode) = spec.inode {
@@ -108,7 +111,11 @@ impl Target {
                 ));
             }
         }
-        let dir = open_path(sys, format!("/proc/{pid}"), OFlag::O_PATH | DIRECTORY).ok();
+        let dir = if by_path || pidfd.is_err() {
+            open_path(sys, format!("/proc/{pid}"), OFlag::O_PATH | DIRECTORY).ok()
+        } else {
+            None
+        };
         let target = Target { pid, pidfd, dir };
         target.check_alive(sys)?;
         Ok(target)
@@ -570,15 +577,16 @@ fn gather<S: Syscall>(sys: &mut S, plan: &Plan, named: Named) -> Result<(ToEnter
     if plan.follow_context && !selinux_enabled(sys) {
         return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
     }
-    let target = plan.target.map(|spec| Target::pin(sys, spec)).transpose()?;
+    let target = plan.target.map(|spec| Target::pin(sys, spec, plan.reads_proc_dir())).transpose()?;
     let mut from = FromTarget::default();
     if let Some(t) = &target {
         add_target_namespaces(sys, plan, t, &mut ns)?;
         from = read_from_target(sys, plan, t)?;
     }
     add_derived_namespaces(sys, plan, target.as_ref(), &mut ns)?;
-    // Everything above came from the pinned process only if it is still the same one.
-    if let Some(t) = &target {
+    // What was read through /proc/PID came from the pinned process only if it is still
+    // the same one (the pidfd alone needs no second look: it cannot change process).
+    if let Some(t) = target.as_ref().filter(|t| t.dir.is_some()) {
         t.check_alive(sys)?;
     }
     Ok((ns, target, Dirs { root, wd }, from))
@@ -825,7 +833,7 @@ mod tests {
         });
         assert_eq!(end, Ended::Status(5));
         assert_eq!(
-            log[4..],
+            log[2..],
             [
                 "setns pidfd 42 pid",
                 "fork -> 1001",
@@ -837,7 +845,7 @@ mod tests {
         );
         let (end, log) = trace(&["-t", "42", "-p", "-F", "true"], |_| {});
         assert_eq!(end, Ended::Exec);
-        assert_eq!(log[4..], ["setns pidfd 42 pid", "exec true"]);
+        assert_eq!(log, ["pidfd_open 42", "poll pidfd 42", "setns pidfd 42 pid", "exec true"]);
     }
 
     /// The files the command line names are opened once, as it is read; `run` checks
