@@ -1,10 +1,13 @@
-//! What rs-unshare and rs-nsenter hand on to the program they execute, and how they read
-//! their command line, compared with util-linux's tools in /usr/bin or with the expected
-//! text.
+//! What rs-unshare and rs-nsenter hand on to the program they execute (compared with
+//! util-linux's tools in /usr/bin), and their option tables (compared with nscore's table
+//! of namespace types).
 
 mod common;
 
 use std::process::Command;
+
+use nscore::getopt::Opt;
+use nscore::NsType;
 
 use common::{require_root, run};
 
@@ -33,4 +36,22 @@ fn an_ignored_sigpipe_stays_ignored() {
     assert_eq!(ignored_signals(UNSHARE, &["-fp"]), ignored_signals("/usr/bin/unshare", &["-fp"]));
     let own_net = ["--net=/proc/self/ns/net"];
     assert_eq!(ignored_signals(NSENTER, &own_net), ignored_signals("/usr/bin/nsenter", &own_net));
+}
+
+/// clidef names the namespace options by hand: in each tool's table every type of
+/// nscore's has its option, under its long name, and no option stands for a type under
+/// another name.
+fn every_type_has_its_option<T: Copy + PartialEq + std::fmt::Debug>(opts: &[Opt<T>], ns: fn(NsType) -> T) {
+    for t in NsType::ALL {
+        let o = opts.iter().find(|o| o.id == ns(t)).unwrap_or_else(|| panic!("no option for {t}"));
+        assert_eq!(o.long, Some(t.long_option()), "{t}");
+    }
+    let namespaces = opts.iter().filter(|o| NsType::ALL.iter().any(|t| o.id == ns(*t))).count();
+    assert_eq!(namespaces, NsType::ALL.len());
+}
+
+#[test]
+fn every_namespace_type_has_its_option() {
+    every_type_has_its_option(unshare::cli::OPTIONS, unshare::cli::Id::Ns);
+    every_type_has_its_option(nsenter::cli::OPTIONS, nsenter::cli::Id::Ns);
 }
