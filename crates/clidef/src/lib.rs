@@ -98,11 +98,6 @@ pub fn rust_source(tool: Tool) -> String {
     s
 }
 
-/// The `--help` text of a tool, `{name}` still in it.
-pub fn help_text(tool: Tool) -> String {
-    help::render(&tool.def())
-}
-
 /// Writes [`rust_source`] to `$OUT_DIR/cli.rs`: the whole of a tool's `build.rs`.
 pub fn write_for_build(tool: Tool) {
     let out = std::env::var_os("OUT_DIR").expect("OUT_DIR is set for build scripts");

@@ -115,16 +115,22 @@ fn strip_eq(v: &OsStr) -> OsString {
     OsStr::from_bytes(v.as_bytes().strip_prefix(b"=").unwrap_or(v.as_bytes())).to_os_string()
 }
 
-/// `PID[:inode]`.
+/// `PID[:inode]`. As in util-linux, a part that starts with a minus sign and a digit is
+/// out of range whatever follows (`-5x`), and so is inode 0, which no pidfd has.
 pub fn parse_target(s: &OsStr) -> Result<TargetSpec> {
     let bytes = s.as_bytes();
     let fail = |e| Error::sys(format!("failed to parse PID argument '{}'", lossy(s)), e);
+    let negative = |b: &[u8]| b.len() > 1 && b[0] == b'-' && b[1].is_ascii_digit();
     let (pid, inode) = match bytes.iter().position(|&b| b == b':') {
         Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
         None => (bytes, None),
     };
-    let pid = nscore::ids::parse_pid(pid).map_err(fail)?;
-    let inode = inode.map(nscore::ids::parse_u64).transpose().map_err(fail)?;
+    let pid = if negative(pid) { Err(Errno::ERANGE) } else { nscore::ids::parse_pid(pid) }.map_err(fail)?;
+    let number = |b: &[u8]| if negative(b) { Err(Errno::ERANGE) } else { nscore::ids::parse_u64(b) };
+    let inode = match inode.map(number).transpose().map_err(fail)? {
+        Some(0) => return Err(fail(Errno::ERANGE)),
+        inode => inode,
+    };
     Ok(TargetSpec { pid, inode })
 }
 
@@ -183,30 +189,27 @@ impl Plan {
         self.ns[t as usize].as_ref()
     }
 
-    /// Whether the user namespace will be entered (asked for, or its parent).
-    pub fn enters_user(&self) -> bool {
-        self.ns_source(NsType::User).is_some() || self.user_parent
+    /// Whether an option reads from the target process (its namespaces, directories,
+    /// environment, cgroup, sockets or owner).
+    fn needs_target(&self) -> bool {
+        NsType::ALL.into_iter().any(|t| self.ns_source(t) == Some(&NsSource::Target))
+            || self.net_socket.is_some()
+            || self.reads_proc_dir()
     }
 
-    /// Why a target process is needed, if one is: the first option that reads from it.
-    fn needs_target(&self) -> Option<String> {
-        if let Some(t) = NsType::ALL.into_iter().find(|t| self.ns_source(*t) == Some(&NsSource::Target)) {
-            return Some(format!("--{}", t.long_option()));
-        }
+    /// Whether anything is read through the target's `/proc/PID` directory: its
+    /// namespace links, directories, environment, cgroup, owner or SELinux context.
+    /// (Its namespaces and sockets alone are reached through its pidfd.)
+    pub fn reads_proc_dir(&self) -> bool {
         let user_file = matches!(self.ns_source(NsType::User), Some(NsSource::File(_) | NsSource::Id(_)));
-        let checks = [
-            (self.all, "--all"),
-            (self.net_socket.is_some(), "--net-socket"),
-            (self.user_parent && !user_file, "--user-parent"),
-            (self.root == Some(DirSpec::Target), "--root"),
-            (self.wd == Some(DirSpec::Target), "--wd"),
-            (self.wdns == Some(DirSpec::Target), "--wdns"),
-            (self.env, "--env"),
-            (self.join_cgroup, "--join-cgroup"),
-            (self.uid == Some(IdSpec::Follow), "--setuid follow"),
-            (self.gid == Some(IdSpec::Follow), "--setgid follow"),
-        ];
-        checks.into_iter().find(|(on, _)| *on).map(|(_, name)| name.to_string())
+        self.all
+            || (self.user_parent && !user_file)
+            || [&self.root, &self.wd, &self.wdns].into_iter().any(|d| *d == Some(DirSpec::Target))
+            || self.env
+            || self.join_cgroup
+            || self.uid == Some(IdSpec::Follow)
+            || self.gid == Some(IdSpec::Follow)
+            || self.follow_context
     }
 
     /// Whether rs-nsenter forks: only to put the program into an entered PID namespace
@@ -331,7 +334,7 @@ impl<S: Syscall> Builder<'_, S> {
         if p.follow_context && p.target.is_none() {
             return Err(Error::msg("no target PID specified for --follow-context"));
         }
-        if p.target.is_none() && p.needs_target().is_some() {
+        if p.target.is_none() && p.needs_target() {
             return Err(Error::msg("no target PID specified"));
         }
         let any_ns = NsType::ALL.into_iter().any(|t| p.ns_source(t).is_some());
@@ -342,7 +345,8 @@ impl<S: Syscall> Builder<'_, S> {
     }
 }
 
-const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
+/// Read-only and close-on-exec: how every file is opened unless it is written to.
+pub(crate) const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
 
 /// A namespace file, opened as util-linux opens it (`cannot open <path>: <errno text>`
 /// when that fails) if it is a regular file, as namespace files are.
@@ -466,6 +470,19 @@ mod tests {
         );
         assert!(parse_target(OsStr::new("12:")).is_err());
         assert!(parse_target(OsStr::new("12:x")).is_err());
+        // util-linux's wording: a negative number, or inode 0, is out of range
+        for bad in ["1:0", "1:00", "1:-1", "1:-5x", "-5x:1", "1:-99999999999999999999"] {
+            assert_eq!(
+                parse_target(OsStr::new(bad)).unwrap_err().to_string(),
+                format!("failed to parse PID argument '{bad}': Numerical result out of range")
+            );
+        }
+        for bad in ["1:-", "1:-x", "x:-5", "1x:0"] {
+            assert_eq!(
+                parse_target(OsStr::new(bad)).unwrap_err().to_string(),
+                format!("failed to parse PID argument '{bad}': Invalid argument")
+            );
+        }
     }
 
     #[test]

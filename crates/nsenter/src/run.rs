@@ -18,9 +18,10 @@
 //! 3. `-a`: every type that this kernel has (`/proc/self/ns/TYPE` exists) and that the
 //!    target does not share with us. (util-linux skips only a shared user namespace.)
 //! 4. The target is pinned: `pidfd_open` (checked against the inode of `-t PID:INODE`),
-//!    then `/proc/PID` opened as a directory and the pidfd checked to be still alive, so
-//!    both name one process. Without a pidfd (an old kernel, a thread id) the target's
-//!    namespaces are opened one by one through `/proc/PID/ns/TYPE` instead.
+//!    then, if anything is to be read by PID, `/proc/PID` opened as a directory; the
+//!    pidfd is checked to be still alive, so both name one process. Without a pidfd (an
+//!    old kernel, a thread id) the target's namespaces are opened one by one through
+//!    `/proc/PID/ns/TYPE` instead.
 //! 5. What is read by PID, through that directory: `root` (`-r`), `cwd` (`-w`),
 //!    `environ` (`-e`; less the loader variables when the target's privileges differ
 //!    from ours), the owner of `/proc/PID` (`follow`, a first check that it can be read),
@@ -29,8 +30,9 @@
 //! 6. `--user-parent`: the user namespace to enter is the parent (`NS_GET_PARENT`) of
 //!    the given or the target's one.
 //! 7. `-N FD`: the network namespace of the target's socket FD (`pidfd_getfd`, then
-//!    `SIOCGSKNS`). Then the pidfd is asked once more: if the target has ended, all that
-//!    was read may belong to a process that reused its PID, and we fail.
+//!    `SIOCGSKNS`). Then, if anything was read by PID, the pidfd is asked once more: if
+//!    the target has ended, all that was read may belong to a process that reused its
+//!    PID, and we fail.
 //! 8. (The plan: nothing to enter is `no namespace specified`.)
 //! 9. (The plan: a PID namespace to enter, without `-F`, means a fork in step 18.)
 //! 10. Entering a user namespace makes the program uid and gid 0 there, unless
@@ -75,9 +77,8 @@ use nscore::sys::Forked;
 use nscore::syscall::{Stat, Syscall};
 use nscore::{Error, NsSet, NsType, Result};
 
-use crate::plan::{open_dir, open_ns_file, DirSpec, IdSpec, Named, NsSource, Opened, Plan, TargetSpec};
+use crate::plan::{open_dir, open_ns_file, DirSpec, IdSpec, Named, NsSource, Opened, Plan, TargetSpec, RDONLY};
 
-const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
 const DIRECTORY: OFlag = RDONLY.union(OFlag::O_DIRECTORY);
 
 /// `open(2)` of a path relative to the working directory, read-only unless `flags` say.
@@ -91,12 +92,13 @@ struct Target {
     pid: i32,
     /// The error when `pidfd_open` failed (kept for the messages that need a pidfd).
     pidfd: std::result::Result<OwnedFd, Errno>,
-    /// `/proc/PID`, opened after the pidfd and checked to belong to the same process.
+    /// `/proc/PID`, opened after the pidfd and checked to belong to the same process;
+    /// only when something is read through it (or there is no pidfd to enter by).
     dir: Option<OwnedFd>,
 }
 
 impl Target {
-    fn pin<S: Syscall>(sys: &mut S, spec: TargetSpec) -> Result<Target> {
+    fn pin<S: Syscall>(sys: &mut S, spec: TargetSpec, by_path: bool) -> Result<Target> {
         let pid = spec.pid;
         let pidfd = sys.pidfd_open(Pid::from_raw(pid));
         if let Some(inode) = spec.inode {
@@ -109,7 +111,11 @@ impl Target {
                 ));
             }
         }
-        let dir = open_path(sys, format!("/proc/{pid}"), OFlag::O_PATH | DIRECTORY).ok();
+        let dir = if by_path || pidfd.is_err() {
+            open_path(sys, format!("/proc/{pid}"), OFlag::O_PATH | DIRECTORY).ok()
+        } else {
+            None
+        };
         let target = Target { pid, pidfd, dir };
         target.check_alive(sys)?;
         Ok(target)
@@ -149,14 +155,20 @@ impl Target {
         }
     }
 
-    /// Whether we already are in the target's namespace of type `t` (for pid and time:
-    /// whether our children would be, which is what entering changes).
-    fn shared_with_us<S: Syscall>(&self, sys: &mut S, t: NsType) -> Result<bool> {
+    /// Whether `-a` enters the target's namespace of type `t`: this kernel has the type
+    /// and we are not in that namespace already (for pid and time: our children would
+    /// not be, which is what entering changes). Our own link is looked at once; only
+    /// where it is missing (no such type, or a kernel without `pid_for_children`) is
+    /// the type's existence asked separately.
+    fn differs_from_ours<S: Syscall>(&self, sys: &mut S, t: NsType) -> Result<bool> {
+        let ours = sys.stat(None, Path::new(&format!("/proc/self/ns/{}", t.for_children_name())));
+        if ours.is_err() && !sys.exists(Path::new(&format!("/proc/self/ns/{}", t.proc_name()))) {
+            return Ok(false);
+        }
         let name = format!("ns/{}", t.proc_name());
         let theirs =
             self.stat(sys, &name).map_err(|e| Error::sys(format!("stat of {} failed", self.path(&name)), e))?;
-        let ours = sys.stat(None, Path::new(&format!("/proc/self/ns/{}", t.for_children_name())));
-        Ok(ours.is_ok_and(|o| o.dev == theirs.dev && o.ino == theirs.ino))
+        Ok(!ours.is_ok_and(|o| o.dev == theirs.dev && o.ino == theirs.ino))
     }
 
     /// The path of the target's working directory, relative to our root.
@@ -190,9 +202,10 @@ fn describe(st: &Stat) -> &'static str {
 /// message that says what it is (util-linux would block forever opening a FIFO, or
 /// report only `setns`'s EINVAL).
 fn check_ns_fd<S: Syscall>(sys: &mut S, fd: &OwnedFd, t: NsType, path: &str) -> Result<()> {
-    let st = sys.fstat(fd.as_fd()).map_err(|e| Error::sys(format!("fstat({})", fd.as_raw_fd()), e))?;
-    let on_nsfs = sys.fstatfs(fd.as_fd()).is_ok_and(|t| t == NSFS_MAGIC);
-    if !on_nsfs || !st.is_regular() {
+    // nsfs holds namespace files only (regular files): just what is elsewhere is looked
+    // at more closely, to say what it is
+    if !sys.fstatfs(fd.as_fd()).is_ok_and(|t| t == NSFS_MAGIC) {
+        let st = sys.fstat(fd.as_fd()).map_err(|e| Error::sys(format!("fstat({})", fd.as_raw_fd()), e))?;
         return Err(Error::msg(format!("{path} is not a namespace file: it is {}", describe(&st))));
     }
     let flag = sys.ns_get_nstype(fd.as_fd()).map_err(|e| Error::sys(format!("{path}: NS_GET_NSTYPE failed"), e))?;
@@ -391,8 +404,7 @@ fn named_namespaces<S: Syscall>(sys: &mut S, plan: &Plan, mut opened: [Option<Op
 fn add_target_namespaces<S: Syscall>(sys: &mut S, plan: &Plan, target: &Target, ns: &mut ToEnter) -> Result<()> {
     if plan.all {
         for t in NsType::ALL.into_iter().filter(|t| plan.ns_source(*t).is_none()) {
-            let supported = sys.exists(Path::new(&format!("/proc/self/ns/{}", t.proc_name())));
-            if supported && !target.shared_with_us(sys, t)? {
+            if target.differs_from_ours(sys, t)? {
                 ns.via_target.insert(t);
             }
         }
@@ -565,15 +577,16 @@ fn gather<S: Syscall>(sys: &mut S, plan: &Plan, named: Named) -> Result<(ToEnter
     if plan.follow_context && !selinux_enabled(sys) {
         return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
     }
-    let target = plan.target.map(|spec| Target::pin(sys, spec)).transpose()?;
+    let target = plan.target.map(|spec| Target::pin(sys, spec, plan.reads_proc_dir())).transpose()?;
     let mut from = FromTarget::default();
     if let Some(t) = &target {
         add_target_namespaces(sys, plan, t, &mut ns)?;
         from = read_from_target(sys, plan, t)?;
     }
     add_derived_namespaces(sys, plan, target.as_ref(), &mut ns)?;
-    // Everything above came from the pinned process only if it is still the same one.
-    if let Some(t) = &target {
+    // What was read through /proc/PID came from the pinned process only if it is still
+    // the same one (the pidfd alone needs no second look: it cannot change process).
+    if let Some(t) = target.as_ref().filter(|t| t.dir.is_some()) {
         t.check_alive(sys)?;
     }
     Ok((ns, target, Dirs { root, wd }, from))
@@ -737,6 +750,24 @@ mod tests {
         assert_eq!(log.last().unwrap(), "waitpid 1001 untraced", "the parent waits for the child in the PID namespace");
     }
 
+    /// `-a` looks at each of our own links once, and asks whether a type exists only
+    /// where our link is missing: a type this kernel lacks is skipped, without a look
+    /// at the target's.
+    #[test]
+    fn all_looks_at_our_links_once() {
+        let (end, log) = trace(&["-t", "42", "-a", "-F", "true"], |f| {
+            f.fail("stat /proc/self/ns/time_for_children", Errno::ENOENT).set_missing("/proc/self/ns/time");
+        });
+        assert_eq!(end, Ended::Exec);
+        let ours = |t: NsType| format!("stat /proc/self/ns/{}", t.for_children_name());
+        for t in NsType::ALL {
+            assert_eq!(log.iter().filter(|l| l.starts_with(&ours(t))).count(), 1, "{t}: {log:?}");
+        }
+        assert_eq!(only(&log, &["exists"]), ["exists /proc/self/ns/time"]);
+        assert!(!log.iter().any(|l| l.starts_with("stat /proc/42/ns/time")), "{log:?}");
+        assert_eq!(only(&log, &["setns"]), ["setns pidfd 42 cgroup,ipc,uts,net,pid,mnt", "setns pidfd 42 user"]);
+    }
+
     /// Without a pidfd (an old kernel) each namespace is opened as a file under the
     /// pinned `/proc/PID` and entered one by one: the user namespace after the others
     /// that pass 1 could enter, before those it could not.
@@ -802,7 +833,7 @@ mod tests {
         });
         assert_eq!(end, Ended::Status(5));
         assert_eq!(
-            log[4..],
+            log[2..],
             [
                 "setns pidfd 42 pid",
                 "fork -> 1001",
@@ -814,7 +845,7 @@ mod tests {
         );
         let (end, log) = trace(&["-t", "42", "-p", "-F", "true"], |_| {});
         assert_eq!(end, Ended::Exec);
-        assert_eq!(log[4..], ["setns pidfd 42 pid", "exec true"]);
+        assert_eq!(log, ["pidfd_open 42", "poll pidfd 42", "setns pidfd 42 pid", "exec true"]);
     }
 
     /// The files the command line names are opened once, as it is read; `run` checks
@@ -839,7 +870,6 @@ mod tests {
                 "open /srv/w [path]",
                 "fstat /srv/w",
                 "reopen /srv/w [dir]",
-                "fstat /run/netns/x",
                 "fstatfs /run/netns/x",
                 "nstype /run/netns/x",
                 "setns /run/netns/x net",

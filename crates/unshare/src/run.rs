@@ -182,8 +182,11 @@ fn run_with_helpers<S: Syscall>(
     if plan.bind_helper_needed() {
         helpers.bind = Some(Helper::spawn(sys, inv, |sys| bind_namespaces(sys, me, &plan.persist))?);
     }
-    let uid_ranges = if plan.uid_map_by_helper() { Some(resolve_ranges(sys, plan, IdKind::Uid)?) } else { None };
-    let gid_ranges = if plan.gid_map_by_helper() { Some(resolve_ranges(sys, plan, IdKind::Gid)?) } else { None };
+    // the caller's user name, looked up once for /etc/subuid and /etc/subgid alike
+    let mut name = None;
+    let mut ranges = |sys: &mut S, kind| resolve_ranges(sys, plan, kind, &mut name).map(Some);
+    let uid_ranges = if plan.uid_map_by_helper() { ranges(sys, IdKind::Uid)? } else { None };
+    let gid_ranges = if plan.gid_map_by_helper() { ranges(sys, IdKind::Gid)? } else { None };
     if uid_ranges.is_some() || gid_ranges.is_some() {
         let euid = plan.euid;
         let body = move |sys: &mut S| write_maps_from_outside(sys, me, euid, uid_ranges, gid_ranges);
@@ -217,7 +220,7 @@ fn unshare_error(plan: &Plan, errno: Errno) -> Error {
         ),
         Errno::ENOSPC | Errno::EUSERS => {
             let limits: Vec<String> =
-                plan.namespaces.iter().map(|t| format!("user.max_{}_namespaces", sysctl_name(t))).collect();
+                plan.namespaces.iter().map(|t| format!("user.max_{}_namespaces", t.proc_name())).collect();
             e.with_hint(format!(
                 "a namespace limit was reached: see sysctl {} (or the user namespace nesting limit of 32)",
                 limits.join(", ")
@@ -227,17 +230,15 @@ fn unshare_error(plan: &Plan, errno: Errno) -> Error {
     }
 }
 
-/// The name in `/proc/sys/user/max_<name>_namespaces`.
-fn sysctl_name(t: NsType) -> &'static str {
-    match t {
-        NsType::Mnt => "mnt",
-        other => other.proc_name(),
-    }
-}
-
 /// Resolves the range specs of one kind into the map a helper writes, merging the
-/// single mapping (`-r`, `-c`, `--map-user`) in with the hole-punching rules.
-fn resolve_ranges<S: Syscall>(sys: &mut S, plan: &Plan, kind: IdKind) -> Result<Vec<IdRange>> {
+/// single mapping (`-r`, `-c`, `--map-user`) in with the hole-punching rules. `name`
+/// keeps the caller's user name once `auto` or `subids` looked it up.
+fn resolve_ranges<S: Syscall>(
+    sys: &mut S,
+    plan: &Plan,
+    kind: IdKind,
+    name: &mut Option<Option<String>>,
+) -> Result<Vec<IdRange>> {
     let (specs, single, outer) = match kind {
         IdKind::Uid => (&plan.map_users, plan.map_user, plan.euid),
         IdKind::Gid => (&plan.map_groups, plan.map_group, plan.egid),
@@ -247,7 +248,8 @@ fn resolve_ranges<S: Syscall>(sys: &mut S, plan: &Plan, kind: IdKind) -> Result<
         match spec {
             MapSpec::Range(r) => pending.push((*r).into()),
             MapSpec::Auto | MapSpec::Subids => {
-                let (start, count) = subid_block(sys, plan.euid, kind)?;
+                let name = name.get_or_insert_with(|| nscore::ids::user_name(plan.euid));
+                let (start, count) = subid_block(sys, plan.euid, name.as_deref(), kind)?;
                 let inner = (*spec == MapSpec::Subids).then_some(start);
                 pending.push(PendingRange { inner, outer: start, count });
             }
@@ -270,14 +272,14 @@ fn resolve_ranges<S: Syscall>(sys: &mut S, plan: &Plan, kind: IdKind) -> Result<
 
 /// The caller's own first block in /etc/subuid (or /etc/subgid), matched by user name or
 /// number, never anyone else's.
-fn subid_block<S: Syscall>(sys: &mut S, euid: u32, kind: IdKind) -> Result<(u32, u32)> {
+fn subid_block<S: Syscall>(sys: &mut S, euid: u32, name: Option<&str>, kind: IdKind) -> Result<(u32, u32)> {
     let file = kind.subid_file();
-    let name = nscore::ids::user_name(euid);
     let text = sys.read_text(Path::new(file)).map_err(|e| Error::io(format!("could not open '{file}'"), &e))?;
-    match idmap::find_subid_block(&text, name.as_deref(), euid) {
+    match idmap::find_subid_block(&text, name, euid) {
         Ok(Some(block)) => Ok(block),
         Ok(None) => {
-            Err(Error::msg(format!("no line matching user \"{}\" in {file}", name.unwrap_or_else(|| euid.to_string()))))
+            let who = name.map_or_else(|| euid.to_string(), str::to_string);
+            Err(Error::msg(format!("no line matching user \"{who}\" in {file}")))
         }
         Err(bad) => Err(Error::msg(bad.to_string())),
     }
