@@ -26,6 +26,7 @@ use nix::errno::Errno;
 use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::{fstatat, Mode};
 use nix::unistd::Pid;
+use nscore::ids::parse_u64;
 use nscore::procfs::{parse_mountinfo, parse_stat};
 use nscore::sys::{self, FileId};
 use nscore::{Error, NsSet, NsType};
@@ -71,11 +72,9 @@ fn each_entry(dir: BorrowedFd<'_>, buf: &mut [u8], mut f: impl FnMut(&CStr)) {
     }
 }
 
+/// A PID or fd number: a directory entry of decimal digits only.
 fn digits(name: &[u8]) -> Option<i32> {
-    if name.is_empty() || !name.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(name).ok()?.parse().ok()
+    parse_u64(name).ok()?.try_into().ok()
 }
 
 /// An open fd of process `pid`: a namespace file or a socket, with its inode.
@@ -100,14 +99,7 @@ fn classify(id: FileId, nsfs_dev: Option<u64>, pid: i32, fd: i32) -> Option<FdRe
 /// The inode in a namespace link's text `NAME:[INODE]`, when NAME is `name` (a cheaper
 /// [`nscore::procfs::parse_ns_link`] for the links read by the thousand, whose type is known).
 fn link_inode(text: &[u8], name: &[u8]) -> Option<u64> {
-    let digits = text.strip_prefix(name)?.strip_prefix(b":[")?.strip_suffix(b"]")?;
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |v, &d| {
-        let d = d.checked_sub(b'0').filter(|&d| d < 10)?;
-        v.checked_mul(10)?.checked_add(u64::from(d))
-    })
+    parse_u64(text.strip_prefix(name)?.strip_prefix(b":[")?.strip_suffix(b"]")?).ok()
 }
 
 fn inode(fd: BorrowedFd<'_>) -> Option<u64> {
