@@ -100,8 +100,8 @@ impl Builder<'_> {
                 return None;
             }
         }
-        let cols = self.plan.columns.clone();
-        let cells = cols.iter().map(|&c| cache.remove(&c).unwrap_or_else(|| self.cell(l, c))).collect();
+        let plan = self.plan;
+        let cells = plan.columns.iter().map(|&c| cache.remove(&c).unwrap_or_else(|| self.cell(l, c))).collect();
         self.rows.push(Row { cells, parent });
         Some(self.rows.len() - 1)
     }
