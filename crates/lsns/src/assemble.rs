@@ -25,7 +25,8 @@ pub trait Facts {
     /// The CONTAINER label of a process (empty for none), from its cgroup.
     fn container(&mut self, pid: i32) -> Vec<u8>;
     /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
-    /// added to the model.
+    /// added to the model. Asked again for the same namespace, it may answer from what
+    /// it found before.
     fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>);
 }
 
@@ -45,8 +46,6 @@ struct Builder<'a> {
     /// Whether a shown column carries the process tree: without one, nesting is
     /// invisible and the PPIDs (a /proc/PID/stat read each) are not needed.
     nest: bool,
-    /// Parent and owner of each namespace looked up for a tree, by model index.
-    ups: HashMap<usize, (Option<u64>, Option<u64>)>,
 }
 
 impl Builder<'_> {
@@ -120,12 +119,7 @@ impl Builder<'_> {
     /// Parent and owner inodes of a namespace, adding ancestors of the shown types that
     /// the model lacks ("ghosts": no process is a member).
     fn ups(&mut self, ns: usize) -> (Option<u64>, Option<u64>) {
-        if let Some(&r) = self.ups.get(&ns) {
-            return r;
-        }
-        let r = self.scan.relations(ns, Some(self.plan.types));
-        self.ups.insert(ns, r);
-        r
+        self.scan.relations(ns, Some(self.plan.types))
     }
 
     /// Looks up every namespace's ancestors before the tree is laid out, so that the
@@ -288,7 +282,7 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
 pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, Error> {
     let cols = columns(plan);
     let nest = cols.iter().any(|c| c.tree);
-    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest, ups: HashMap::new() };
+    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest };
     match plan.namespace {
         Some(ino) => {
             let missing = || Error::msg(format!("not found namespace: {ino}"));

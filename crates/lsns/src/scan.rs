@@ -115,6 +115,9 @@ fn proc_path<'a>(buf: &'a mut Vec<u8>, pid: i32, sub: &[u8]) -> Option<&'a CStr>
     CStr::from_bytes_with_nul(buf).ok()
 }
 
+/// The parent and owner inodes of a namespace.
+type Relations = (Option<u64>, Option<u64>);
+
 /// A scan's model plus what it learned lazily about processes and namespaces.
 pub struct Scan {
     pub model: Model,
@@ -130,7 +133,8 @@ pub struct Scan {
     uids: IdMap<i32, Option<u32>>,
     users: IdMap<u32, String>,
     containers: IdMap<i32, Vec<u8>>,
-    relations: IdMap<u64, (Option<u64>, Option<u64>)>,
+    /// Parent and owner by inode, and the ghost types added with them (see `relations`).
+    relations: IdMap<u64, (Relations, Option<NsSet>)>,
     netlink: Option<Option<OwnedFd>>,
     /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
     pub unsupported: Option<&'static str>,
@@ -473,8 +477,10 @@ impl Facts for Scan {
     /// is in the set), so a tree can show them and walk on from them.
     fn relations(&mut self, idx: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
         let ino = self.model.namespaces[idx].ino;
-        if let (None, Some(r)) = (ghosts, self.relations.get(&ino)) {
-            return *r;
+        // a look-up serves again unless it is now asked to add ghosts it did not add
+        match self.relations.get(&ino) {
+            Some(&(r, added)) if ghosts.is_none() || ghosts == added => return r,
+            _ => {}
         }
         let ty = self.model.namespaces[idx].ty;
         let mut found = (None, None);
@@ -486,7 +492,7 @@ impl Facts for Scan {
             let r = sys::ns_get_userns(fd.as_fd());
             found.1 = self.ancestor(r, "NS_GET_USERNS", NsType::User, ghosts);
         }
-        self.relations.insert(ino, found);
+        self.relations.insert(ino, (found, ghosts));
         found
     }
 
