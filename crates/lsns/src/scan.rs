@@ -135,6 +135,7 @@ pub struct Scan {
     containers: IdMap<i32, Vec<u8>>,
     /// Parent and owner by inode, and the ghost types added with them (see `relations`).
     relations: IdMap<u64, (Relations, Option<NsSet>)>,
+    owner_uids: IdMap<u64, Option<u32>>,
     netlink: Option<Option<OwnedFd>>,
     /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
     pub unsupported: Option<&'static str>,
@@ -159,6 +160,7 @@ impl Scan {
             users: IdMap::default(),
             containers: IdMap::default(),
             relations: IdMap::default(),
+            owner_uids: IdMap::default(),
             netlink: None,
             unsupported: None,
         };
@@ -496,14 +498,23 @@ impl Facts for Scan {
         found
     }
 
-    /// NS_GET_OWNER_UID for a user namespace without processes.
+    /// NS_GET_OWNER_UID for a user namespace without processes, asked once (its line
+    /// needs it for UID and for USER).
     fn owner_uid(&mut self, idx: usize) -> Option<u32> {
-        if self.model.namespaces[idx].ty != NsType::User {
+        let ns = &self.model.namespaces[idx];
+        if ns.ty != NsType::User {
             return None;
         }
-        let fd = self.open_ns(idx)?;
-        let r = sys::ns_get_owner_uid(fd.as_fd());
-        self.check_ioctl(r, "NS_GET_OWNER_UID")
+        if let Some(&uid) = self.owner_uids.get(&ns.ino) {
+            return uid;
+        }
+        let ino = ns.ino;
+        let uid = self.open_ns(idx).and_then(|fd| {
+            let r = sys::ns_get_owner_uid(fd.as_fd());
+            self.check_ioctl(r, "NS_GET_OWNER_UID")
+        });
+        self.owner_uids.insert(ino, uid);
+        uid
     }
 
     /// The NETNSID column: the peer id the kernel gave this network namespace, as seen
