@@ -13,6 +13,7 @@ use super::parser::{parse, Operand, Step};
 use super::FilterError;
 use crate::columns::{Column, Kind};
 
+#[derive(Debug)]
 enum Val {
     Col(Column),
     Str(Vec<u8>),
@@ -22,6 +23,7 @@ enum Val {
 }
 
 /// A step of the parser's program with its holders resolved and its patterns compiled.
+#[derive(Debug)]
 enum Instr {
     Value(Val),
     Cmp(Val, CmpOp, Val),
@@ -34,6 +36,7 @@ enum Instr {
 
 /// A compiled filter: a flat program, run without recursion however deep the
 /// expression nests.
+#[derive(Debug)]
 pub struct Filter {
     code: Vec<Instr>,
 }
