@@ -120,7 +120,7 @@ impl Options {
             Id::Tree => self.tree = Some(parse_tree(&val)?),
             Id::Nowrap => self.nowrap = true,
             Id::Notruncate => self.notruncate = true,
-            Id::Filter => self.filter = Some(check_filter(&val, locale)?),
+            Id::Filter => self.filter = check_filter(&val, locale)?,
             Id::ListColumns => self.list_columns = true,
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
@@ -215,11 +215,15 @@ fn parse_namespace(a: &OsStr) -> Result<u64, Error> {
 
 /// `-Q`: util-linux compiles the expression while it reads the options, so a syntax
 /// error or a bad pattern is reported at once; an unknown column only when the filter is
-/// set up for the listing (`lib.rs` reports it then).
-fn check_filter(expr: &OsStr, locale: &Locale) -> Result<Result<Filter, FilterError>, Error> {
+/// set up for the listing (`lib.rs` reports it then). An empty expression is no filter,
+/// and drops an earlier one, as in util-linux (a blank one is a syntax error).
+fn check_filter(expr: &OsStr, locale: &Locale) -> Result<Option<Result<Filter, FilterError>>, Error> {
+    if expr.is_empty() {
+        return Ok(None);
+    }
     match Filter::in_locale(expr.as_bytes(), locale.utf8()) {
         Err(e @ FilterError::Parse { .. }) => Err(e.into()),
-        compiled => Ok(compiled),
+        compiled => Ok(Some(compiled)),
     }
 }
 
@@ -374,6 +378,14 @@ mod tests {
         assert!(matches!(p(&["-Q", "BOGUS == 1"]), Ok(Action::List(_))));
         assert_eq!(p(&["x", "-p", "1"]).unwrap_err(), "lsns: --task is mutually exclusive with <namespace>\n");
         assert_eq!(p(&["-o", "BAD", "x"]).unwrap_err(), "lsns: invalid namespace argument: 'x'\n");
+    }
+
+    #[test]
+    fn an_empty_filter_is_none() {
+        assert!(plan(&["-Q", ""]).filter.is_none());
+        assert!(plan(&["-Q", "BOGUS == 1", "-Q", ""]).filter.is_none());
+        assert!(matches!(plan(&["-Q", "", "-Q", "NS == 1"]).filter, Some(Ok(_))));
+        assert_eq!(p(&["-Q", " "]).unwrap_err(), "lsns: failed to parse \" \": syntax error, unexpected end of file\n");
     }
 
     #[test]
