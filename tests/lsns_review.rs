@@ -72,3 +72,41 @@ fn empty_filter_is_no_filter_unprivileged() {
     let uts = ns_of(holder.0.id() as i32, "uts").unwrap();
     empty_filter_lists_everything(|| as_nobody(BIN), &holder, uts);
 }
+
+/// In a PID namespace of its own: process 500 in a new uts namespace, its child 700, and
+/// process 600, which joined the namespace from outside in between.
+const JOINED_BETWEEN: &str = r#"echo 499 > /proc/sys/kernel/ns_last_pid
+unshare -u sh -c '
+while [ ! -e /proc/600 ]; do :; done
+echo 699 > /proc/sys/kernel/ns_last_pid
+sleep 601 &
+exec sleep 602' &
+while [ "$(readlink /proc/500/ns/uts)" = "$(readlink /proc/1/ns/uts)" ]; do :; done
+echo 599 > /proc/sys/kernel/ns_last_pid
+nsenter -t 500 -u sleep 603 &"#;
+
+/// Without a column to draw the tree in, the members of a namespace come in /proc order
+/// (a parent member before its child, wherever it comes), as util-linux lists them; the
+/// tree column nests the child under its parent instead.
+#[test]
+fn members_without_a_tree_column_in_proc_order() {
+    if !require_root("members_without_a_tree_column_in_proc_order") {
+        return;
+    }
+    let lab = common::PidLab::new(JOINED_BETWEEN, &[500, 600, 700]);
+    let uts = lab.ns(500, "uts").to_string();
+    let out = |bin: &str, args: &[&str]| {
+        let o = common::run_timeout(lab.command(bin).args(args).arg(&uts), 60);
+        assert_eq!(common::code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(
+        out(BIN, &["-o", "PID,PPID,COMMAND"]),
+        "PID PPID COMMAND\n500    1 sleep 602\n700  500 `-sleep 601\n600    1 sleep 603\n"
+    );
+    assert_eq!(out(BIN, &["-n", "-o", "PID"]), "  500\n  600\n  700\n");
+    assert_eq!(out(BIN, &["-r", "-o", "PID,PPID"]), "PID PPID\n500 1\n600 1\n700 500\n");
+    for f in [&["-r", "-o", "PID,PPID"][..], &["-J", "-o", "PID"], &["-r", "-n", "-o", "PID,USER"], &["-r"]] {
+        assert_eq!(out(BIN, f), out("/usr/bin/lsns", f), "{f:?}");
+    }
+}
