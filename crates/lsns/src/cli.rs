@@ -106,21 +106,22 @@ impl Options {
     /// `-t`, `-T` and `-Q`, and the exclusive pairs; `-o`'s columns wait for the end.
     fn take(&mut self, id: Id, val: Option<OsString>, locale: &Locale) -> Result<Flow, Error> {
         self.exclusive(id)?;
-        let val = val.unwrap_or_default();
+        let arg = val.as_deref();
+        let val = arg.unwrap_or_default();
         match id {
             Id::Json => self.json = true,
             Id::Raw => (self.raw, self.nowrap) = (true, true),
             Id::List => self.list = true,
             Id::Noheadings => self.noheadings = true,
-            Id::Output => self.output = Some(val),
+            Id::Output => self.output = Some(val.to_owned()),
             Id::OutputAll => self.output_all = true,
             Id::Persistent => self.persistent = true,
-            Id::Task => self.task = Some(parse_pid(&val)?),
-            Id::Type => self.types.insert(parse_type(&val)?),
-            Id::Tree => self.tree = Some(parse_tree(&val)?),
+            Id::Task => self.task = Some(parse_pid(val)?),
+            Id::Type => self.types.insert(parse_type(val)?),
+            Id::Tree => self.tree = Some(parse_tree(arg)?),
             Id::Nowrap => self.nowrap = true,
             Id::Notruncate => self.notruncate = true,
-            Id::Filter => self.filter = check_filter(&val, locale)?,
+            Id::Filter => self.filter = check_filter(val, locale)?,
             Id::ListColumns => self.list_columns = true,
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
@@ -199,12 +200,15 @@ fn parse_type(v: &OsStr) -> Result<NsType, Error> {
         .ok_or_else(|| Error::msg(format!("unknown namespace type: {}", getopt::lossy(v))))
 }
 
-fn parse_tree(v: &OsStr) -> Result<Tree, Error> {
-    Ok(match v.as_bytes() {
-        b"" | b"owner" => Tree::Owner,
-        b"parent" => Tree::Parent,
-        b"process" => Tree::Process,
-        other => return Err(Error::msg(format!("unknown tree type: {}", String::from_utf8_lossy(other)))),
+/// `-T`'s value; none (a bare `-T`) is the owner tree, an empty one (`--tree=`) no tree.
+/// As util-linux, one `=` before it is dropped: `-T=parent` is `--tree=parent`.
+fn parse_tree(v: Option<&OsStr>) -> Result<Tree, Error> {
+    let v = v.map(|v| v.as_bytes()).map(|v| v.strip_prefix(b"=").unwrap_or(v));
+    Ok(match v {
+        None | Some(b"owner") => Tree::Owner,
+        Some(b"parent") => Tree::Parent,
+        Some(b"process") => Tree::Process,
+        Some(other) => return Err(Error::msg(format!("unknown tree type: {}", String::from_utf8_lossy(other)))),
     })
 }
 
@@ -378,6 +382,19 @@ mod tests {
         assert!(matches!(p(&["-Q", "BOGUS == 1"]), Ok(Action::List(_))));
         assert_eq!(p(&["x", "-p", "1"]).unwrap_err(), "lsns: --task is mutually exclusive with <namespace>\n");
         assert_eq!(p(&["-o", "BAD", "x"]).unwrap_err(), "lsns: invalid namespace argument: 'x'\n");
+    }
+
+    /// A bare `-T` is the owner tree; an empty value (`--tree=`) is no tree type; one `=`
+    /// before the value goes, as in util-linux.
+    #[test]
+    fn an_empty_tree_type_is_unknown() {
+        assert_eq!(plan(&["-T"]).tree, Tree::Owner);
+        assert_eq!(plan(&["--tree"]).tree, Tree::Owner);
+        assert_eq!(p(&["--tree="]).unwrap_err(), "lsns: unknown tree type: \n");
+        assert_eq!(plan(&["-T=parent"]).tree, Tree::Parent);
+        assert_eq!(plan(&["--tree==process"]).tree, Tree::Process);
+        assert_eq!(p(&["-T="]).unwrap_err(), "lsns: unknown tree type: \n");
+        assert_eq!(p(&["-T==owner"]).unwrap_err(), "lsns: unknown tree type: =owner\n");
     }
 
     #[test]
