@@ -25,7 +25,8 @@ pub trait Facts {
     /// The CONTAINER label of a process (empty for none), from its cgroup.
     fn container(&mut self, pid: i32) -> Vec<u8>;
     /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
-    /// added to the model.
+    /// added to the model. Asked again for the same namespace, it may answer from what
+    /// it found before.
     fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>);
 }
 
@@ -45,8 +46,6 @@ struct Builder<'a> {
     /// Whether a shown column carries the process tree: without one, nesting is
     /// invisible and the PPIDs (a /proc/PID/stat read each) are not needed.
     nest: bool,
-    /// Parent and owner of each namespace looked up for a tree, by model index.
-    ups: HashMap<usize, (Option<u64>, Option<u64>)>,
 }
 
 impl Builder<'_> {
@@ -100,8 +99,8 @@ impl Builder<'_> {
                 return None;
             }
         }
-        let cols = self.plan.columns.clone();
-        let cells = cols.iter().map(|&c| cache.remove(&c).unwrap_or_else(|| self.cell(l, c))).collect();
+        let plan = self.plan;
+        let cells = plan.columns.iter().map(|&c| cache.remove(&c).unwrap_or_else(|| self.cell(l, c))).collect();
         self.rows.push(Row { cells, parent });
         Some(self.rows.len() - 1)
     }
@@ -120,12 +119,7 @@ impl Builder<'_> {
     /// Parent and owner inodes of a namespace, adding ancestors of the shown types that
     /// the model lacks ("ghosts": no process is a member).
     fn ups(&mut self, ns: usize) -> (Option<u64>, Option<u64>) {
-        if let Some(&r) = self.ups.get(&ns) {
-            return r;
-        }
-        let r = self.scan.relations(ns, Some(self.plan.types));
-        self.ups.insert(ns, r);
-        r
+        self.scan.relations(ns, Some(self.plan.types))
     }
 
     /// Looks up every namespace's ancestors before the tree is laid out, so that the
@@ -214,12 +208,12 @@ impl Builder<'_> {
         self.emit_with_ancestors(a, done)
     }
 
-    /// The positional mode: one line per member process, each under its parent process
-    /// when that is a member too, wherever it comes in /proc (PIDs wrap around, so a
-    /// child may have the lower PID). Top-level lines and each one's children follow
-    /// /proc order. The order holds even when no column shows the tree, as in
-    /// util-linux; outside a process tree (`-l`, `-T owner`) the members are listed as
-    /// /proc has them.
+    /// The positional mode: one line per member process. In the process tree each comes
+    /// under its parent process when that is a member too, wherever it comes in /proc
+    /// (PIDs wrap around, so a child may have the lower PID); top-level lines and each
+    /// one's children follow /proc order. Without a column to show that tree the lines
+    /// keep /proc order, but for a parent member coming before its child, as util-linux
+    /// lists them; outside a process tree (`-l`, `-T owner`) they are in /proc order.
     fn members(&mut self, ns: usize) {
         let members = self.scan.model().members.clone();
         if self.plan.tree != Tree::Process {
@@ -228,21 +222,38 @@ impl Builder<'_> {
             }
             return;
         }
-        let n = members.len();
         let index: HashMap<i32, usize> = members.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        let up: Vec<Option<usize>> = (0..members.len())
+            .map(|i| self.scan.ppid(members[i]).and_then(|pp| index.get(&pp).copied()).filter(|&p| p != i))
+            .collect();
+        if self.nest {
+            self.push_member_trees(ns, &members, &up);
+        } else {
+            self.push_members_parents_first(ns, &members, &up);
+        }
+    }
+
+    /// The members depth-first from the top-level ones, each under its parent's line; a
+    /// member reached only through a cycle (a PID reused while /proc was read) starts a
+    /// tree of its own. `up` is each member's parent member.
+    fn push_member_trees(&mut self, ns: usize, members: &[i32], up: &[Option<usize>]) {
+        let n = members.len();
         let mut kids: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut has_parent = vec![false; n];
-        for (i, &pid) in members.iter().enumerate() {
-            if let Some(&p) = self.scan.ppid(pid).and_then(|pp| index.get(&pp)).filter(|&&p| p != i) {
+        for (i, p) in up.iter().enumerate() {
+            if let Some(p) = *p {
                 kids[p].push(i);
-                has_parent[i] = true;
             }
         }
-        // depth-first from the top-level members; a member reached only through a cycle
-        // (a PID reused while /proc was read) starts a tree of its own
         let mut seen = vec![false; n];
-        for start in (0..n).filter(|&i| !has_parent[i]).chain(0..n) {
-            self.push_members_from(ns, start, &members, &kids, &mut seen);
+        for start in (0..n).filter(|&i| up[i].is_none()).chain(0..n) {
+            self.push_members_from(ns, start, members, &kids, &mut seen);
+        }
+    }
+
+    /// The members in the order of [`parents_first`].
+    fn push_members_parents_first(&mut self, ns: usize, members: &[i32], up: &[Option<usize>]) {
+        for k in parents_first(up) {
+            self.push(Line { ns, pid: Some(members[k]) }, None);
         }
     }
 
@@ -257,6 +268,43 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// Members `0..up.len()` (in /proc order) in that order, but each after those of its
+/// ancestors that come later: `up` is each member's parent member. A cycle of parents (PIDs
+/// reused while /proc was read) is not followed.
+fn parents_first(up: &[Option<usize>]) -> Vec<usize> {
+    let mut seen = vec![false; up.len()];
+    let mut walked = vec![0; up.len()];
+    let mut order = Vec::with_capacity(up.len());
+    for i in 0..up.len() {
+        if seen[i] {
+            continue;
+        }
+        let mut chain = unlisted_ancestors(i, up, &seen, &mut walked);
+        chain.reverse();
+        chain.push(i);
+        chain.iter().for_each(|&k| seen[k] = true);
+        order.extend(chain);
+    }
+    order
+}
+
+/// The ancestors of member `i` not yet `seen`, nearest first; none when they lead round
+/// in a cycle. `walked` marks the members a walk passes, with `i + 1`.
+fn unlisted_ancestors(i: usize, up: &[Option<usize>], seen: &[bool], walked: &mut [usize]) -> Vec<usize> {
+    let mut chain = Vec::new();
+    walked[i] = i + 1;
+    let mut j = i;
+    while let Some(p) = up[j].filter(|&p| !seen[p]) {
+        if walked[p] == i + 1 {
+            return Vec::new();
+        }
+        walked[p] = i + 1;
+        chain.push(p);
+        j = p;
+    }
+    chain
 }
 
 /// The output columns: which carries the tree, which may wrap or be cut.
@@ -288,7 +336,7 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
 pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, Error> {
     let cols = columns(plan);
     let nest = cols.iter().any(|c| c.tree);
-    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest, ups: HashMap::new() };
+    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest };
     match plan.namespace {
         Some(ino) => {
             let missing = || Error::msg(format!("not found namespace: {ino}"));
@@ -588,6 +636,23 @@ mod tests {
         assert!(t.rows.iter().all(|r| r.parent.is_none()));
     }
 
+    /// Without a tree column the members keep /proc order, a parent before its child.
+    #[test]
+    fn parents_first_keeps_proc_order_otherwise() {
+        // 0 (top), 1 (top), 2 (child of 0): no ancestor comes later, /proc order holds
+        assert_eq!(parents_first(&[None, None, Some(0)]), [0, 1, 2]);
+        // 0's parent is 3, whose parent is 2: both move before it
+        assert_eq!(parents_first(&[Some(3), None, None, Some(2), Some(1)]), [2, 3, 0, 1, 4]);
+        // a cycle 0 <-> 1 is not followed; 2's parent 1 comes first anyway
+        assert_eq!(parents_first(&[Some(1), Some(0), Some(1)]), [0, 1, 2]);
+        let mut f = processes();
+        f.model.members = vec![100, 150, 200];
+        f.ppids = [(100, 1), (150, 1), (200, 100)].into();
+        let pids = |t: Table| t.rows.iter().map(|r| String::from_utf8(r.cells[0].clone()).unwrap()).collect::<Vec<_>>();
+        assert_eq!(pids(build(&plan(&["-o", "PID", "12"]), &mut f, None).unwrap()), ["100", "150", "200"]);
+        assert_eq!(pids(build(&plan(&["-o", "PID,COMMAND", "12"]), &mut f, None).unwrap()), ["100", "200", "150"]);
+    }
+
     /// PIDs wrap around: a child may have a lower PID than its parent, and still comes
     /// under it; a cycle of PPIDs (PIDs reused during the scan) loses nobody.
     #[test]
@@ -605,7 +670,7 @@ mod tests {
             s("801", Some(5)),
         ];
         assert_eq!(shape(&build(&plan(&["-o", "PID,COMMAND", "12"]), &mut f, None).unwrap()), want);
-        // no column shows the tree: the same order, as util-linux has it
+        // no column shows the tree: /proc order, parents first, which is the same here
         let t = build(&plan(&["-o", "PID", "12"]), &mut f, None).unwrap();
         assert_eq!(
             t.rows.iter().map(|r| r.cells[0].clone()).collect::<Vec<_>>(),

@@ -37,7 +37,7 @@ pub enum Format {
 }
 
 /// Everything the scan and the output need to know, resolved from the options.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Plan {
     pub columns: Vec<Column>,
     pub format: Format,
@@ -47,7 +47,9 @@ pub struct Plan {
     pub types: NsSet,
     pub task: Option<i32>,
     pub persistent: bool,
-    pub filter: Option<OsString>,
+    /// `-Q`, compiled once; an unknown column in it is an error only for the listing,
+    /// as in util-linux.
+    pub filter: Option<Result<Filter, FilterError>>,
     pub notruncate: bool,
     /// NSFS joined with `,` on one line (`-W`, implied by `-r`).
     pub nowrap: bool,
@@ -55,7 +57,7 @@ pub struct Plan {
     pub namespace: Option<u64>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Action {
     Help,
     Version,
@@ -93,7 +95,7 @@ struct Options {
     tree: Option<Tree>,
     nowrap: bool,
     notruncate: bool,
-    filter: Option<OsString>,
+    filter: Option<Result<Filter, FilterError>>,
     list_columns: bool,
     /// The options seen so far (each once), for the word order of the exclusion message.
     seen: Vec<Id>,
@@ -104,21 +106,22 @@ impl Options {
     /// `-t`, `-T` and `-Q`, and the exclusive pairs; `-o`'s columns wait for the end.
     fn take(&mut self, id: Id, val: Option<OsString>, locale: &Locale) -> Result<Flow, Error> {
         self.exclusive(id)?;
-        let val = val.unwrap_or_default();
+        let arg = val.as_deref();
+        let val = arg.unwrap_or_default();
         match id {
             Id::Json => self.json = true,
             Id::Raw => (self.raw, self.nowrap) = (true, true),
             Id::List => self.list = true,
             Id::Noheadings => self.noheadings = true,
-            Id::Output => self.output = Some(val),
+            Id::Output => self.output = Some(val.to_owned()),
             Id::OutputAll => self.output_all = true,
             Id::Persistent => self.persistent = true,
-            Id::Task => self.task = Some(parse_pid(&val)?),
-            Id::Type => self.types.insert(parse_type(&val)?),
-            Id::Tree => self.tree = Some(parse_tree(&val)?),
+            Id::Task => self.task = Some(parse_pid(val)?),
+            Id::Type => self.types.insert(parse_type(val)?),
+            Id::Tree => self.tree = Some(parse_tree(arg)?),
             Id::Nowrap => self.nowrap = true,
             Id::Notruncate => self.notruncate = true,
-            Id::Filter => self.filter = Some(check_filter(val, locale)?),
+            Id::Filter => self.filter = check_filter(val, locale)?,
             Id::ListColumns => self.list_columns = true,
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
@@ -197,12 +200,15 @@ fn parse_type(v: &OsStr) -> Result<NsType, Error> {
         .ok_or_else(|| Error::msg(format!("unknown namespace type: {}", getopt::lossy(v))))
 }
 
-fn parse_tree(v: &OsStr) -> Result<Tree, Error> {
-    Ok(match v.as_bytes() {
-        b"" | b"owner" => Tree::Owner,
-        b"parent" => Tree::Parent,
-        b"process" => Tree::Process,
-        other => return Err(Error::msg(format!("unknown tree type: {}", String::from_utf8_lossy(other)))),
+/// `-T`'s value; none (a bare `-T`) is the owner tree, an empty one (`--tree=`) no tree.
+/// As util-linux, one `=` before it is dropped: `-T=parent` is `--tree=parent`.
+fn parse_tree(v: Option<&OsStr>) -> Result<Tree, Error> {
+    let v = v.map(|v| v.as_bytes()).map(|v| v.strip_prefix(b"=").unwrap_or(v));
+    Ok(match v {
+        None | Some(b"owner") => Tree::Owner,
+        Some(b"parent") => Tree::Parent,
+        Some(b"process") => Tree::Process,
+        Some(other) => return Err(Error::msg(format!("unknown tree type: {}", String::from_utf8_lossy(other)))),
     })
 }
 
@@ -213,11 +219,15 @@ fn parse_namespace(a: &OsStr) -> Result<u64, Error> {
 
 /// `-Q`: util-linux compiles the expression while it reads the options, so a syntax
 /// error or a bad pattern is reported at once; an unknown column only when the filter is
-/// set up for the listing (`lib.rs` compiles the expression again for that).
-fn check_filter(expr: OsString, locale: &Locale) -> Result<OsString, Error> {
+/// set up for the listing (`lib.rs` reports it then). An empty expression is no filter,
+/// and drops an earlier one, as in util-linux (a blank one is a syntax error).
+fn check_filter(expr: &OsStr, locale: &Locale) -> Result<Option<Result<Filter, FilterError>>, Error> {
+    if expr.is_empty() {
+        return Ok(None);
+    }
     match Filter::in_locale(expr.as_bytes(), locale.utf8()) {
         Err(e @ FilterError::Parse { .. }) => Err(e.into()),
-        Ok(_) | Err(FilterError::UnknownColumn(_)) => Ok(expr),
+        compiled => Ok(Some(compiled)),
     }
 }
 
@@ -374,17 +384,38 @@ mod tests {
         assert_eq!(p(&["-o", "BAD", "x"]).unwrap_err(), "lsns: invalid namespace argument: 'x'\n");
     }
 
+    /// A bare `-T` is the owner tree; an empty value (`--tree=`) is no tree type; one `=`
+    /// before the value goes, as in util-linux.
+    #[test]
+    fn an_empty_tree_type_is_unknown() {
+        assert_eq!(plan(&["-T"]).tree, Tree::Owner);
+        assert_eq!(plan(&["--tree"]).tree, Tree::Owner);
+        assert_eq!(p(&["--tree="]).unwrap_err(), "lsns: unknown tree type: \n");
+        assert_eq!(plan(&["-T=parent"]).tree, Tree::Parent);
+        assert_eq!(plan(&["--tree==process"]).tree, Tree::Process);
+        assert_eq!(p(&["-T="]).unwrap_err(), "lsns: unknown tree type: \n");
+        assert_eq!(p(&["-T==owner"]).unwrap_err(), "lsns: unknown tree type: =owner\n");
+    }
+
+    #[test]
+    fn an_empty_filter_is_none() {
+        assert!(plan(&["-Q", ""]).filter.is_none());
+        assert!(plan(&["-Q", "BOGUS == 1", "-Q", ""]).filter.is_none());
+        assert!(matches!(plan(&["-Q", "", "-Q", "NS == 1"]).filter, Some(Ok(_))));
+        assert_eq!(p(&["-Q", " "]).unwrap_err(), "lsns: failed to parse \" \": syntax error, unexpected end of file\n");
+    }
+
     #[test]
     fn help_version_columns() {
-        assert_eq!(p(&["-J", "-H"]).unwrap(), Action::ListColumns { format: Format::Json });
-        assert_eq!(p(&["-V"]).unwrap(), Action::Version);
-        assert_eq!(p(&["-V", "-x"]).unwrap(), Action::Version);
-        assert_eq!(p(&["-n", "--help", "--bogus"]).unwrap(), Action::Help);
+        assert!(matches!(p(&["-J", "-H"]).unwrap(), Action::ListColumns { format: Format::Json }));
+        assert!(matches!(p(&["-V"]).unwrap(), Action::Version));
+        assert!(matches!(p(&["-V", "-x"]).unwrap(), Action::Version));
+        assert!(matches!(p(&["-n", "--help", "--bogus"]).unwrap(), Action::Help));
         assert_eq!(
             p(&["-x", "-V"]).unwrap_err(),
             "lsns: invalid option -- 'x'\nTry 'lsns --help' for more information.\n"
         );
-        assert_eq!(p(&["--he"]).unwrap(), Action::Help);
+        assert!(matches!(p(&["--he"]).unwrap(), Action::Help));
         let h = help("rs-lsns");
         assert!(h.contains("rs-lsns [options] [<namespace>]"));
         for c in Column::ALL {

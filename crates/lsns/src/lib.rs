@@ -26,7 +26,6 @@ use nscore::Error;
 
 use crate::cli::{Action, Format, Plan};
 use crate::columns::Column;
-use crate::filter::Filter;
 use crate::output::{Col, JsonStyle, Mode, Row, Style, Table};
 use crate::scan::{Scan, ScanOpts};
 
@@ -87,13 +86,15 @@ struct Listing {
 }
 
 fn list(plan: &Plan, locale: &Locale) -> Result<Listing, Error> {
+    // an unknown column in -Q is reported now, after every other option error
     let filter = match &plan.filter {
-        Some(expr) => Some(Filter::in_locale(expr.as_bytes(), locale.utf8())?),
+        Some(Err(e)) => return Err(e.clone().into()),
+        Some(Ok(f)) => Some(f),
         None => None,
     };
     let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace };
     let mut scan = Scan::run(&opts)?;
-    let table = assemble::build(plan, &mut scan, filter.as_ref())?;
+    let table = assemble::build(plan, &mut scan, filter)?;
     let mut style = style(plan.format, plan.headings, locale);
     if plan.format == Format::Table {
         let columns = std::env::var_os("COLUMNS");

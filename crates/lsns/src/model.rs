@@ -108,19 +108,15 @@ impl Model {
         self.index.get(&ino).map(|&i| &self.namespaces[i])
     }
 
-    /// Counts process `pid` as a member of namespace `ino`.
+    /// Counts process `pid` as a member of namespace `ino`. The scan reads every
+    /// process before any descriptor or mount, so a namespace met here is reached through
+    /// its representative.
     pub fn attach(&mut self, ino: u64, ty: NsType, pid: i32) {
-        let i = match self.index.get(&ino) {
-            Some(&i) => i,
-            None => self.add(Namespace::new(ino, ty, Access::Rep, Origin::Held)),
-        };
+        let i = self.add(Namespace::new(ino, ty, Access::Rep, Origin::Held));
         let ns = &mut self.namespaces[i];
         ns.nprocs += 1;
         if ns.rep.map_or(true, |r| pid < r) {
             ns.rep = Some(pid);
-            if matches!(ns.access, Access::Path(_) | Access::Held(_)) {
-                ns.access = Access::Rep;
-            }
         }
     }
 

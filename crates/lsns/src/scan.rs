@@ -26,6 +26,7 @@ use nix::errno::Errno;
 use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::{fstatat, Mode};
 use nix::unistd::Pid;
+use nscore::ids::parse_u64;
 use nscore::procfs::{parse_mountinfo, parse_stat};
 use nscore::sys::{self, FileId};
 use nscore::{Error, NsSet, NsType};
@@ -71,11 +72,9 @@ fn each_entry(dir: BorrowedFd<'_>, buf: &mut [u8], mut f: impl FnMut(&CStr)) {
     }
 }
 
+/// A PID or fd number: a directory entry of decimal digits only.
 fn digits(name: &[u8]) -> Option<i32> {
-    if name.is_empty() || !name.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(name).ok()?.parse().ok()
+    parse_u64(name).ok()?.try_into().ok()
 }
 
 /// An open fd of process `pid`: a namespace file or a socket, with its inode.
@@ -100,14 +99,7 @@ fn classify(id: FileId, nsfs_dev: Option<u64>, pid: i32, fd: i32) -> Option<FdRe
 /// The inode in a namespace link's text `NAME:[INODE]`, when NAME is `name` (a cheaper
 /// [`nscore::procfs::parse_ns_link`] for the links read by the thousand, whose type is known).
 fn link_inode(text: &[u8], name: &[u8]) -> Option<u64> {
-    let digits = text.strip_prefix(name)?.strip_prefix(b":[")?.strip_suffix(b"]")?;
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |v, &d| {
-        let d = d.checked_sub(b'0').filter(|&d| d < 10)?;
-        v.checked_mul(10)?.checked_add(u64::from(d))
-    })
+    parse_u64(text.strip_prefix(name)?.strip_prefix(b":[")?.strip_suffix(b"]")?).ok()
 }
 
 fn inode(fd: BorrowedFd<'_>) -> Option<u64> {
@@ -122,6 +114,9 @@ fn proc_path<'a>(buf: &'a mut Vec<u8>, pid: i32, sub: &[u8]) -> Option<&'a CStr>
     buf.push(0);
     CStr::from_bytes_with_nul(buf).ok()
 }
+
+/// The parent and owner inodes of a namespace.
+type Relations = (Option<u64>, Option<u64>);
 
 /// A scan's model plus what it learned lazily about processes and namespaces.
 pub struct Scan {
@@ -138,7 +133,9 @@ pub struct Scan {
     uids: IdMap<i32, Option<u32>>,
     users: IdMap<u32, String>,
     containers: IdMap<i32, Vec<u8>>,
-    relations: IdMap<u64, (Option<u64>, Option<u64>)>,
+    /// Parent and owner by inode, and the ghost types added with them (see `relations`).
+    relations: IdMap<u64, (Relations, Option<NsSet>)>,
+    owner_uids: IdMap<u64, Option<u32>>,
     netlink: Option<Option<OwnedFd>>,
     /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
     pub unsupported: Option<&'static str>,
@@ -163,6 +160,7 @@ impl Scan {
             users: IdMap::default(),
             containers: IdMap::default(),
             relations: IdMap::default(),
+            owner_uids: IdMap::default(),
             netlink: None,
             unsupported: None,
         };
@@ -481,8 +479,10 @@ impl Facts for Scan {
     /// is in the set), so a tree can show them and walk on from them.
     fn relations(&mut self, idx: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
         let ino = self.model.namespaces[idx].ino;
-        if let (None, Some(r)) = (ghosts, self.relations.get(&ino)) {
-            return *r;
+        // a look-up serves again unless it is now asked to add ghosts it did not add
+        match self.relations.get(&ino) {
+            Some(&(r, added)) if ghosts.is_none() || ghosts == added => return r,
+            _ => {}
         }
         let ty = self.model.namespaces[idx].ty;
         let mut found = (None, None);
@@ -494,18 +494,27 @@ impl Facts for Scan {
             let r = sys::ns_get_userns(fd.as_fd());
             found.1 = self.ancestor(r, "NS_GET_USERNS", NsType::User, ghosts);
         }
-        self.relations.insert(ino, found);
+        self.relations.insert(ino, (found, ghosts));
         found
     }
 
-    /// NS_GET_OWNER_UID for a user namespace without processes.
+    /// NS_GET_OWNER_UID for a user namespace without processes, asked once (its line
+    /// needs it for UID and for USER).
     fn owner_uid(&mut self, idx: usize) -> Option<u32> {
-        if self.model.namespaces[idx].ty != NsType::User {
+        let ns = &self.model.namespaces[idx];
+        if ns.ty != NsType::User {
             return None;
         }
-        let fd = self.open_ns(idx)?;
-        let r = sys::ns_get_owner_uid(fd.as_fd());
-        self.check_ioctl(r, "NS_GET_OWNER_UID")
+        if let Some(&uid) = self.owner_uids.get(&ns.ino) {
+            return uid;
+        }
+        let ino = ns.ino;
+        let uid = self.open_ns(idx).and_then(|fd| {
+            let r = sys::ns_get_owner_uid(fd.as_fd());
+            self.check_ioctl(r, "NS_GET_OWNER_UID")
+        });
+        self.owner_uids.insert(ino, uid);
+        uid
     }
 
     /// The NETNSID column: the peer id the kernel gave this network namespace, as seen

@@ -13,6 +13,7 @@ use super::parser::{parse, Operand, Step};
 use super::FilterError;
 use crate::columns::{Column, Kind};
 
+#[derive(Debug)]
 enum Val {
     Col(Column),
     Str(Vec<u8>),
@@ -22,6 +23,7 @@ enum Val {
 }
 
 /// A step of the parser's program with its holders resolved and its patterns compiled.
+#[derive(Debug)]
 enum Instr {
     Value(Val),
     Cmp(Val, CmpOp, Val),
@@ -34,9 +36,9 @@ enum Instr {
 
 /// A compiled filter: a flat program, run without recursion however deep the
 /// expression nests.
+#[derive(Debug)]
 pub struct Filter {
     code: Vec<Instr>,
-    columns: Vec<Column>,
 }
 
 /// A value as seen by a comparison.
@@ -59,21 +61,16 @@ impl Filter {
         let expr_text = String::from_utf8_lossy(expr).into_owned();
         let steps = parse(tokenize(expr))
             .map_err(|e| FilterError::Parse { expr: expr_text.clone(), message: e.to_string() })?;
-        let mut holders = Holders::default();
+        let mut unknown = None;
         let mut patterns = Compiler::new(utf8);
         let code =
-            steps.into_iter().map(|s| resolve(s, &mut holders, &expr_text, &mut patterns)).collect::<Result<_, _>>()?;
+            steps.into_iter().map(|s| resolve(s, &mut unknown, &expr_text, &mut patterns)).collect::<Result<_, _>>()?;
         // util-linux compiles the whole expression while it reads the options and looks
         // the columns up only later: a bad pattern anywhere is reported before a column
-        match holders.unknown {
+        match unknown {
             Some(name) => Err(FilterError::UnknownColumn(name)),
-            None => Ok(Filter { code, columns: holders.cols }),
+            None => Ok(Filter { code }),
         }
-    }
-
-    /// The columns the filter reads (computed even when not shown).
-    pub fn columns(&self) -> &[Column] {
-        &self.columns
     }
 
     /// Evaluates the filter; `cell` gives a column's raw value on this line.
@@ -94,24 +91,13 @@ impl Filter {
     }
 }
 
-/// The columns an expression names, and the first name that is none.
-#[derive(Default)]
-struct Holders {
-    cols: Vec<Column>,
-    unknown: Option<String>,
-}
-
-fn resolve_val(o: Operand, cols: &mut Holders) -> Result<Val, FilterError> {
+/// An operand with its holder resolved; `unknown` keeps the first name that is no column.
+fn resolve_val(o: Operand, unknown: &mut Option<String>) -> Result<Val, FilterError> {
     Ok(match o {
         Operand::Holder(h) => match Column::from_name(h.as_bytes()) {
-            Some(c) => {
-                if !cols.cols.contains(&c) {
-                    cols.cols.push(c);
-                }
-                Val::Col(c)
-            }
+            Some(c) => Val::Col(c),
             None => {
-                cols.unknown.get_or_insert(h);
+                unknown.get_or_insert(h);
                 Val::Bool(false)
             }
         },
@@ -122,11 +108,11 @@ fn resolve_val(o: Operand, cols: &mut Holders) -> Result<Val, FilterError> {
     })
 }
 
-fn resolve(s: Step, cols: &mut Holders, expr: &str, patterns: &mut Compiler) -> Result<Instr, FilterError> {
+fn resolve(s: Step, unknown: &mut Option<String>, expr: &str, patterns: &mut Compiler) -> Result<Instr, FilterError> {
     Ok(match s {
-        Step::Value(o) => Instr::Value(resolve_val(o, cols)?),
+        Step::Value(o) => Instr::Value(resolve_val(o, unknown)?),
         Step::Cmp(l, op @ (CmpOp::Re | CmpOp::NotRe), r) => {
-            let l = resolve_val(l, cols)?;
+            let l = resolve_val(l, unknown)?;
             let Operand::Str(pat) = r else {
                 return Err(FilterError::Parse {
                     expr: expr.to_string(),
@@ -138,7 +124,7 @@ fn resolve(s: Step, cols: &mut Holders, expr: &str, patterns: &mut Compiler) -> 
                 .map_err(|e| FilterError::Parse { expr: expr.to_string(), message: e.to_string() })?;
             Instr::Match(l, re, op == CmpOp::Re)
         }
-        Step::Cmp(l, op, r) => Instr::Cmp(resolve_val(l, cols)?, op, resolve_val(r, cols)?),
+        Step::Cmp(l, op, r) => Instr::Cmp(resolve_val(l, unknown)?, op, resolve_val(r, unknown)?),
         Step::Not => Instr::Not,
         Step::And(end) => Instr::And(end),
         Step::Or(end) => Instr::Or(end),
@@ -329,12 +315,6 @@ mod tests {
         // each level is !(false || !x), which is x
         assert!(m(&format!("{}true{}", "!(false || !(".repeat(n), "))".repeat(n))));
         assert!(!m(&format!("{}false{}", "!(false || !(".repeat(n), "))".repeat(n))));
-    }
-
-    #[test]
-    fn holders_are_collected_once() {
-        let f = Filter::new(b"PID == 1 || PID == 2 && nsfs").unwrap();
-        assert_eq!(f.columns(), &[Column::Pid, Column::Nsfs]);
     }
 
     #[test]

@@ -115,8 +115,6 @@ const NONE: usize = usize::MAX;
 /// The print order of a table: depth-first when it is a tree (children in the order they
 /// were added), else as added. Kept as linked lists, so it costs two words per row.
 pub(crate) struct Order {
-    /// Whether the rows nest (some column carries the tree).
-    pub tree: bool,
     first_root: usize,
     first_child: Vec<usize>,
     next_sibling: Vec<usize>,
@@ -165,7 +163,7 @@ impl Order {
             }
             *last = i;
         }
-        Order { tree, first_root, first_child, next_sibling }
+        Order { first_root, first_child, next_sibling }
     }
 
     /// Calls `f` for every step of a depth-first walk, without recursion (trees may be

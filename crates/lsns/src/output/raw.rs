@@ -28,7 +28,7 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
             if i > 0 {
                 buf.push(b' ');
             }
-            if c.tree && order.tree {
+            if c.tree {
                 g.clear();
                 glyphs(v.levels, s.utf8, &mut g);
                 escape(g.as_bytes(), &mut buf);

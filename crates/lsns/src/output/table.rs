@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::layout::{self, Fit};
-use super::{glyph_width, glyphs, Col, Order, Style, Table};
+use super::{glyph_width, glyphs, Order, Style, Table};
 
 /// Makes a cell safe for a terminal: control bytes, invalid UTF-8 and (outside a UTF-8
 /// locale) every non-ASCII byte become `\xHH`; returns the text and its display width.
@@ -106,10 +106,9 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
         .iter()
         .map(|c| Fit { data: 0, header: s.headings.then_some(c.name.len()), hint: c.hint, trunc: c.trunc })
         .collect();
-    let tree = |c: &Col| c.tree && order.tree;
     order.each(|v| {
         for (i, c) in t.cols.iter().enumerate() {
-            let extra = if tree(c) { glyph_width(v.levels) } else { 0 };
+            let extra = if c.tree { glyph_width(v.levels) } else { 0 };
             for p in parts(&t.rows[v.row].cells[i], c.multiline) {
                 fits[i].data = fits[i].data.max(safe_encode(p, s.utf8).1 + extra);
             }
@@ -129,7 +128,7 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let levels = if tree(c) { v.levels } else { &[] };
+                let levels = if c.tree { v.levels } else { &[] };
                 parts(&t.rows[v.row].cells[i], c.multiline).map(|p| encode_part(p, levels, s.utf8)).collect()
             })
             .collect();
