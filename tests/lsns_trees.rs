@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use common::{
     as_nobody, code, comm, ns_inode as ns_of, own_ns, require_root, require_unpriv, run_timeout, sleeping_child,
-    wait_until, PidLab,
+    wait_until, PidLab, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -125,15 +125,19 @@ fn parent_tree_nests_only_pid_and_user_namespaces_unprivileged() {
 /// `u1` at its place with `u2` under it.
 fn ancestor_without_processes(nobody: bool) {
     let mut p = Procs::new(nobody);
-    let a = p.spawn(&["/usr/bin/unshare", "-r", "sh", "-c", "sleep 0.3; exec /usr/bin/unshare -U sleep 600"]);
+    // `a` makes u1, waits until `x` has made ux, then makes u2 inside u1
+    let dir = TempDir::new("lsns-trees");
+    let go = dir.path().join("go");
+    let script = format!("while [ ! -e '{}' ]; do sleep 0.01; done; exec /usr/bin/unshare -U sleep 600", go.display());
+    let a = p.spawn(&["/usr/bin/unshare", "-r", "sh", "-c", &script]);
     let init = own_ns("user");
-    let mut u1 = 0;
-    wait_until("the first user namespace", || {
-        u1 = ns_of(a, "user").unwrap_or(init);
-        u1 != init
-    });
+    wait_until("the first user namespace", || comm(a) == "sh");
+    let u1 = ns_of(a, "user").unwrap();
+    assert!(u1 != init);
     let x = p.spawn(&["/usr/bin/unshare", "-U", "sleep", "600"]);
-    wait_until("the namespaces", || comm(a) == "sleep" && comm(x) == "sleep");
+    wait_until("the user namespace of x", || comm(x) == "sleep");
+    std::fs::write(&go, "").unwrap();
+    wait_until("the second user namespace", || comm(a) == "sleep");
     let (u2, ux) = (ns_of(a, "user").unwrap(), ns_of(x, "user").unwrap());
     assert!(u2 != u1);
     let q = format!("NS == {init} || NS == {u1} || NS == {ux} || NS == {u2}");
