@@ -370,16 +370,17 @@ assert libc.setns(orig, 0x40000000) == 0\n\
 os.close(orig)\n\
 print(ino, flush=True)\n\
 time.sleep(300)\n";
+    let mut p = Procs::new();
     let mut child = Command::new("python3")
         .args(["-c", script])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3");
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let mut p = Procs::new();
+    let stdout = child.stdout.take().unwrap();
     p.children.push(child);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
     let ino: u64 = line.trim().parse().expect("inode from the helper");
     let (out, err, rc) = lsns(&["-r", "-n", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND", "-Q", &format!("NS == {ino}")]);
     assert_eq!((out, err, rc), (format!("{ino} net 0  root \n"), String::new(), 0));
