@@ -100,10 +100,9 @@ fn a_file_is_opened_where_its_option_stands() {
     }
     // util-linux opens nsenter's namespace files and -r/-w directories while it reads
     // the options; as uid 65534 a file it may not read fails there too
-    let dir = std::env::temp_dir().join(format!("nsutils-options-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let copy = dir.join("nsenter");
+    // (a copy called by util-linux's name, where uid 65534 may run it)
+    let dir = common::TempDir::new("options");
+    let copy = dir.path().join("nsenter");
     assert!(Command::new("cp").arg(bin(Tool::Nsenter)).arg(&copy).status().unwrap().success());
     for v in [["--net=/etc/shadow", "--bogus"], ["-r/root", "--bogus"], ["--net=/root/x", "-h"]] {
         let run = |prog: &Path| {
@@ -114,7 +113,6 @@ fn a_file_is_opened_where_its_option_stands() {
         };
         assert_eq!(run(&copy), run(Path::new("/usr/bin/nsenter")), "{v:?}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
