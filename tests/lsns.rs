@@ -215,7 +215,7 @@ fn differential_against_util_linux() {
         assert_eq!(String::from_utf8_lossy(&lsns_bytes(&a)), String::from_utf8_lossy(&util_linux_bytes(&a)), "{a:?}");
     }
     // the processes of one namespace
-    let uts = ns_of(pid.parse().unwrap(), "uts").unwrap().to_string();
+    let uts = ns_of(&pid, "uts").unwrap().to_string();
     for a in [
         vec!["-r", uts.as_str()],
         vec!["-J", uts.as_str()],

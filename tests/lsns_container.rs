@@ -104,7 +104,7 @@ impl<'a> Sleeper<'a> {
         let mut s = Sleeper { _h: h, child, base, made: Vec::new(), pid, uts: 0 };
         let ours = own_ns("uts");
         wait_until("a sleep in a new uts namespace", || {
-            s.uts = ns_of(pid as i32, "uts").unwrap_or(ours);
+            s.uts = ns_of(pid, "uts").unwrap_or(ours);
             s.uts != ours && comm(pid) == "sleep"
         });
         s

@@ -7,15 +7,14 @@ mod common;
 
 use std::process::Command;
 
-use common::{as_nobody, code, require_root, run_timeout};
+use common::{as_nobody, code, require_root, run, run_timeout};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 
 /// (stdout, stderr, status) of `rs-lsns args`, as root or as uid 65534, bounded in time.
 fn lsns_as(nobody: bool, args: &[&str]) -> (String, String, i32) {
     let mut cmd = if nobody { as_nobody(BIN) } else { Command::new(BIN) };
-    let o = run_timeout(cmd.args(args).env("LC_ALL", "C"), 60);
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
+    run(cmd.args(args).env("LC_ALL", "C"))
 }
 
 /// Runs `args` as root and, where the machine allows, as uid 65534, expecting no output,
@@ -67,11 +66,10 @@ fn many(opt: &str, n: usize) -> Vec<&str> {
     vec![opt; n]
 }
 
-/// Runs `bin args` with a generous deadline: a parser that re-reads the command line
+/// Runs `bin args` within [`run`]'s deadline: a parser that re-reads the command line
 /// for every option (quadratic) needs minutes for these, a linear one a blink.
 fn run_long(bin: &str, args: &[&str]) -> (String, String, i32) {
-    let o = run_timeout(Command::new(bin).args(args).env("LC_ALL", "C"), 60);
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
+    run(Command::new(bin).args(args).env("LC_ALL", "C"))
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{code, comm, lsns_width, require_root, run_timeout, wait_until, PidLab, TempDir};
+use common::{code, comm, lsns_width, require_root, run_timeout, wait_until, Mounted, PidLab, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
@@ -36,7 +36,7 @@ fn stdout(cmd: &mut Command) -> String {
 /// The lab's uts lines whose PID is below `limit`, in inode order: (inode, PID).
 fn uts_rows(lab: &PidLab, limit: i32) -> Vec<(u64, i32)> {
     let mut v: Vec<(u64, i32)> =
-        [1, 10, 100, 1000, 10000].into_iter().filter(|&p| p < limit).map(|p| (lab.ns(p, "uts"), p)).collect();
+        [1, 10, 100, 1000, 10000].into_iter().filter(|&p| p < limit).map(|p| (lab.ns(p, "uts").unwrap(), p)).collect();
     v.sort();
     v
 }
@@ -277,14 +277,8 @@ fn json_of_nothing_is_an_empty_document() {
     let file = dir.path().join("net");
     std::fs::write(&file, "").unwrap();
     let net = format!("--net={}", file.display());
+    let _m = Mounted(vec![file.clone()]);
     assert_eq!(code(&run_timeout(Command::new("/usr/bin/unshare").args([net.as_str(), "true"]), 60)), 0);
-    struct Unmount<'a>(&'a Path);
-    impl Drop for Unmount<'_> {
-        fn drop(&mut self) {
-            let _ = nix::mount::umount2(self.0, nix::mount::MntFlags::MNT_DETACH);
-        }
-    }
-    let _m = Unmount(&file);
     let ino = nix::sys::stat::stat(&file).unwrap().st_ino.to_string();
     assert_eq!(String::from_utf8(root_out(BIN, &["-J", &ino], &[])).unwrap(), EMPTY_JSON);
     assert!(root_out(BIN, &[&ino], &[]).is_empty());
@@ -315,18 +309,11 @@ fn json_of_a_deep_tree_streams() {
     let chain = format!("unshare -u sh {} {depth} &", script.display());
     let lab = PidLab::new(&chain, &[]);
     // the first process of the line is PID 2; wait for the whole line
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let uts = loop {
-        if let Ok(l) = std::fs::read_link(format!("/proc/{}/root/proc/2/ns/uts", lab.init)) {
-            let uts = common::parse_ns_inode(&l.to_string_lossy()).to_string();
-            let o = run_timeout(lab.command(BIN).args(["-r", "-n", "-o", "PID", &uts]), 60);
-            if o.stdout.iter().filter(|&&b| b == b'\n').count() > depth {
-                break uts;
-            }
-        }
-        assert!(std::time::Instant::now() < deadline, "the process line did not grow");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let uts = common::wait_for_within("the whole line of processes", 120, || {
+        let uts = lab.ns(2, "uts")?.to_string();
+        let o = run_timeout(lab.command(BIN).args(["-r", "-n", "-o", "PID", &uts]), 60);
+        (o.stdout.iter().filter(|&&b| b == b'\n').count() > depth).then_some(uts)
+    });
     let rss = dir.path().join("rss");
     let mut cmd = Command::new("/usr/bin/time");
     cmd.args(["-f", "%M", "-o"]).arg(&rss).args(["/usr/bin/nsenter", "-t", &lab.init.to_string(), "-p", "-m", "--"]);

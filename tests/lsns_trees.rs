@@ -9,8 +9,8 @@ mod common;
 use std::process::{Child, Command, Stdio};
 
 use common::{
-    as_nobody, code, comm, ns_inode as ns_of, own_ns, require_root, require_unpriv, run_timeout, sleeping_child,
-    wait_until, PidLab, TempDir,
+    as_nobody, child_of, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, PidLab,
+    TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -21,7 +21,7 @@ const UL: &str = "/usr/bin/lsns";
 struct Procs {
     nobody: bool,
     children: Vec<Child>,
-    others: Vec<u32>,
+    others: Vec<i32>,
 }
 
 impl Procs {
@@ -45,8 +45,8 @@ impl Procs {
         pid
     }
 
-    fn child_of(&mut self, pid: u32) -> u32 {
-        let kid = sleeping_child(pid);
+    fn child_of(&mut self, pid: u32) -> i32 {
+        let kid = child_of(pid, Some("sleep"));
         self.others.push(kid);
         kid
     }
@@ -71,7 +71,7 @@ impl Procs {
 impl Drop for Procs {
     fn drop(&mut self) {
         for &p in &self.others {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p as i32), nix::sys::signal::SIGKILL);
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), nix::sys::signal::SIGKILL);
         }
         for c in &mut self.children {
             let _ = c.kill();
@@ -240,7 +240,7 @@ fn children_with_lower_pids_nest_under_their_parent() {
         return;
     }
     let lab = PidLab::new(WRAPPED, &[30, 50, 100, 500, 700]);
-    let uts = lab.ns(500, "uts").to_string();
+    let uts = lab.ns(500, "uts").unwrap().to_string();
     let out = |bin: &str, args: &[&str]| {
         let o = run_timeout(lab.command(bin).args(args).arg(&uts), 60);
         assert_eq!(code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));

@@ -229,8 +229,7 @@ pub fn mount_points() -> Vec<String> {
 
 /// The inode of one of our own namespaces.
 pub fn own_ns(name: &str) -> u64 {
-    let l = fs::read_link(format!("/proc/self/ns/{name}")).unwrap();
-    parse_ns_inode(&l.to_string_lossy())
+    ns_of("self", name).unwrap()
 }
 
 /// `net:[4026531840]` -> 4026531840.
@@ -283,8 +282,13 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Polls `f` every 10 ms until it returns a value; fails the test after 30 s.
-pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(30);
+pub fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    wait_for_within(what, 30, f)
+}
+
+/// Polls `f` every 10 ms until it returns a value; fails the test after `secs` s.
+pub fn wait_for_within<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(v) = f() {
             return v;
@@ -300,25 +304,15 @@ pub fn spawn_piped(cmd: &mut Command) -> Child {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn")
 }
 
-/// The inode of namespace `name` of process `pid` (`None` once the process is gone).
-pub fn ns_of(pid: i32, name: &str) -> Option<u64> {
-    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
+/// The inode of namespace `name` of process `pid` (anything that prints as a PID, or
+/// `self`); `None` once the process is gone or where the link cannot be read.
+pub fn ns_of(pid: impl std::fmt::Display, name: &str) -> Option<u64> {
+    link_inode(format!("/proc/{pid}/ns/{name}"))
 }
 
-/// The inode of namespace `name` of process `pid`, if it can be read.
-pub fn ns_inode(pid: u32, name: &str) -> Option<u64> {
-    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
-}
-
-/// The first child of process `pid`, once it runs `sleep`.
-pub fn sleeping_child(pid: u32) -> u32 {
-    let mut kid = 0;
-    wait_until("a forked child", || {
-        let s = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        kid = s.split_whitespace().next().and_then(|k| k.parse().ok()).unwrap_or(0);
-        kid > 0 && comm(kid) == "sleep"
-    });
-    kid
+/// The inode a namespace link such as `/proc/PID/ns/net` names, if it can be read.
+fn link_inode(link: impl AsRef<Path>) -> Option<u64> {
+    fs::read_link(link).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
 }
 
 /// A PID namespace with its own /proc: its init (bash) runs `script`, then sleeps. What
@@ -345,8 +339,7 @@ impl PidLab {
         let mut lab = PidLab { unshare, init: 0 };
         let me = lab.unshare.id();
         wait_until("the PID namespace lab", || {
-            let kids = fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
-            lab.init = kids.split_whitespace().next().and_then(|k| k.parse().ok()).unwrap_or(0);
+            lab.init = children(me).first().copied().unwrap_or(0);
             let sleeping = |pid: i32| lab.comm(pid) == "sleep";
             lab.init > 0 && sleeping(1) && pids.iter().all(|&p| sleeping(p))
         });
@@ -365,10 +358,10 @@ impl PidLab {
         c
     }
 
-    /// The inode of namespace `ty` of process `pid` of the lab.
-    pub fn ns(&self, pid: i32, ty: &str) -> u64 {
-        let l = fs::read_link(format!("/proc/{}/root/proc/{pid}/ns/{ty}", self.init)).unwrap();
-        parse_ns_inode(&l.to_string_lossy())
+    /// The inode of namespace `ty` of process `pid` of the lab (`None` while the lab has
+    /// no such process).
+    pub fn ns(&self, pid: i32, ty: &str) -> Option<u64> {
+        link_inode(format!("/proc/{}/root/proc/{pid}/ns/{ty}", self.init))
     }
 }
 
