@@ -14,8 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    as_nobody, code, comm, lsns_width, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until,
-    Mounted, Netns, TempDir,
+    as_nobody, code, comm, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh,
+    wait_until, Mounted, Netns, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -504,17 +504,7 @@ fn unprivileged_user_sees_own_namespaces_quietly() {
     let mut p = Procs::new();
     let root_holder = p.start(Command::new("/usr/bin/unshare").args(["-u", "sleep", "300"]));
     let root_uts = ns_of(root_holder, "uts").unwrap();
-    let mine = p.start(Command::new("setpriv").args([
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "/usr/bin/unshare",
-        "-U",
-        "-r",
-        "-u",
-        "sleep",
-        "300",
-    ]));
+    let mine = p.start(nobody("/usr/bin/unshare").args(["-U", "-r", "-u", "sleep", "300"]));
     let my_uts = ns_of(mine, "uts").unwrap();
     let my_user = ns_of(mine, "user").unwrap();
     let o = run_timeout(

@@ -88,8 +88,8 @@ struct Sleeper<'a> {
 impl<'a> Sleeper<'a> {
     fn new(h: &'a Hierarchy, nobody: bool) -> Sleeper<'a> {
         let mut cmd = if nobody {
-            let mut c = Command::new("/usr/bin/setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-U", "-u"]);
+            let mut c = common::nobody("/usr/bin/unshare");
+            c.args(["-U", "-u"]);
             c
         } else {
             let mut c = Command::new("/usr/bin/unshare");

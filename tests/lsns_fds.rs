@@ -11,8 +11,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use common::{
-    as_nobody, code, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until, Mounted, Netns,
-    TempDir,
+    as_nobody, code, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until, Mounted,
+    Netns, TempDir,
 };
 use nix::fcntl::{OFlag, RenameFlags};
 use nix::sys::signal::{kill, Signal};
@@ -117,11 +117,7 @@ fn netns_held_by_an_fd_from_another_mount_namespace() {
     let script =
         format!("touch {f} && /usr/bin/unshare --net={f} true && exec 7<{f} && exec sleep 300", f = file.display());
     let mut p = Procs::default();
-    let holder = p.sleeper(
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-Urm"])
-            .args(["--propagation", "private", "sh", "-c", &script]),
-    );
+    let holder = p.sleeper(nobody("/usr/bin/unshare").args(["-Urm", "--propagation", "private", "sh", "-c", &script]));
     let link = fs::read_link(format!("/proc/{holder}/fd/7")).unwrap();
     assert_eq!(link, file);
     let ino = nix::sys::stat::stat(format!("/proc/{holder}/fd/7").as_str()).unwrap().st_ino;

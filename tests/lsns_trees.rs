@@ -30,15 +30,8 @@ impl Procs {
     }
 
     fn spawn(&mut self, args: &[&str]) -> u32 {
-        let mut cmd = if self.nobody {
-            let mut c = Command::new("/usr/bin/setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).args(args);
-            c
-        } else {
-            let mut c = Command::new(args[0]);
-            c.args(&args[1..]);
-            c
-        };
+        let mut cmd = if self.nobody { common::nobody(args[0]) } else { Command::new(args[0]) };
+        cmd.args(&args[1..]);
         let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let pid = child.id();
         self.children.push(child);
@@ -56,9 +49,7 @@ impl Procs {
         let mut cmd = if self.nobody && bin == BIN {
             as_nobody(BIN)
         } else if self.nobody {
-            let mut c = Command::new("/usr/bin/setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-            c
+            common::nobody(bin)
         } else {
             Command::new(bin)
         };

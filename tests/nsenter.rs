@@ -11,7 +11,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{as_nobody, child_of, comm, require_root, require_unpriv, run, state, wait_until, TempDir};
+use common::{as_nobody, child_of, comm, nobody, require_root, require_unpriv, run, state, wait_until, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const ORACLE: &str = "/usr/bin/nsenter";
@@ -581,9 +581,8 @@ fn unprivileged_rootless_container() {
     if !require_unpriv("unprivileged_rootless_container") {
         return;
     }
-    let mut c = Command::new("setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", UNSHARE, "-r", "-m", "-n", "-u"]);
-    c.args(["--fork", "--kill-child", "sleep", "300"]);
+    let mut c = nobody(UNSHARE);
+    c.args(["-r", "-m", "-n", "-u", "--fork", "--kill-child", "sleep", "300"]);
     let t = Target::spawn(c, 1);
     let pid = t.pid();
     let script = "id -u; readlink /proc/self/ns/user /proc/self/ns/net /proc/self/ns/uts /proc/self/ns/ipc";
@@ -600,16 +599,7 @@ fn unprivileged_rootless_container() {
     let (out, err, code) = run(as_nobody(BIN).args(["-t", &pid, &user_file, "-n", "-m", "-u", "sh", "-c", script]));
     assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0));
     // util-linux cannot enter it with -a: it tries the shared cgroup namespace too
-    let (_, _, code) = run(Command::new("setpriv").args([
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        ORACLE,
-        "-t",
-        &pid,
-        "-a",
-        "true",
-    ]));
+    let (_, _, code) = run(nobody(ORACLE).args(["-t", &pid, "-a", "true"]));
     assert_eq!(code, 1);
     // no permission: namespaces of a root-owned target
     let root_target = Target::unshare(&["-n"]);

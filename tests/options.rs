@@ -106,9 +106,7 @@ fn a_file_is_opened_where_its_option_stands() {
     assert!(Command::new("cp").arg(bin(Tool::Nsenter)).arg(&copy).status().unwrap().success());
     for v in [["--net=/etc/shadow", "--bogus"], ["-r/root", "--bogus"], ["--net=/root/x", "-h"]] {
         let run = |prog: &Path| {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(prog).args(v).current_dir("/");
-            let out = common::run_timeout(&mut c, 20);
+            let out = common::run_timeout(common::nobody(prog).args(v), 20);
             (String::from_utf8_lossy(&out.stderr).into_owned(), common::code(&out))
         };
         assert_eq!(run(&copy), run(Path::new("/usr/bin/nsenter")), "{v:?}");

@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{as_nobody, comm, require_root, require_unpriv, run, skip, wait_until, TempDir};
+use common::{as_nobody, comm, nobody, require_root, require_unpriv, run, skip, wait_until, TempDir};
 
 const BINS: [&str; 3] =
     [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];
@@ -32,9 +32,7 @@ fn copy_with_mode(src: &str, dir: &Path, mode: u32) -> PathBuf {
 
 /// Runs `bin args` as uid/gid 65534.
 fn as_uid_65534(bin: &Path, args: &[&str]) -> (String, String, i32) {
-    let mut c = Command::new("/usr/bin/setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(bin).args(args).current_dir("/");
-    run(&mut c)
+    run(nobody(bin).args(args))
 }
 
 /// Whether set-ID bits take effect in `dir` (not on a `nosuid` mount): a set-user-ID

@@ -8,7 +8,8 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Output, Stdio};
 
 use common::{
-    as_nobody, child_of, require_root, require_unpriv, run_timeout, spawn_piped, state, wait_timeout, wait_until,
+    as_nobody, child_of, nobody, require_root, require_unpriv, run_timeout, spawn_piped, state, wait_timeout,
+    wait_until,
 };
 
 const UNSHARE: &str = env!("CARGO_BIN_EXE_rs-unshare");
@@ -184,9 +185,8 @@ fn nsenter_into_a_rootless_container_passes_realtime_signals_on() {
     if !may_run("nsenter_into_a_rootless_container_passes_realtime_signals_on", true) {
         return;
     }
-    let mut c = Command::new("setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-r", "-p", "-m"]);
-    c.args(["--fork", "--kill-child", "sleep", "300"]);
+    let mut c = nobody("/usr/bin/unshare");
+    c.args(["-r", "-p", "-m", "--fork", "--kill-child", "sleep", "300"]);
     let t = PidNsTarget::spawn(c);
     let extras: &[&[&str]] = &[&["-U", "-p"], &["-U", "-p", "-m", "--preserve-credentials"], &["-U", "-p", "-F"]];
     nsenter_cases(&t, || as_nobody(NSENTER), extras, "as uid 65534");

@@ -77,8 +77,8 @@ pub fn require_root(test: &str) -> bool {
 pub fn unpriv_userns_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(|| {
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-U", "true"])
+        nobody("/usr/bin/unshare")
+            .args(["-U", "true"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -153,14 +153,10 @@ fn remove_at_exit(dir: &Path) {
     assert!(WATCHER.set((writer, watcher)).is_ok(), "remove_at_exit runs once per process");
 }
 
-/// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups.
+/// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups (a
+/// binary under test, through its [`world_exec_copy`]; see [`nobody`]).
 pub fn as_nobody(bin: &str) -> Command {
-    let mut c = Command::new("/usr/bin/setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(world_exec_copy(bin));
-    c.current_dir("/");
-    // a PATH uid 65534 may search (the caller's may hold private directories)
-    c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    c
+    nobody(world_exec_copy(bin))
 }
 
 /// Runs a command with a deadline (a hung namespace test must not hang CI); the child
@@ -499,4 +495,16 @@ impl Drop for Netns {
     fn drop(&mut self) {
         let _ = run(Command::new("ip").args(["netns", "del", &self.0]));
     }
+}
+
+/// A command that runs `program` as uid/gid 65534 with no supplementary groups, in `/`
+/// and with a PATH uid 65534 may search (the caller's may hold private directories).
+/// `program` must be one uid 65534 may execute where it is, such as /usr/bin/unshare;
+/// the binaries under test go through [`as_nobody`].
+pub fn nobody(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new("/usr/bin/setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(program);
+    c.current_dir("/");
+    c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    c
 }
