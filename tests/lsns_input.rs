@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{as_nobody, code, require_root, run, run_timeout};
+use common::{as_nobody, code, require_root, run, run_timeout, Procs};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 
@@ -124,41 +124,17 @@ fn filters_nested_30000_deep() {
     }
 }
 
-/// A `sleep` in a uts namespace of its own, so that the namespace's line shows its
-/// COMMAND: `argv0` then the seconds, 3171.5.
-struct Sleeper(std::process::Child);
-
-impl Sleeper {
-    fn start(argv0: &str) -> Sleeper {
-        let child = Command::new("/usr/bin/unshare")
-            .args(["-u", "bash", "-c", "exec -a \"$0\" sleep 3171.5", argv0])
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .expect("unshare");
-        // wait until it runs sleep, in its new namespace
-        let cmdline = format!("/proc/{}/cmdline", child.id());
-        common::wait_until("the sleeper to start", || {
-            std::fs::read(&cmdline).unwrap_or_default().split(|&b| b == 0).next() == Some(argv0.as_bytes())
-        });
-        Sleeper(child)
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn regex_filters_read_posix_eres() {
     if !require_root("regex_filters_read_posix_eres") {
         return;
     }
-    // COMMAND: sleep 3171.5 a\b x]y 3171.5
-    let s = Sleeper::start("sleep 3171.5 a\\b x]y");
-    let pid = s.0.id().to_string();
+    // a sleep in a uts namespace of its own, whose line shows its COMMAND:
+    // sleep 3171.5 a\b x]y 3171.5
+    let mut p = Procs::new();
+    let argv0 = "sleep 3171.5 a\\b x]y";
+    let script = "exec -a \"$0\" sleep 3171.5";
+    let pid = p.start(Command::new("/usr/bin/unshare").args(["-u", "bash", "-c", script, argv0])).to_string();
     let hits = |pat: &str| {
         let q = format!("COMMAND =~ '{pat}'");
         let (out, err, rc) = lsns_as(false, &["-n", "-o", "PID", "-t", "uts", "-p", &pid, "-Q", &q]);

@@ -6,80 +6,40 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::{
-    as_nobody, child_of, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, PidLab,
-    TempDir,
+    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, PidLab, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
 
-/// Processes a test started, as root or as uid 65534; killed and reaped on drop (with
-/// the children they forked, by PID).
-struct Procs {
-    nobody: bool,
-    children: Vec<Child>,
-    others: Vec<i32>,
+/// `args` (program first), run as root or as uid 65534.
+fn command(nobody: bool, args: &[&str]) -> Command {
+    let mut c = if nobody { common::nobody(args[0]) } else { Command::new(args[0]) };
+    c.args(&args[1..]);
+    c
 }
 
-impl Procs {
-    fn new(nobody: bool) -> Procs {
-        Procs { nobody, children: Vec::new(), others: Vec::new() }
-    }
-
-    fn spawn(&mut self, args: &[&str]) -> u32 {
-        let mut cmd = if self.nobody { common::nobody(args[0]) } else { Command::new(args[0]) };
-        cmd.args(&args[1..]);
-        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let pid = child.id();
-        self.children.push(child);
-        pid
-    }
-
-    fn child_of(&mut self, pid: u32) -> i32 {
-        let kid = child_of(pid, Some("sleep"));
-        self.others.push(kid);
-        kid
-    }
-
-    /// rs-lsns (or util-linux's) output, as the same user as the processes.
-    fn lsns(&self, bin: &str, args: &[&str]) -> String {
-        let mut cmd = if self.nobody && bin == BIN {
-            as_nobody(BIN)
-        } else if self.nobody {
-            common::nobody(bin)
-        } else {
-            Command::new(bin)
-        };
-        let o = run_timeout(cmd.args(args).env("LC_ALL", "C"), 60);
-        assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    }
-}
-
-impl Drop for Procs {
-    fn drop(&mut self) {
-        for &p in &self.others {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), nix::sys::signal::SIGKILL);
-        }
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+/// rs-lsns's (or util-linux's) output, as root or as uid 65534.
+fn lsns(nobody: bool, bin: &str, args: &[&str]) -> String {
+    let mut cmd = if nobody && bin == BIN { as_nobody(BIN) } else { command(nobody, &[bin]) };
+    let o = run_timeout(cmd.args(args).env("LC_ALL", "C"), 60);
+    assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
 }
 
 /// A process in new user, pid, uts and net namespaces: in the parent tree its user and
 /// pid namespaces nest under their parents, and uts, net and the initial namespaces
 /// stand at the top level, each after its owner.
 fn parent_tree(nobody: bool) {
-    let mut p = Procs::new(nobody);
-    let top = p.spawn(&["/usr/bin/unshare", "-U", "-r", "-p", "-u", "-n", "-f", "--kill-child", "sleep", "600"]);
+    let mut p = Procs::new();
+    let holder = ["/usr/bin/unshare", "-U", "-r", "-p", "-u", "-n", "-f", "--kill-child", "sleep", "600"];
+    let top = p.spawn(&mut command(nobody, &holder));
     let kid = p.child_of(top).to_string();
     let sel = ["--tree=parent", "-p", &kid];
-    let text = p.lsns(BIN, &[&sel[..], &["-o", "NS,TYPE,PNS,ONS"]].concat());
+    let text = lsns(nobody, BIN, &[&sel[..], &["-o", "NS,TYPE,PNS,ONS"]].concat());
     let user = ns_of(top, "user").unwrap();
     let uts = ns_of(top, "uts").unwrap();
     assert!(text.contains(&format!("\n`-{user} user ")), "{text}");
@@ -90,11 +50,11 @@ fn parent_tree(nobody: bool) {
         [&["-o", "NS,TYPE,PNS,ONS"][..], &["-n", "-o", "NS,TYPE,PNS,ONS"][..], &["-r", "-o", "NS,TYPE,USER,PNS"][..]]
     {
         let args = [&sel[..], f].concat();
-        assert_eq!(p.lsns(BIN, &args), p.lsns(UL, &args), "{args:?}");
+        assert_eq!(lsns(nobody, BIN, &args), lsns(nobody, UL, &args), "{args:?}");
     }
     // (the initial namespaces' PID is the lowest the user sees: lsns itself for uid 65534)
     let args = [&sel[..], &["-J", "-o", "NS,TYPE,USER,PNS,ONS"]].concat();
-    assert_eq!(p.lsns(BIN, &args), p.lsns(UL, &args));
+    assert_eq!(lsns(nobody, BIN, &args), lsns(nobody, UL, &args));
 }
 
 #[test]
@@ -115,18 +75,17 @@ fn parent_tree_nests_only_pid_and_user_namespaces_unprivileged() {
 /// which has one. `ux` was made in between. Every list of children is in inode order,
 /// `u1` at its place with `u2` under it.
 fn ancestor_without_processes(nobody: bool) {
-    let mut p = Procs::new(nobody);
+    let mut p = Procs::new();
     // `a` makes u1, waits until `x` has made ux, then makes u2 inside u1
     let dir = TempDir::new("lsns-trees");
     let go = dir.path().join("go");
     let script = format!("while [ ! -e '{}' ]; do sleep 0.01; done; exec /usr/bin/unshare -U sleep 600", go.display());
-    let a = p.spawn(&["/usr/bin/unshare", "-r", "sh", "-c", &script]);
+    let a = p.spawn(&mut command(nobody, &["/usr/bin/unshare", "-r", "sh", "-c", &script]));
     let init = own_ns("user");
     wait_until("the first user namespace", || comm(a) == "sh");
     let u1 = ns_of(a, "user").unwrap();
     assert!(u1 != init);
-    let x = p.spawn(&["/usr/bin/unshare", "-U", "sleep", "600"]);
-    wait_until("the user namespace of x", || comm(x) == "sleep");
+    let x = p.start(&mut command(nobody, &["/usr/bin/unshare", "-U", "sleep", "600"]));
     std::fs::write(&go, "").unwrap();
     wait_until("the second user namespace", || comm(a) == "sleep");
     let (u2, ux) = (ns_of(a, "user").unwrap(), ns_of(x, "user").unwrap());
@@ -165,11 +124,11 @@ fn ancestor_without_processes(nobody: bool) {
     }
     for tree in ["--tree=owner", "--tree=parent"] {
         let a = ["-t", "user", tree, "-Q", &q];
-        assert_eq!(p.lsns(BIN, &[&a[..], &["-o", "NS,TYPE,USER"]].concat()), table, "{tree}");
-        assert_eq!(p.lsns(BIN, &[&a[..], &["-r", "-n", "-o", "NS,TYPE,USER"]].concat()), raw, "{tree}");
-        let n = p.lsns(BIN, &[&a[..], &["-n", "-o", "NS,TYPE,USER"]].concat());
+        assert_eq!(lsns(nobody, BIN, &[&a[..], &["-o", "NS,TYPE,USER"]].concat()), table, "{tree}");
+        assert_eq!(lsns(nobody, BIN, &[&a[..], &["-r", "-n", "-o", "NS,TYPE,USER"]].concat()), raw, "{tree}");
+        let n = lsns(nobody, BIN, &[&a[..], &["-n", "-o", "NS,TYPE,USER"]].concat());
         assert_eq!(n, noheadings, "{tree}");
-        let json = p.lsns(BIN, &[&a[..], &["-J", "-o", "NS"]].concat());
+        let json = lsns(nobody, BIN, &[&a[..], &["-J", "-o", "NS"]].concat());
         let (k0, k1) = (kids[0].0, kids[1].0);
         let inner = |k: u64, under: &[u64]| {
             match under {
@@ -188,7 +147,7 @@ fn ancestor_without_processes(nobody: bool) {
         );
         assert_eq!(json, expect, "{tree}");
         // -P: the namespace without processes, under its ancestors as context
-        let persistent = p.lsns(BIN, &[&a[..], &["-P", "-o", "NS,TYPE,NPROCS,USER"]].concat());
+        let persistent = lsns(nobody, BIN, &[&a[..], &["-P", "-o", "NS,TYPE,NPROCS,USER"]].concat());
         let got: Vec<&str> = persistent.lines().collect();
         // (the initial namespace's NPROCS depends on the machine)
         let want = ("NS           TYPE NPROCS USER", format!("`-{u1} user      0 {who}"));

@@ -508,3 +508,66 @@ pub fn nobody(program: impl AsRef<std::ffi::OsStr>) -> Command {
     c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     c
 }
+
+/// Processes a test started, killed by PID on drop so that even a failing test leaves
+/// nothing running: the children it spawned (and reaped), and the further processes it
+/// noted in `others` (killed first, while their parents still hold their PIDs; reaped
+/// where they are children of ours, such as a forked one).
+#[derive(Default)]
+pub struct Procs {
+    pub children: Vec<Child>,
+    pub others: Vec<i32>,
+}
+
+impl Procs {
+    pub fn new() -> Procs {
+        Procs::default()
+    }
+
+    /// Spawns `cmd` with stdin, stdout and stderr on /dev/null; its PID.
+    pub fn spawn(&mut self, cmd: &mut Command) -> i32 {
+        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+        let pid = child.id() as i32;
+        self.children.push(child);
+        pid
+    }
+
+    /// Spawns `cmd`, which must exec `sleep` in the same process, and waits until it runs
+    /// it (so that its namespaces are in place).
+    pub fn start(&mut self, cmd: &mut Command) -> i32 {
+        let pid = self.spawn(cmd);
+        wait_until("a started process to exec sleep", || comm(pid) == "sleep");
+        pid
+    }
+
+    /// The first child of `pid`, once it runs `sleep`; killed with the rest.
+    pub fn child_of(&mut self, pid: impl std::fmt::Display) -> i32 {
+        let kid = child_of(pid, Some("sleep"));
+        self.others.push(kid);
+        kid
+    }
+
+    /// Kills and reaps the spawned child `pid` now.
+    pub fn stop(&mut self, pid: i32) {
+        if let Some(i) = self.children.iter().position(|c| c.id() as i32 == pid) {
+            let mut c = self.children.remove(i);
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for &p in &self.others {
+            let pid = nix::unistd::Pid::from_raw(p);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGKILL);
+            // (fails at once with ECHILD for a process that is not our child)
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
