@@ -571,3 +571,52 @@ impl Drop for Procs {
         }
     }
 }
+
+/// A process whose namespaces a test enters: the `sleep` that `cmd` runs `forks` forks
+/// below its head. On drop the target is killed through its pidfd (a credential change,
+/// such as setpriv's, clears the parent-death signal that `unshare --kill-child` relies
+/// on), the head is killed and reaped, and the target's end is awaited.
+pub struct Target {
+    pub head: Child,
+    pub pid: i32,
+    /// Pins the target; `None` for a target that is the head itself.
+    pub pidfd: Option<OwnedFd>,
+}
+
+impl Target {
+    /// Runs `cmd`, which must end in `sleep` after `forks` forks.
+    pub fn spawn(mut cmd: Command, forks: usize) -> Target {
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        let head = cmd.spawn().expect("spawn target");
+        let mut pid = head.id() as i32;
+        let mut target = Target { head, pid, pidfd: None };
+        for _ in 0..forks {
+            pid = child_of(pid, None);
+        }
+        wait_until("the target to exec sleep", || comm(pid) == "sleep");
+        target.pid = pid;
+        target.pidfd = Some(nscore::sys::pidfd_open(nix::unistd::Pid::from_raw(pid), 0).expect("pidfd_open"));
+        target
+    }
+
+    /// The target's PID, as an argument.
+    pub fn pid(&self) -> String {
+        self.pid.to_string()
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        use std::os::fd::AsFd;
+        if let Some(fd) = &self.pidfd {
+            let _ = nscore::sys::pidfd_send_signal(fd.as_fd(), libc::SIGKILL);
+        }
+        let _ = self.head.kill();
+        let _ = self.head.wait();
+        if let Some(fd) = &self.pidfd {
+            // the target is not our child: wait for its end through the pidfd
+            let mut fds = [nix::poll::PollFd::new(fd.as_fd(), nix::poll::PollFlags::POLLIN)];
+            let _ = nix::poll::poll(&mut fds, 10_000u16);
+        }
+    }
+}
