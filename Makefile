@@ -22,7 +22,7 @@ TOOLS := unshare nsenter lsns
 # The names completions are installed for.
 NAMES := $(BINS) $(if $(filter 1,$(COMPAT)),$(TOOLS))
 
-.PHONY: all build test lint rust-tools unit integration install uninstall clean bench completions
+.PHONY: all build test lint rust-tools install uninstall clean bench completions
 
 all: build
 
@@ -114,7 +114,8 @@ clean:
 LSNS_REF ?= /usr/bin/lsns
 bench: build
 	bench/startup.sh target/release/rs-unshare /usr/bin/unshare -U /usr/bin/true
-	/usr/bin/unshare -u -n sleep 600 & t=$$!; sleep 0.2; \
+	/usr/bin/unshare -u -n sleep 600 & t=$$!; n=0; \
+	until [ "$$(cat /proc/$$t/comm)" = sleep ]; do n=$$((n + 1)); [ $$n -lt 1000 ] || { kill $$t; exit 1; }; sleep 0.01; done; \
 	bench/startup.sh target/release/rs-nsenter /usr/bin/nsenter -t $$t -u -n /usr/bin/true; rc=$$?; \
 	kill $$t; exit $$rc
 	LSNS_REF='$(LSNS_REF)' bench/lsns.sh

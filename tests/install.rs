@@ -8,6 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::TempDir;
+
 /// Adds every file and link below `dir` to `out`, relative to `base`.
 fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
     for e in fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -21,31 +23,22 @@ fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
 }
 
 /// A scratch DESTDIR, removed when dropped.
-struct DestDir(PathBuf);
+struct DestDir(TempDir);
 
 impl DestDir {
     fn new(tag: &str) -> DestDir {
-        let d = std::env::temp_dir().join(format!("nsutils-install-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        DestDir(d)
+        DestDir(TempDir::new(&format!("install-{tag}")))
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        self.0.join("usr/local").join(rel)
+        self.0.path().join("usr/local").join(rel)
     }
 
     /// Every file and link below it, relative to `$(PREFIX)`.
     fn files(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        walk(&self.0, &self.0.join("usr/local"), &mut out);
+        walk(self.0.path(), &self.0.path().join("usr/local"), &mut out);
         out
-    }
-}
-
-impl Drop for DestDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }
 
@@ -56,7 +49,7 @@ fn make(target: &str, dest: &DestDir, compat: bool) -> (String, i32) {
     let mut c = Command::new("make");
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["-s", target, "CARGO=true"])
-        .arg(format!("DESTDIR={}", dest.0.display()))
+        .arg(format!("DESTDIR={}", dest.0.path().display()))
         .arg(format!("RELEASE={}", bins.display()))
         .env_remove("MAKEFLAGS")
         .env_remove("MFLAGS");

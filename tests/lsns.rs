@@ -10,12 +10,12 @@ mod common;
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    as_nobody, code, comm, lsns_width, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until,
-    Mounted, Netns, TempDir,
+    as_nobody, code, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, Mounted,
+    Netns, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -54,51 +54,6 @@ fn assert_same_as_util_linux(args: &[&str]) {
         String::from_utf8_lossy(&util_linux_bytes(args)),
         "{args:?}"
     );
-}
-
-/// Processes a test started; killed (by PID, grandchildren first) and reaped on drop.
-struct Procs {
-    children: Vec<Child>,
-    others: Vec<i32>,
-}
-
-impl Procs {
-    fn new() -> Procs {
-        Procs { children: Vec::new(), others: Vec::new() }
-    }
-
-    fn spawn(&mut self, cmd: &mut Command) -> i32 {
-        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
-        let pid = child.id() as i32;
-        self.children.push(child);
-        pid
-    }
-
-    /// Starts `cmd` and waits until it runs `sleep` (so its namespaces are in place).
-    fn start(&mut self, cmd: &mut Command) -> i32 {
-        let pid = self.spawn(cmd);
-        wait_until("the holder to exec sleep", || comm(pid) == "sleep");
-        pid
-    }
-
-    /// The single child process of `pid`, once it runs sleep (killed with the rest).
-    fn child_of(&mut self, pid: i32) -> i32 {
-        let kid = common::child_of(pid, Some("sleep"));
-        self.others.push(kid);
-        kid
-    }
-}
-
-impl Drop for Procs {
-    fn drop(&mut self) {
-        for &p in &self.others {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), nix::sys::signal::SIGKILL);
-        }
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 /// A holder in new uts, ipc and net namespaces: its PID and those three inodes.
@@ -215,7 +170,7 @@ fn differential_against_util_linux() {
         assert_eq!(String::from_utf8_lossy(&lsns_bytes(&a)), String::from_utf8_lossy(&util_linux_bytes(&a)), "{a:?}");
     }
     // the processes of one namespace
-    let uts = ns_of(pid.parse().unwrap(), "uts").unwrap().to_string();
+    let uts = ns_of(&pid, "uts").unwrap().to_string();
     for a in [
         vec!["-r", uts.as_str()],
         vec!["-J", uts.as_str()],
@@ -339,9 +294,7 @@ fn namespace_held_only_by_an_open_fd() {
     let uts = ns_of(first, "uts").unwrap();
     let keeper = p.start(Command::new("bash").args(["-c", &format!("exec 3</proc/{first}/ns/uts; exec sleep 300")]));
     // the first holder goes away; only the keeper's fd 3 pins the namespace now
-    let mut c = p.children.remove(0);
-    c.kill().unwrap();
-    c.wait().unwrap();
+    p.stop(first);
     let q = format!("NS == {uts}");
     let (out, err, rc) = lsns(&["-r", "-n", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND,PATH", "-Q", &q]);
     assert_eq!((out, err, rc), (format!("{uts} uts 0  root  \n"), String::new(), 0));
@@ -370,16 +323,17 @@ assert libc.setns(orig, 0x40000000) == 0\n\
 os.close(orig)\n\
 print(ino, flush=True)\n\
 time.sleep(300)\n";
+    let mut p = Procs::new();
     let mut child = Command::new("python3")
         .args(["-c", script])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3");
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let mut p = Procs::new();
+    let stdout = child.stdout.take().unwrap();
     p.children.push(child);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
     let ino: u64 = line.trim().parse().expect("inode from the helper");
     let (out, err, rc) = lsns(&["-r", "-n", "-o", "NS,TYPE,NPROCS,PID,USER,COMMAND", "-Q", &format!("NS == {ino}")]);
     assert_eq!((out, err, rc), (format!("{ino} net 0  root \n"), String::new(), 0));
@@ -503,17 +457,7 @@ fn unprivileged_user_sees_own_namespaces_quietly() {
     let mut p = Procs::new();
     let root_holder = p.start(Command::new("/usr/bin/unshare").args(["-u", "sleep", "300"]));
     let root_uts = ns_of(root_holder, "uts").unwrap();
-    let mine = p.start(Command::new("setpriv").args([
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "/usr/bin/unshare",
-        "-U",
-        "-r",
-        "-u",
-        "sleep",
-        "300",
-    ]));
+    let mine = p.start(nobody("/usr/bin/unshare").args(["-U", "-r", "-u", "sleep", "300"]));
     let my_uts = ns_of(mine, "uts").unwrap();
     let my_user = ns_of(mine, "user").unwrap();
     let o = run_timeout(

@@ -8,17 +8,15 @@ use std::fs::{self, File};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::{
-    as_nobody, code, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until, Mounted, Netns,
-    TempDir,
+    as_nobody, code, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until, Mounted,
+    Netns, Procs, TempDir,
 };
 use nix::fcntl::{OFlag, RenameFlags};
-use nix::sys::signal::{kill, Signal};
 use nix::sys::stat::Mode;
-use nix::sys::wait::waitpid;
-use nix::unistd::{Gid, Pid, Uid};
+use nix::unistd::{Gid, Uid};
 use nscore::sys::{self, Forked};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -26,50 +24,6 @@ const NOBODY: u32 = 65534;
 
 fn lsns(args: &[&str]) -> (String, String, i32) {
     run(Command::new(BIN).args(args).env("LC_ALL", "C"))
-}
-
-fn runs_sleep(pid: i32) -> bool {
-    fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e.ends_with("sleep"))
-}
-
-/// Processes this test started: spawned children and forked ones, killed by PID and
-/// reaped on drop (so even a failing test leaves nothing running).
-#[derive(Default)]
-struct Procs {
-    children: Vec<Child>,
-    forked: Vec<Pid>,
-}
-
-impl Procs {
-    /// Spawns `cmd` and waits until it runs sleep (its namespaces are then in place).
-    fn sleeper(&mut self, cmd: &mut Command) -> i32 {
-        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
-        let pid = child.id() as i32;
-        self.children.push(child);
-        wait_until("a holder to run sleep", || runs_sleep(pid));
-        pid
-    }
-
-    fn stop(&mut self, pid: i32) {
-        if let Some(i) = self.children.iter().position(|c| c.id() as i32 == pid) {
-            let mut c = self.children.remove(i);
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Procs {
-    fn drop(&mut self) {
-        for &p in &self.forked {
-            let _ = kill(p, Signal::SIGKILL);
-            let _ = waitpid(p, None);
-        }
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 /// util-linux's own regression case: a process opens a network namespace through its
@@ -85,8 +39,8 @@ fn netns_held_by_an_fd_whose_bind_mount_is_gone() {
     let netns = Netns(name.clone());
     let path = format!("/run/netns/{name}");
     let ino = nix::sys::stat::stat(path.as_str()).unwrap().st_ino;
-    let mut p = Procs::default();
-    let holder = p.sleeper(Command::new("bash").args(["-c", &format!("exec 7<{path}; exec sleep 300")]));
+    let mut p = Procs::new();
+    let holder = p.start(Command::new("bash").args(["-c", &format!("exec 7<{path}; exec sleep 300")]));
     drop(netns);
     assert_eq!(fs::read_link(format!("/proc/{holder}/fd/7")).unwrap(), Path::new("/"));
 
@@ -116,12 +70,8 @@ fn netns_held_by_an_fd_from_another_mount_namespace() {
     let file = dir.path().join("net");
     let script =
         format!("touch {f} && /usr/bin/unshare --net={f} true && exec 7<{f} && exec sleep 300", f = file.display());
-    let mut p = Procs::default();
-    let holder = p.sleeper(
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-Urm"])
-            .args(["--propagation", "private", "sh", "-c", &script]),
-    );
+    let mut p = Procs::new();
+    let holder = p.start(nobody("/usr/bin/unshare").args(["-Urm", "--propagation", "private", "sh", "-c", &script]));
     let link = fs::read_link(format!("/proc/{holder}/fd/7")).unwrap();
     assert_eq!(link, file);
     let ino = nix::sys::stat::stat(format!("/proc/{holder}/fd/7").as_str()).unwrap().st_ino;
@@ -170,7 +120,7 @@ fn attacker(p: &mut Procs, keep: &[RawFd], body: impl FnOnce()) {
             sys::exit_now(0);
         }
         Forked::Parent(pid) => {
-            p.forked.push(pid);
+            p.others.push(pid.as_raw());
             // ready once /proc/PID/fd is uid 65534's: changed credentials, dumpable again
             let fd_dir = format!("/proc/{pid}/fd");
             wait_until("the attacker to become uid 65534", || {
@@ -192,7 +142,7 @@ fn lonely_fifo(dir: &Path) -> OwnedFd {
 
 /// A uts namespace that only `keeper` (an open fd) keeps, and its inode.
 fn uts_held_by(p: &mut Procs) -> (File, u64) {
-    let first = p.sleeper(Command::new("/usr/bin/unshare").args(["--uts", "sleep", "300"]));
+    let first = p.start(Command::new("/usr/bin/unshare").args(["--uts", "sleep", "300"]));
     let keeper = File::open(format!("/proc/{first}/ns/uts")).unwrap();
     let ino = ns_of(first, "uts").unwrap();
     p.stop(first);
@@ -222,7 +172,7 @@ fn no_swapped_fifo_makes_lsns_block() {
     let mounted = Mounted(vec![real.join("uts"), twin.join("uts")]);
     sh(&["/usr/bin/unshare", &format!("--uts={}", real.join("uts").display()), "true"]);
 
-    let mut p = Procs::default();
+    let mut p = Procs::new();
     let fifo = lonely_fifo(dir.path());
     let (ns, ns_ino) = uts_held_by(&mut p);
     attacker(&mut p, &[fifo.as_raw_fd(), ns.as_raw_fd()], || {

@@ -7,15 +7,14 @@ mod common;
 
 use std::process::Command;
 
-use common::{as_nobody, code, require_root, run_timeout};
+use common::{as_nobody, code, nobody, ns_of, require_root, require_unpriv, run, run_timeout, Procs};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 
 /// (stdout, stderr, status) of `rs-lsns args`, as root or as uid 65534, bounded in time.
 fn lsns_as(nobody: bool, args: &[&str]) -> (String, String, i32) {
     let mut cmd = if nobody { as_nobody(BIN) } else { Command::new(BIN) };
-    let o = run_timeout(cmd.args(args).env("LC_ALL", "C"), 60);
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
+    run(cmd.args(args).env("LC_ALL", "C"))
 }
 
 /// Runs `args` as root and, where the machine allows, as uid 65534, expecting no output,
@@ -67,11 +66,10 @@ fn many(opt: &str, n: usize) -> Vec<&str> {
     vec![opt; n]
 }
 
-/// Runs `bin args` with a generous deadline: a parser that re-reads the command line
+/// Runs `bin args` within [`run`]'s deadline: a parser that re-reads the command line
 /// for every option (quadratic) needs minutes for these, a linear one a blink.
 fn run_long(bin: &str, args: &[&str]) -> (String, String, i32) {
-    let o = run_timeout(Command::new(bin).args(args).env("LC_ALL", "C"), 60);
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
+    run(Command::new(bin).args(args).env("LC_ALL", "C"))
 }
 
 #[test]
@@ -126,41 +124,17 @@ fn filters_nested_30000_deep() {
     }
 }
 
-/// A `sleep` in a uts namespace of its own, so that the namespace's line shows its
-/// COMMAND: `argv0` then the seconds, 3171.5.
-struct Sleeper(std::process::Child);
-
-impl Sleeper {
-    fn start(argv0: &str) -> Sleeper {
-        let child = Command::new("/usr/bin/unshare")
-            .args(["-u", "bash", "-c", "exec -a \"$0\" sleep 3171.5", argv0])
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .expect("unshare");
-        // wait until it runs sleep, in its new namespace
-        let cmdline = format!("/proc/{}/cmdline", child.id());
-        common::wait_until("the sleeper to start", || {
-            std::fs::read(&cmdline).unwrap_or_default().split(|&b| b == 0).next() == Some(argv0.as_bytes())
-        });
-        Sleeper(child)
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn regex_filters_read_posix_eres() {
     if !require_root("regex_filters_read_posix_eres") {
         return;
     }
-    // COMMAND: sleep 3171.5 a\b x]y 3171.5
-    let s = Sleeper::start("sleep 3171.5 a\\b x]y");
-    let pid = s.0.id().to_string();
+    // a sleep in a uts namespace of its own, whose line shows its COMMAND:
+    // sleep 3171.5 a\b x]y 3171.5
+    let mut p = Procs::new();
+    let argv0 = "sleep 3171.5 a\\b x]y";
+    let script = "exec -a \"$0\" sleep 3171.5";
+    let pid = p.start(Command::new("/usr/bin/unshare").args(["-u", "bash", "-c", script, argv0])).to_string();
     let hits = |pat: &str| {
         let q = format!("COMMAND =~ '{pat}'");
         let (out, err, rc) = lsns_as(false, &["-n", "-o", "PID", "-t", "uts", "-p", &pid, "-Q", &q]);
@@ -221,4 +195,42 @@ fn explosive_regexes_are_refused() {
     let q = vec!["COMMAND =~ \"(a{1,255}){1,100}\""; 40].join(" || ");
     let o = run_timeout(Command::new(BIN).args(["-Q", &q]), 60);
     assert!(code(&o) == 1 && String::from_utf8_lossy(&o.stderr).ends_with(": Regular expression too big\n"));
+}
+
+/// An empty `-Q` is no filter, as in util-linux (and it cancels an earlier `-Q`): every
+/// line is listed, status 0. A blank one is still a syntax error.
+fn empty_filter_lists_everything(lsns: impl Fn() -> Command, pid: i32, uts: u64) {
+    let pid = pid.to_string();
+    let listing = |extra: &[&str]| {
+        let mut c = lsns();
+        run(c.args(["-n", "-r", "-o", "NS,TYPE", "-t", "uts", "-p", &pid]).args(extra))
+    };
+    let want = (format!("{uts} uts\n"), String::new(), 0);
+    assert_eq!(listing(&[]), want);
+    assert_eq!(listing(&["-Q", ""]), want);
+    assert_eq!(listing(&["-Q", "NS == 1", "-Q", ""]), want);
+    assert_eq!(listing(&["-Q", "", "-Q", "NS == 1"]), (String::new(), String::new(), 0));
+    let (out, err, rc) = listing(&["-Q", " "]);
+    assert_eq!((out.as_str(), rc), ("", 1));
+    assert!(err.ends_with(": failed to parse \" \": syntax error, unexpected end of file\n"), "{err}");
+}
+
+#[test]
+fn empty_filter_is_no_filter_as_root() {
+    if !require_root("empty_filter_is_no_filter_as_root") {
+        return;
+    }
+    let mut p = Procs::new();
+    let pid = p.start(Command::new("/usr/bin/unshare").args(["-u", "sleep", "300"]));
+    empty_filter_lists_everything(|| Command::new(BIN), pid, ns_of(pid, "uts").unwrap());
+}
+
+#[test]
+fn empty_filter_is_no_filter_unprivileged() {
+    if !require_unpriv("empty_filter_is_no_filter_unprivileged") {
+        return;
+    }
+    let mut p = Procs::new();
+    let pid = p.start(nobody("/usr/bin/unshare").args(["-U", "-u", "sleep", "300"]));
+    empty_filter_lists_everything(|| as_nobody(BIN), pid, ns_of(pid, "uts").unwrap());
 }

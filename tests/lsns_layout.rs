@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{code, comm, lsns_width, require_root, run_timeout, wait_until, PidLab, TempDir};
+use common::{code, lsns_width, require_root, run_timeout, Mounted, PidLab, Procs, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
@@ -36,7 +36,7 @@ fn stdout(cmd: &mut Command) -> String {
 /// The lab's uts lines whose PID is below `limit`, in inode order: (inode, PID).
 fn uts_rows(lab: &PidLab, limit: i32) -> Vec<(u64, i32)> {
     let mut v: Vec<(u64, i32)> =
-        [1, 10, 100, 1000, 10000].into_iter().filter(|&p| p < limit).map(|p| (lab.ns(p, "uts"), p)).collect();
+        [1, 10, 100, 1000, 10000].into_iter().filter(|&p| p < limit).map(|p| (lab.ns(p, "uts").unwrap(), p)).collect();
     v.sort();
     v
 }
@@ -166,29 +166,12 @@ fn terminal_width_hints_and_truncation() {
     assert_eq!(on_terminal(&lab, 20, "", &format!("-n {args}")), table(5, 1, 1, false));
 }
 
-/// A process in a new uts namespace named `argv0` (its whole command line is
-/// `argv0 600`).
-struct Named(std::process::Child);
-
-impl Named {
-    fn new(argv0: Vec<u8>) -> (Named, String) {
-        let child = Command::new("/usr/bin/unshare")
-            .args(["-u", "bash", "-c", "exec -a \"$ARGV0\" sleep 600"])
-            .env("ARGV0", OsString::from_vec(argv0))
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        wait_until("the process to exec sleep", || comm(pid) == "sleep");
-        (Named(child), pid.to_string())
-    }
-}
-
-impl Drop for Named {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Starts a process in a new uts namespace named `argv0` (its whole command line is
+/// `argv0 600`); its PID.
+fn named(p: &mut Procs, argv0: Vec<u8>) -> String {
+    let mut cmd = Command::new("/usr/bin/unshare");
+    cmd.args(["-u", "bash", "-c", "exec -a \"$ARGV0\" sleep 600"]).env("ARGV0", OsString::from_vec(argv0));
+    p.start(&mut cmd).to_string()
 }
 
 fn root_out(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
@@ -219,7 +202,8 @@ fn json_is_utf8_for_any_bytes() {
     let mut name: Vec<u8> = (1..=255u8).collect();
     name.extend_from_slice("|€😀\u{85}|".as_bytes());
     name.extend_from_slice(b"\xc3|\xed\xa0\x80|\xe0\x80\x80|\xf4\x90\x80\x80");
-    let (_p, pid) = Named::new(name);
+    let mut p = Procs::new();
+    let pid = named(&mut p, name);
     let a = ["-p", &pid, "-t", "uts", "-o", "NS,PID,COMMAND"];
     let ours = root_out(BIN, &[&a[..], &["-J"]].concat(), &[]);
     let ours = String::from_utf8(ours).expect("JSON must be UTF-8");
@@ -245,7 +229,8 @@ fn command_column_stops_at_8191_characters() {
     if !require_root("command_column_stops_at_8191_characters") {
         return;
     }
-    let (_p, pid) = Named::new(vec![b'x'; 100_000]);
+    let mut p = Procs::new();
+    let pid = named(&mut p, vec![b'x'; 100_000]);
     let a = ["-p", &pid, "-t", "uts", "-o", "COMMAND"];
     let raw = root_out(BIN, &[&a[..], &["-r", "-n"]].concat(), &[]);
     assert_eq!(raw.len(), 8191 + 1);
@@ -277,14 +262,8 @@ fn json_of_nothing_is_an_empty_document() {
     let file = dir.path().join("net");
     std::fs::write(&file, "").unwrap();
     let net = format!("--net={}", file.display());
+    let _m = Mounted(vec![file.clone()]);
     assert_eq!(code(&run_timeout(Command::new("/usr/bin/unshare").args([net.as_str(), "true"]), 60)), 0);
-    struct Unmount<'a>(&'a Path);
-    impl Drop for Unmount<'_> {
-        fn drop(&mut self) {
-            let _ = nix::mount::umount2(self.0, nix::mount::MntFlags::MNT_DETACH);
-        }
-    }
-    let _m = Unmount(&file);
     let ino = nix::sys::stat::stat(&file).unwrap().st_ino.to_string();
     assert_eq!(String::from_utf8(root_out(BIN, &["-J", &ino], &[])).unwrap(), EMPTY_JSON);
     assert!(root_out(BIN, &[&ino], &[]).is_empty());
@@ -315,18 +294,11 @@ fn json_of_a_deep_tree_streams() {
     let chain = format!("unshare -u sh {} {depth} &", script.display());
     let lab = PidLab::new(&chain, &[]);
     // the first process of the line is PID 2; wait for the whole line
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let uts = loop {
-        if let Ok(l) = std::fs::read_link(format!("/proc/{}/root/proc/2/ns/uts", lab.init)) {
-            let uts = common::parse_ns_inode(&l.to_string_lossy()).to_string();
-            let o = run_timeout(lab.command(BIN).args(["-r", "-n", "-o", "PID", &uts]), 60);
-            if o.stdout.iter().filter(|&&b| b == b'\n').count() > depth {
-                break uts;
-            }
-        }
-        assert!(std::time::Instant::now() < deadline, "the process line did not grow");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let uts = common::wait_for_within("the whole line of processes", 120, || {
+        let uts = lab.ns(2, "uts")?.to_string();
+        let o = run_timeout(lab.command(BIN).args(["-r", "-n", "-o", "PID", &uts]), 60);
+        (o.stdout.iter().filter(|&&b| b == b'\n').count() > depth).then_some(uts)
+    });
     let rss = dir.path().join("rss");
     let mut cmd = Command::new("/usr/bin/time");
     cmd.args(["-f", "%M", "-o"]).arg(&rss).args(["/usr/bin/nsenter", "-t", &lab.init.to_string(), "-p", "-m", "--"]);

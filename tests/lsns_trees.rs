@@ -6,89 +6,40 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::{
-    as_nobody, code, comm, ns_inode as ns_of, own_ns, require_root, require_unpriv, run_timeout, sleeping_child,
-    wait_until, PidLab,
+    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, PidLab, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
 
-/// Processes a test started, as root or as uid 65534; killed and reaped on drop (with
-/// the children they forked, by PID).
-struct Procs {
-    nobody: bool,
-    children: Vec<Child>,
-    others: Vec<u32>,
+/// `args` (program first), run as root or as uid 65534.
+fn command(nobody: bool, args: &[&str]) -> Command {
+    let mut c = if nobody { common::nobody(args[0]) } else { Command::new(args[0]) };
+    c.args(&args[1..]);
+    c
 }
 
-impl Procs {
-    fn new(nobody: bool) -> Procs {
-        Procs { nobody, children: Vec::new(), others: Vec::new() }
-    }
-
-    fn spawn(&mut self, args: &[&str]) -> u32 {
-        let mut cmd = if self.nobody {
-            let mut c = Command::new("/usr/bin/setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).args(args);
-            c
-        } else {
-            let mut c = Command::new(args[0]);
-            c.args(&args[1..]);
-            c
-        };
-        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let pid = child.id();
-        self.children.push(child);
-        pid
-    }
-
-    fn child_of(&mut self, pid: u32) -> u32 {
-        let kid = sleeping_child(pid);
-        self.others.push(kid);
-        kid
-    }
-
-    /// rs-lsns (or util-linux's) output, as the same user as the processes.
-    fn lsns(&self, bin: &str, args: &[&str]) -> String {
-        let mut cmd = if self.nobody && bin == BIN {
-            as_nobody(BIN)
-        } else if self.nobody {
-            let mut c = Command::new("/usr/bin/setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
-            c
-        } else {
-            Command::new(bin)
-        };
-        let o = run_timeout(cmd.args(args).env("LC_ALL", "C"), 60);
-        assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    }
-}
-
-impl Drop for Procs {
-    fn drop(&mut self) {
-        for &p in &self.others {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p as i32), nix::sys::signal::SIGKILL);
-        }
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+/// rs-lsns's (or util-linux's) output, as root or as uid 65534.
+fn lsns(nobody: bool, bin: &str, args: &[&str]) -> String {
+    let mut cmd = if nobody && bin == BIN { as_nobody(BIN) } else { command(nobody, &[bin]) };
+    let o = run_timeout(cmd.args(args).env("LC_ALL", "C"), 60);
+    assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
 }
 
 /// A process in new user, pid, uts and net namespaces: in the parent tree its user and
 /// pid namespaces nest under their parents, and uts, net and the initial namespaces
 /// stand at the top level, each after its owner.
 fn parent_tree(nobody: bool) {
-    let mut p = Procs::new(nobody);
-    let top = p.spawn(&["/usr/bin/unshare", "-U", "-r", "-p", "-u", "-n", "-f", "--kill-child", "sleep", "600"]);
+    let mut p = Procs::new();
+    let holder = ["/usr/bin/unshare", "-U", "-r", "-p", "-u", "-n", "-f", "--kill-child", "sleep", "600"];
+    let top = p.spawn(&mut command(nobody, &holder));
     let kid = p.child_of(top).to_string();
     let sel = ["--tree=parent", "-p", &kid];
-    let text = p.lsns(BIN, &[&sel[..], &["-o", "NS,TYPE,PNS,ONS"]].concat());
+    let text = lsns(nobody, BIN, &[&sel[..], &["-o", "NS,TYPE,PNS,ONS"]].concat());
     let user = ns_of(top, "user").unwrap();
     let uts = ns_of(top, "uts").unwrap();
     assert!(text.contains(&format!("\n`-{user} user ")), "{text}");
@@ -99,11 +50,11 @@ fn parent_tree(nobody: bool) {
         [&["-o", "NS,TYPE,PNS,ONS"][..], &["-n", "-o", "NS,TYPE,PNS,ONS"][..], &["-r", "-o", "NS,TYPE,USER,PNS"][..]]
     {
         let args = [&sel[..], f].concat();
-        assert_eq!(p.lsns(BIN, &args), p.lsns(UL, &args), "{args:?}");
+        assert_eq!(lsns(nobody, BIN, &args), lsns(nobody, UL, &args), "{args:?}");
     }
     // (the initial namespaces' PID is the lowest the user sees: lsns itself for uid 65534)
     let args = [&sel[..], &["-J", "-o", "NS,TYPE,USER,PNS,ONS"]].concat();
-    assert_eq!(p.lsns(BIN, &args), p.lsns(UL, &args));
+    assert_eq!(lsns(nobody, BIN, &args), lsns(nobody, UL, &args));
 }
 
 #[test]
@@ -124,16 +75,19 @@ fn parent_tree_nests_only_pid_and_user_namespaces_unprivileged() {
 /// which has one. `ux` was made in between. Every list of children is in inode order,
 /// `u1` at its place with `u2` under it.
 fn ancestor_without_processes(nobody: bool) {
-    let mut p = Procs::new(nobody);
-    let a = p.spawn(&["/usr/bin/unshare", "-r", "sh", "-c", "sleep 0.3; exec /usr/bin/unshare -U sleep 600"]);
+    let mut p = Procs::new();
+    // `a` makes u1, waits until `x` has made ux, then makes u2 inside u1
+    let dir = TempDir::new("lsns-trees");
+    let go = dir.path().join("go");
+    let script = format!("while [ ! -e '{}' ]; do sleep 0.01; done; exec /usr/bin/unshare -U sleep 600", go.display());
+    let a = p.spawn(&mut command(nobody, &["/usr/bin/unshare", "-r", "sh", "-c", &script]));
     let init = own_ns("user");
-    let mut u1 = 0;
-    wait_until("the first user namespace", || {
-        u1 = ns_of(a, "user").unwrap_or(init);
-        u1 != init
-    });
-    let x = p.spawn(&["/usr/bin/unshare", "-U", "sleep", "600"]);
-    wait_until("the namespaces", || comm(a) == "sleep" && comm(x) == "sleep");
+    wait_until("the first user namespace", || comm(a) == "sh");
+    let u1 = ns_of(a, "user").unwrap();
+    assert!(u1 != init);
+    let x = p.start(&mut command(nobody, &["/usr/bin/unshare", "-U", "sleep", "600"]));
+    std::fs::write(&go, "").unwrap();
+    wait_until("the second user namespace", || comm(a) == "sleep");
     let (u2, ux) = (ns_of(a, "user").unwrap(), ns_of(x, "user").unwrap());
     assert!(u2 != u1);
     let q = format!("NS == {init} || NS == {u1} || NS == {ux} || NS == {u2}");
@@ -170,11 +124,11 @@ fn ancestor_without_processes(nobody: bool) {
     }
     for tree in ["--tree=owner", "--tree=parent"] {
         let a = ["-t", "user", tree, "-Q", &q];
-        assert_eq!(p.lsns(BIN, &[&a[..], &["-o", "NS,TYPE,USER"]].concat()), table, "{tree}");
-        assert_eq!(p.lsns(BIN, &[&a[..], &["-r", "-n", "-o", "NS,TYPE,USER"]].concat()), raw, "{tree}");
-        let n = p.lsns(BIN, &[&a[..], &["-n", "-o", "NS,TYPE,USER"]].concat());
+        assert_eq!(lsns(nobody, BIN, &[&a[..], &["-o", "NS,TYPE,USER"]].concat()), table, "{tree}");
+        assert_eq!(lsns(nobody, BIN, &[&a[..], &["-r", "-n", "-o", "NS,TYPE,USER"]].concat()), raw, "{tree}");
+        let n = lsns(nobody, BIN, &[&a[..], &["-n", "-o", "NS,TYPE,USER"]].concat());
         assert_eq!(n, noheadings, "{tree}");
-        let json = p.lsns(BIN, &[&a[..], &["-J", "-o", "NS"]].concat());
+        let json = lsns(nobody, BIN, &[&a[..], &["-J", "-o", "NS"]].concat());
         let (k0, k1) = (kids[0].0, kids[1].0);
         let inner = |k: u64, under: &[u64]| {
             match under {
@@ -193,7 +147,7 @@ fn ancestor_without_processes(nobody: bool) {
         );
         assert_eq!(json, expect, "{tree}");
         // -P: the namespace without processes, under its ancestors as context
-        let persistent = p.lsns(BIN, &[&a[..], &["-P", "-o", "NS,TYPE,NPROCS,USER"]].concat());
+        let persistent = lsns(nobody, BIN, &[&a[..], &["-P", "-o", "NS,TYPE,NPROCS,USER"]].concat());
         let got: Vec<&str> = persistent.lines().collect();
         // (the initial namespace's NPROCS depends on the machine)
         let want = ("NS           TYPE NPROCS USER", format!("`-{u1} user      0 {who}"));
@@ -236,7 +190,7 @@ fn children_with_lower_pids_nest_under_their_parent() {
         return;
     }
     let lab = PidLab::new(WRAPPED, &[30, 50, 100, 500, 700]);
-    let uts = lab.ns(500, "uts").to_string();
+    let uts = lab.ns(500, "uts").unwrap().to_string();
     let out = |bin: &str, args: &[&str]| {
         let o = run_timeout(lab.command(bin).args(args).arg(&uts), 60);
         assert_eq!(code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
@@ -256,5 +210,43 @@ fn children_with_lower_pids_nest_under_their_parent() {
     // util-linux 2.38.1 nests them the same way
     for f in [&["-r"][..], &["-J"][..], &["-r", "-o", "PID,PPID"][..], &["-J", "-o", "PID"][..], &["-r", "-l"][..]] {
         assert_eq!(out(BIN, f), out(UL, f), "{f:?}");
+    }
+}
+
+/// In a PID namespace of its own: process 500 in a new uts namespace, its child 700, and
+/// process 600, which joined the namespace from outside in between.
+const JOINED_BETWEEN: &str = r#"echo 499 > /proc/sys/kernel/ns_last_pid
+unshare -u sh -c '
+while [ ! -e /proc/600 ]; do :; done
+echo 699 > /proc/sys/kernel/ns_last_pid
+sleep 601 &
+exec sleep 602' &
+while [ "$(readlink /proc/500/ns/uts)" = "$(readlink /proc/1/ns/uts)" ]; do :; done
+echo 599 > /proc/sys/kernel/ns_last_pid
+nsenter -t 500 -u sleep 603 &"#;
+
+/// Without a column to draw the tree in, the members of a namespace come in /proc order
+/// (a parent member before its child, wherever it comes), as util-linux lists them; the
+/// tree column nests the child under its parent instead.
+#[test]
+fn members_without_a_tree_column_in_proc_order() {
+    if !require_root("members_without_a_tree_column_in_proc_order") {
+        return;
+    }
+    let lab = common::PidLab::new(JOINED_BETWEEN, &[500, 600, 700]);
+    let uts = lab.ns(500, "uts").unwrap().to_string();
+    let out = |bin: &str, args: &[&str]| {
+        let o = common::run_timeout(lab.command(bin).args(args).arg(&uts), 60);
+        assert_eq!(common::code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(
+        out(BIN, &["-o", "PID,PPID,COMMAND"]),
+        "PID PPID COMMAND\n500    1 sleep 602\n700  500 `-sleep 601\n600    1 sleep 603\n"
+    );
+    assert_eq!(out(BIN, &["-n", "-o", "PID"]), "  500\n  600\n  700\n");
+    assert_eq!(out(BIN, &["-r", "-o", "PID,PPID"]), "PID PPID\n500 1\n600 1\n700 500\n");
+    for f in [&["-r", "-o", "PID,PPID"][..], &["-J", "-o", "PID"], &["-r", "-n", "-o", "PID,USER"], &["-r"]] {
+        assert_eq!(out(BIN, f), out("/usr/bin/lsns", f), "{f:?}");
     }
 }

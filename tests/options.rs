@@ -13,6 +13,7 @@ use std::process::Command;
 use clidef::complete::{file_path, script, SHELLS};
 use clidef::Tool;
 use nscore::getopt::Opt;
+use nscore::NsType;
 
 fn bin(tool: Tool) -> &'static str {
     match tool {
@@ -100,21 +101,17 @@ fn a_file_is_opened_where_its_option_stands() {
     }
     // util-linux opens nsenter's namespace files and -r/-w directories while it reads
     // the options; as uid 65534 a file it may not read fails there too
-    let dir = std::env::temp_dir().join(format!("nsutils-options-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let copy = dir.join("nsenter");
+    // (a copy called by util-linux's name, where uid 65534 may run it)
+    let dir = common::TempDir::new("options");
+    let copy = dir.path().join("nsenter");
     assert!(Command::new("cp").arg(bin(Tool::Nsenter)).arg(&copy).status().unwrap().success());
     for v in [["--net=/etc/shadow", "--bogus"], ["-r/root", "--bogus"], ["--net=/root/x", "-h"]] {
         let run = |prog: &Path| {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(prog).args(v).current_dir("/");
-            let out = common::run_timeout(&mut c, 20);
+            let out = common::run_timeout(common::nobody(prog).args(v), 20);
             (String::from_utf8_lossy(&out.stderr).into_owned(), common::code(&out))
         };
         assert_eq!(run(&copy), run(Path::new("/usr/bin/nsenter")), "{v:?}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -331,4 +328,22 @@ fn help_and_version_act_where_they_stand() {
         assert_eq!((err.as_slice(), code), (&b""[..], 0), "{tool:?}");
         same_as_util_linux(tool, &args(&["--bogus", "-h"]));
     }
+}
+
+/// clidef names the namespace options by hand: in each tool's table every type of
+/// nscore's has its option, under its long name, and no option stands for a type under
+/// another name.
+fn every_type_has_its_option<T: Copy + PartialEq + std::fmt::Debug>(opts: &[Opt<T>], ns: fn(NsType) -> T) {
+    for t in NsType::ALL {
+        let o = opts.iter().find(|o| o.id == ns(t)).unwrap_or_else(|| panic!("no option for {t}"));
+        assert_eq!(o.long, Some(t.long_option()), "{t}");
+    }
+    let namespaces = opts.iter().filter(|o| NsType::ALL.iter().any(|t| o.id == ns(*t))).count();
+    assert_eq!(namespaces, NsType::ALL.len());
+}
+
+#[test]
+fn every_namespace_type_has_its_option() {
+    every_type_has_its_option(unshare::cli::OPTIONS, unshare::cli::Id::Ns);
+    every_type_has_its_option(nsenter::cli::OPTIONS, nsenter::cli::Id::Ns);
 }

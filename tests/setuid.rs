@@ -7,9 +7,9 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{as_nobody, comm, require_root, require_unpriv, run, skip, wait_until, TempDir};
+use common::{as_nobody, nobody, require_root, require_unpriv, run, skip, world_exec_copy, Procs, TempDir};
 
 const BINS: [&str; 3] =
     [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];
@@ -32,9 +32,7 @@ fn copy_with_mode(src: &str, dir: &Path, mode: u32) -> PathBuf {
 
 /// Runs `bin args` as uid/gid 65534.
 fn as_uid_65534(bin: &Path, args: &[&str]) -> (String, String, i32) {
-    let mut c = Command::new("/usr/bin/setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(bin).args(args).current_dir("/");
-    run(&mut c)
+    run(nobody(bin).args(args))
 }
 
 /// Whether set-ID bits take effect in `dir` (not on a `nosuid` mount): a set-user-ID
@@ -130,31 +128,6 @@ fn copies_with_file_capabilities_refuse_to_run() {
     }
 }
 
-/// A process started here (the spawned process itself, after its execs), killed and
-/// reaped on drop.
-struct Sleeper(Child);
-
-impl Sleeper {
-    /// `cmd` must exec `sleep` in the same process.
-    fn spawn(mut cmd: Command) -> Sleeper {
-        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let s = Sleeper(child);
-        wait_until("the target to exec sleep", || comm(s.0.id()) == "sleep");
-        s
-    }
-
-    fn pid(&self) -> String {
-        self.0.id().to_string()
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The loader variables of the test environment, and an ordinary one.
 const ENV: [&str; 6] = [
     "LD_PRELOAD=/nonexistent/nsutils-preload.so",
@@ -165,11 +138,12 @@ const ENV: [&str; 6] = [
     "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 ];
 
-/// `prefix... env -i ENV... sleep 300`.
-fn sleeper(prefix: &[&str]) -> Sleeper {
+/// Starts `prefix... env -i ENV... sleep 300`, which must exec sleep in the same
+/// process; its PID.
+fn sleeper(p: &mut Procs, prefix: &[&str]) -> String {
     let mut c = Command::new(prefix[0]);
     c.args(&prefix[1..]).args(["/usr/bin/env", "-i"]).args(ENV).args(["sleep", "300"]).current_dir("/");
-    Sleeper::spawn(c)
+    p.start(&mut c).to_string()
 }
 
 /// The environment `-e` gives the program, sorted.
@@ -194,18 +168,19 @@ fn env_of_a_less_privileged_target_loses_its_loader_variables() {
     if !require_root("env_of_a_less_privileged_target_loses_its_loader_variables") {
         return;
     }
+    let mut p = Procs::new();
     // uid 65534's process: only the ordinary variables arrive (util-linux passes all on)
-    let t = sleeper(&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ORDINARY_ONLY));
+    let t = sleeper(&mut p, &["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ORDINARY_ONLY));
     // a gid alone differs
-    let t = sleeper(&["setpriv", "--regid=65534", "--clear-groups"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ORDINARY_ONLY));
+    let t = sleeper(&mut p, &["setpriv", "--regid=65534", "--clear-groups"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ORDINARY_ONLY));
     // root's IDs, but no capabilities (as in a container that shares our IDs)
-    let t = sleeper(&["setpriv", "--bounding-set=-all", "--inh-caps=-all"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ORDINARY_ONLY));
+    let t = sleeper(&mut p, &["setpriv", "--bounding-set=-all", "--inh-caps=-all"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ORDINARY_ONLY));
     // root of a user namespace root made: its capabilities stop at that namespace
-    let t = sleeper(&["/usr/bin/unshare", "--user", "--map-root-user"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-U", "-u"]), sorted(&ORDINARY_ONLY));
+    let t = sleeper(&mut p, &["/usr/bin/unshare", "--user", "--map-root-user"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-U", "-u"]), sorted(&ORDINARY_ONLY));
 }
 
 #[test]
@@ -213,8 +188,9 @@ fn env_of_a_target_with_our_credentials_is_kept_whole() {
     if !require_root("env_of_a_target_with_our_credentials_is_kept_whole") {
         return;
     }
-    let t = sleeper(&["/usr/bin/unshare", "-u"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t.pid(), &["-u"]), sorted(&ENV));
+    let mut p = Procs::new();
+    let t = sleeper(&mut p, &["/usr/bin/unshare", "-u"]);
+    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ENV));
 }
 
 /// Unprivileged: uid 65534 entering its own rootless container holds no capability the
@@ -224,8 +200,38 @@ fn env_of_an_own_rootless_container_is_kept_whole() {
     if !require_unpriv("env_of_an_own_rootless_container_is_kept_whole") {
         return;
     }
-    let t = sleeper(&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-r", "-u"]);
+    let mut p = Procs::new();
+    let t = sleeper(
+        &mut p,
+        &["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-r", "-u"],
+    );
     for extra in [&["-U", "-u"][..], &["-U", "-u", "--preserve-credentials"][..]] {
-        assert_eq!(entered_env(&mut as_nobody(NSENTER), &t.pid(), extra), sorted(&ENV), "{extra:?}");
+        assert_eq!(entered_env(&mut as_nobody(NSENTER), &t, extra), sorted(&ENV), "{extra:?}");
+    }
+}
+
+/// Real and effective IDs that differ at exec are refused, though no set-ID bit made
+/// them: the kernel marks such a start secure-execution too, which is all the check
+/// looks at before it asks for the IDs.
+#[test]
+fn differing_real_and_effective_ids_are_refused() {
+    if !require_root("differing_real_and_effective_ids_are_refused") {
+        return;
+    }
+    let cases = [
+        (&["--ruid=65534", "--euid=0"][..], "set-user-ID (user IDs: real 65534, effective 0, saved 0)"),
+        (&["--ruid=0", "--euid=65534"][..], "set-user-ID (user IDs: real 0, effective 65534, saved 65534)"),
+        (
+            &["--rgid=65534", "--egid=0", "--keep-groups"][..],
+            "set-group-ID (group IDs: real 65534, effective 0, saved 0)",
+        ),
+    ];
+    for bin in BINS.map(world_exec_copy) {
+        let name = bin.file_name().unwrap().to_string_lossy().into_owned();
+        for (ids, why) in cases {
+            let (out, err, code) = run(Command::new("/usr/bin/setpriv").args(ids).arg(&bin).arg("--version"));
+            let first = err.lines().next().unwrap_or_default();
+            assert_eq!((out.as_str(), first, code), ("", format!("{name}: refusing to run {why}").as_str(), 1));
+        }
     }
 }

@@ -5,10 +5,11 @@
 mod common;
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::{
-    as_nobody, child_of, require_root, require_unpriv, run_timeout, spawn_piped, state, wait_timeout, wait_until,
+    as_nobody, nobody, require_root, require_unpriv, run, run_timeout, spawn_piped, state, wait_timeout, wait_until,
+    Target,
 };
 
 const UNSHARE: &str = env!("CARGO_BIN_EXE_rs-unshare");
@@ -128,36 +129,9 @@ fn unshare_dies_of_a_realtime_signal_it_was_started_with_blocked_or_ignored() {
     }
 }
 
-/// A process the tests enter: the `sleep` that `head` (an unshare with `--fork
-/// --kill-child`) runs. Killed through its pidfd and the head reaped on drop.
-struct PidNsTarget {
-    head: Child,
-    pid: i32,
-    pidfd: std::os::fd::OwnedFd,
-}
-
-impl PidNsTarget {
-    /// `cmd` must end in `/usr/bin/unshare ... --fork --kill-child sleep 300`.
-    fn spawn(mut cmd: Command) -> PidNsTarget {
-        let head = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let pid = child_of(head.id(), Some("sleep"));
-        let pidfd = nscore::sys::pidfd_open(nix::unistd::Pid::from_raw(pid), 0).unwrap();
-        PidNsTarget { head, pid, pidfd }
-    }
-}
-
-impl Drop for PidNsTarget {
-    fn drop(&mut self) {
-        use std::os::fd::AsFd;
-        let _ = nscore::sys::pidfd_send_signal(self.pidfd.as_fd(), libc::SIGKILL);
-        let _ = self.head.kill();
-        let _ = self.head.wait();
-    }
-}
-
 /// Runs every real-time case through rs-nsenter (`make` gives the command, as root or as
 /// uid 65534) into `target`, with each of `extras`.
-fn nsenter_cases(target: &PidNsTarget, make: fn() -> Command, extras: &[&[&str]], who: &str) {
+fn nsenter_cases(target: &Target, make: fn() -> Command, extras: &[&[&str]], who: &str) {
     let pid = target.pid.to_string();
     for (how, sig) in REALTIME {
         for extra in extras {
@@ -175,7 +149,7 @@ fn nsenter_passes_realtime_signals_on() {
     }
     let mut c = Command::new("/usr/bin/unshare");
     c.args(["-p", "-u", "--fork", "--kill-child", "sleep", "300"]);
-    let t = PidNsTarget::spawn(c);
+    let t = Target::spawn(c, 1);
     nsenter_cases(&t, || Command::new(NSENTER), &[&["-p"], &["-p", "-u"], &["-p", "-F"]], "as root");
 }
 
@@ -184,10 +158,9 @@ fn nsenter_into_a_rootless_container_passes_realtime_signals_on() {
     if !may_run("nsenter_into_a_rootless_container_passes_realtime_signals_on", true) {
         return;
     }
-    let mut c = Command::new("setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-r", "-p", "-m"]);
-    c.args(["--fork", "--kill-child", "sleep", "300"]);
-    let t = PidNsTarget::spawn(c);
+    let mut c = nobody("/usr/bin/unshare");
+    c.args(["-r", "-p", "-m", "--fork", "--kill-child", "sleep", "300"]);
+    let t = Target::spawn(c, 1);
     let extras: &[&[&str]] = &[&["-U", "-p"], &["-U", "-p", "-m", "--preserve-credentials"], &["-U", "-p", "-F"]];
     nsenter_cases(&t, || as_nobody(NSENTER), extras, "as uid 65534");
 }
@@ -201,7 +174,7 @@ fn nsenter_mirrors_a_stop_then_a_realtime_death() {
     }
     let mut c = Command::new("/usr/bin/unshare");
     c.args(["-p", "--fork", "--kill-child", "sleep", "300"]);
-    let t = PidNsTarget::spawn(c);
+    let t = Target::spawn(c, 1);
     let script = "kill -STOP $$; kill -s RTMIN+6 $$";
     let child = spawn_piped(Command::new(NSENTER).args(["-t", &t.pid.to_string(), "-p", "sh", "-c", script]));
     let us = child.id() as i32;
@@ -209,4 +182,28 @@ fn nsenter_mirrors_a_stop_then_a_realtime_death() {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(us), nix::sys::signal::Signal::SIGCONT).unwrap();
     let o = wait_timeout(child, 60);
     died_of(&o, 40, "stopped, then RTMIN+6");
+}
+
+/// The `SigIgn` mask of a program started by `tool args...` from a shell that ignores
+/// SIGPIPE (as a shell does under `trap '' PIPE`, or a caller such as a daemon).
+fn ignored_signals(tool: &str, args: &[&str]) -> String {
+    let script = r#"trap '' PIPE; exec "$@" sh -c 'grep SigIgn /proc/self/status'"#;
+    let (out, err, code) = run(Command::new("/bin/sh").args(["-c", script, "sh", tool]).args(args));
+    assert_eq!((err.as_str(), code), ("", 0), "{tool} {args:?}");
+    out
+}
+
+/// util-linux leaves the program the signal dispositions it was given: an ignored
+/// SIGPIPE stays ignored (a program that wants its default sets it itself).
+#[test]
+fn an_ignored_sigpipe_stays_ignored() {
+    if !require_root("an_ignored_sigpipe_stays_ignored") {
+        return;
+    }
+    let want = ignored_signals("/usr/bin/unshare", &["-U"]);
+    assert!(want.contains("SigIgn:"), "{want}");
+    assert_eq!(ignored_signals(UNSHARE, &["-U"]), want);
+    assert_eq!(ignored_signals(UNSHARE, &["-fp"]), ignored_signals("/usr/bin/unshare", &["-fp"]));
+    let own_net = ["--net=/proc/self/ns/net"];
+    assert_eq!(ignored_signals(NSENTER, &own_net), ignored_signals("/usr/bin/nsenter", &own_net));
 }

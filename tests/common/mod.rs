@@ -77,8 +77,8 @@ pub fn require_root(test: &str) -> bool {
 pub fn unpriv_userns_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(|| {
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-U", "true"])
+        nobody("/usr/bin/unshare")
+            .args(["-U", "true"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -153,14 +153,10 @@ fn remove_at_exit(dir: &Path) {
     assert!(WATCHER.set((writer, watcher)).is_ok(), "remove_at_exit runs once per process");
 }
 
-/// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups.
+/// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups (a
+/// binary under test, through its [`world_exec_copy`]; see [`nobody`]).
 pub fn as_nobody(bin: &str) -> Command {
-    let mut c = Command::new("/usr/bin/setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(world_exec_copy(bin));
-    c.current_dir("/");
-    // a PATH uid 65534 may search (the caller's may hold private directories)
-    c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    c
+    nobody(world_exec_copy(bin))
 }
 
 /// Runs a command with a deadline (a hung namespace test must not hang CI); the child
@@ -229,8 +225,7 @@ pub fn mount_points() -> Vec<String> {
 
 /// The inode of one of our own namespaces.
 pub fn own_ns(name: &str) -> u64 {
-    let l = fs::read_link(format!("/proc/self/ns/{name}")).unwrap();
-    parse_ns_inode(&l.to_string_lossy())
+    ns_of("self", name).unwrap()
 }
 
 /// `net:[4026531840]` -> 4026531840.
@@ -283,8 +278,13 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Polls `f` every 10 ms until it returns a value; fails the test after 30 s.
-pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(30);
+pub fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    wait_for_within(what, 30, f)
+}
+
+/// Polls `f` every 10 ms until it returns a value; fails the test after `secs` s.
+pub fn wait_for_within<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(v) = f() {
             return v;
@@ -300,25 +300,15 @@ pub fn spawn_piped(cmd: &mut Command) -> Child {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn")
 }
 
-/// The inode of namespace `name` of process `pid` (`None` once the process is gone).
-pub fn ns_of(pid: i32, name: &str) -> Option<u64> {
-    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
+/// The inode of namespace `name` of process `pid` (anything that prints as a PID, or
+/// `self`); `None` once the process is gone or where the link cannot be read.
+pub fn ns_of(pid: impl std::fmt::Display, name: &str) -> Option<u64> {
+    link_inode(format!("/proc/{pid}/ns/{name}"))
 }
 
-/// The inode of namespace `name` of process `pid`, if it can be read.
-pub fn ns_inode(pid: u32, name: &str) -> Option<u64> {
-    fs::read_link(format!("/proc/{pid}/ns/{name}")).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
-}
-
-/// The first child of process `pid`, once it runs `sleep`.
-pub fn sleeping_child(pid: u32) -> u32 {
-    let mut kid = 0;
-    wait_until("a forked child", || {
-        let s = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        kid = s.split_whitespace().next().and_then(|k| k.parse().ok()).unwrap_or(0);
-        kid > 0 && comm(kid) == "sleep"
-    });
-    kid
+/// The inode a namespace link such as `/proc/PID/ns/net` names, if it can be read.
+fn link_inode(link: impl AsRef<Path>) -> Option<u64> {
+    fs::read_link(link).ok().map(|l| parse_ns_inode(&l.to_string_lossy()))
 }
 
 /// A PID namespace with its own /proc: its init (bash) runs `script`, then sleeps. What
@@ -345,8 +335,7 @@ impl PidLab {
         let mut lab = PidLab { unshare, init: 0 };
         let me = lab.unshare.id();
         wait_until("the PID namespace lab", || {
-            let kids = fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
-            lab.init = kids.split_whitespace().next().and_then(|k| k.parse().ok()).unwrap_or(0);
+            lab.init = children(me).first().copied().unwrap_or(0);
             let sleeping = |pid: i32| lab.comm(pid) == "sleep";
             lab.init > 0 && sleeping(1) && pids.iter().all(|&p| sleeping(p))
         });
@@ -365,10 +354,10 @@ impl PidLab {
         c
     }
 
-    /// The inode of namespace `ty` of process `pid` of the lab.
-    pub fn ns(&self, pid: i32, ty: &str) -> u64 {
-        let l = fs::read_link(format!("/proc/{}/root/proc/{pid}/ns/{ty}", self.init)).unwrap();
-        parse_ns_inode(&l.to_string_lossy())
+    /// The inode of namespace `ty` of process `pid` of the lab (`None` while the lab has
+    /// no such process).
+    pub fn ns(&self, pid: i32, ty: &str) -> Option<u64> {
+        link_inode(format!("/proc/{}/root/proc/{pid}/ns/{ty}", self.init))
     }
 }
 
@@ -508,13 +497,126 @@ impl Drop for Netns {
     }
 }
 
-/// A process a test started; killed (through its handle, so by its own PID) and reaped on
-/// drop, so a failing assertion leaves nothing running.
-pub struct KillOnDrop(pub Child);
+/// A command that runs `program` as uid/gid 65534 with no supplementary groups, in `/`
+/// and with a PATH uid 65534 may search (the caller's may hold private directories).
+/// `program` must be one uid 65534 may execute where it is, such as /usr/bin/unshare;
+/// the binaries under test go through [`as_nobody`].
+pub fn nobody(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new("/usr/bin/setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(program);
+    c.current_dir("/");
+    c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    c
+}
 
-impl Drop for KillOnDrop {
+/// Processes a test started, killed by PID on drop so that even a failing test leaves
+/// nothing running: the children it spawned (and reaped), and the further processes it
+/// noted in `others` (killed first, while their parents still hold their PIDs; reaped
+/// where they are children of ours, such as a forked one).
+#[derive(Default)]
+pub struct Procs {
+    pub children: Vec<Child>,
+    pub others: Vec<i32>,
+}
+
+impl Procs {
+    pub fn new() -> Procs {
+        Procs::default()
+    }
+
+    /// Spawns `cmd` with stdin, stdout and stderr on /dev/null; its PID.
+    pub fn spawn(&mut self, cmd: &mut Command) -> i32 {
+        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+        let pid = child.id() as i32;
+        self.children.push(child);
+        pid
+    }
+
+    /// Spawns `cmd`, which must exec `sleep` in the same process, and waits until it runs
+    /// it (so that its namespaces are in place).
+    pub fn start(&mut self, cmd: &mut Command) -> i32 {
+        let pid = self.spawn(cmd);
+        wait_until("a started process to exec sleep", || comm(pid) == "sleep");
+        pid
+    }
+
+    /// The first child of `pid`, once it runs `sleep`; killed with the rest.
+    pub fn child_of(&mut self, pid: impl std::fmt::Display) -> i32 {
+        let kid = child_of(pid, Some("sleep"));
+        self.others.push(kid);
+        kid
+    }
+
+    /// Kills and reaps the spawned child `pid` now.
+    pub fn stop(&mut self, pid: i32) {
+        if let Some(i) = self.children.iter().position(|c| c.id() as i32 == pid) {
+            let mut c = self.children.remove(i);
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Procs {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        for &p in &self.others {
+            let pid = nix::unistd::Pid::from_raw(p);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGKILL);
+            // (fails at once with ECHILD for a process that is not our child)
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A process whose namespaces a test enters: the `sleep` that `cmd` runs `forks` forks
+/// below its head. On drop the target is killed through its pidfd (a credential change,
+/// such as setpriv's, clears the parent-death signal that `unshare --kill-child` relies
+/// on), the head is killed and reaped, and the target's end is awaited.
+pub struct Target {
+    pub head: Child,
+    pub pid: i32,
+    /// Pins the target; `None` for a target that is the head itself.
+    pub pidfd: Option<OwnedFd>,
+}
+
+impl Target {
+    /// Runs `cmd`, which must end in `sleep` after `forks` forks.
+    pub fn spawn(mut cmd: Command, forks: usize) -> Target {
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        let head = cmd.spawn().expect("spawn target");
+        let mut pid = head.id() as i32;
+        let mut target = Target { head, pid, pidfd: None };
+        for _ in 0..forks {
+            pid = child_of(pid, None);
+        }
+        wait_until("the target to exec sleep", || comm(pid) == "sleep");
+        target.pid = pid;
+        target.pidfd = Some(nscore::sys::pidfd_open(nix::unistd::Pid::from_raw(pid), 0).expect("pidfd_open"));
+        target
+    }
+
+    /// The target's PID, as an argument.
+    pub fn pid(&self) -> String {
+        self.pid.to_string()
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        use std::os::fd::AsFd;
+        if let Some(fd) = &self.pidfd {
+            let _ = nscore::sys::pidfd_send_signal(fd.as_fd(), libc::SIGKILL);
+        }
+        let _ = self.head.kill();
+        let _ = self.head.wait();
+        if let Some(fd) = &self.pidfd {
+            // the target is not our child: wait for its end through the pidfd
+            let mut fds = [nix::poll::PollFd::new(fd.as_fd(), nix::poll::PollFlags::POLLIN)];
+            let _ = nix::poll::poll(&mut fds, 10_000u16);
+        }
     }
 }
