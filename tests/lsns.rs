@@ -575,3 +575,17 @@ subprocess.run(['sleep', '300'])";
     let out = String::from_utf8(lsns_bytes(&["-r", "-n", "-o", "NS,NPROCS,PID", "-p", &kid.to_string(), "-t", "uts"]));
     assert_eq!(out.unwrap(), format!("{uts} 2 {sh}\n"));
 }
+
+/// A caller that ignores SIGPIPE (`trap '' PIPE`) gets what util-linux gives it: when the
+/// reader is gone, output stops quietly with status 0, for listings and --help alike
+/// (before, rs-lsns put SIGPIPE back to its default and died of it: 141).
+#[test]
+fn an_ignored_sigpipe_ends_output_quietly() {
+    let script = r#"trap '' PIPE; "$@" | true; echo "${PIPESTATUS[0]}""#;
+    for bin in [BIN, UL] {
+        for args in [&["-r"][..], &["--help"], &["-J", "-o", "NS,TYPE"]] {
+            let (out, err, rc) = run(Command::new("bash").args(["-c", script, "bash", bin]).args(args));
+            assert_eq!((out.as_str(), err.as_str(), rc), ("0\n", "", 0), "{bin} {args:?}");
+        }
+    }
+}

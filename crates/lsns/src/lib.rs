@@ -34,18 +34,14 @@ use crate::scan::{Scan, ScanOpts};
 pub fn main_with_args(args: Vec<OsString>, single: SingleThreaded) -> i32 {
     let (inv, args) = Invocation::new(args, "rs-lsns");
     let locale = Locale::new(single);
-    let result = nscore::setid::refuse_elevated().and_then(|()| {
-        // util-linux dies quietly by SIGPIPE when the reader goes away; Rust ignores it.
-        let _ = nscore::sys::default_action(libc::SIGPIPE);
-        match cli::parse(&args, &locale)? {
-            Action::Help => print_stdout(&cli::help(&inv.name)),
-            Action::Version => print_stdout(&inv.version_line()),
-            Action::ListColumns { format } => write_out(&column_list(), &style(format, false, &locale)),
-            Action::List(plan) => {
-                let listing = list(&plan, &locale)?;
-                listing.warnings.iter().for_each(|w| inv.warn(w));
-                write_out(&listing.table, &listing.style).map(|_| listing.status)
-            }
+    let result = nscore::setid::refuse_elevated().and_then(|()| match cli::parse(&args, &locale)? {
+        Action::Help => print_stdout(&cli::help(&inv.name)),
+        Action::Version => print_stdout(&inv.version_line()),
+        Action::ListColumns { format } => write_out(&column_list(), &style(format, false, &locale)),
+        Action::List(plan) => {
+            let listing = list(&plan, &locale)?;
+            listing.warnings.iter().for_each(|w| inv.warn(w));
+            write_out(&listing.table, &listing.style).map(|_| listing.status)
         }
     });
     inv.finish(result)
@@ -138,6 +134,6 @@ fn column_list() -> Table {
 /// Renders to stdout; a failure is util-linux's `write error`.
 fn write_out(table: &Table, style: &Style) -> Result<i32, Error> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    output::render_to(table, style, &mut out).and_then(|()| out.flush()).map_err(|e| Error::io("write error", &e))?;
-    Ok(0)
+    let written = output::render_to(table, style, &mut out).and_then(|()| out.flush());
+    nscore::cli::stdout_result(written)
 }

@@ -100,8 +100,19 @@ pub fn read_options<T: Copy + PartialEq>(
 /// Writes help or version text to stdout; a failed write is util-linux's `write error`.
 pub fn print_stdout(text: &str) -> Result<i32, Error> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::io("write error", &e))?;
-    Ok(0)
+    stdout_result(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// What writing standard output came to, as util-linux's tools judge it: a failure is
+/// `write error: <errno text>`, except a reader that went away (`EPIPE`, seen only when
+/// the caller had SIGPIPE ignored, else the signal ends us first), which ends output
+/// quietly with status 0.
+pub fn stdout_result(written: std::io::Result<()>) -> Result<i32, Error> {
+    match written {
+        Err(e) if e.raw_os_error() == Some(nix::errno::Errno::EPIPE as i32) => Ok(0),
+        Err(e) => Err(Error::io("write error", &e)),
+        Ok(()) => Ok(0),
+    }
 }
 
 #[cfg(test)]

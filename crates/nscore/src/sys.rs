@@ -407,8 +407,8 @@ pub fn secure_exec() -> bool {
     unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
 
-/// Restores the default action of `sig` (e.g. rs-lsns's SIGPIPE, which Rust's runtime
-/// ignores), by `signal(2)`.
+/// Restores the default action of `sig` (rs-unshare's SIGCHLD, which its caller may
+/// have left ignored), by `signal(2)`.
 ///
 /// # Errors
 /// `EINVAL` for a number that is not a signal, or glibc's own 32 and 33 (use
