@@ -19,7 +19,7 @@
 //! is the direct call it wraps, inlined, so start-up costs what it cost without the seam.
 
 use std::ffi::OsString;
-use std::io::{self, Read};
+use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 
@@ -56,13 +56,6 @@ pub struct Stat {
 impl From<FileStat> for Stat {
     fn from(st: FileStat) -> Stat {
         Stat { dev: st.st_dev, ino: st.st_ino, mode: st.st_mode, uid: st.st_uid, gid: st.st_gid }
-    }
-}
-
-impl Stat {
-    /// Whether the file type is `S_IFREG` (namespace files are regular files on nsfs).
-    pub fn is_regular(&self) -> bool {
-        self.mode & libc::S_IFMT == libc::S_IFREG
     }
 }
 
@@ -363,16 +356,15 @@ impl Syscall for Os {
         nix::unistd::read(fd, buf)
     }
     fn read_to_end(&mut self, file: OwnedFd) -> io::Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        std::fs::File::from(file).read_to_end(&mut buf)?;
-        Ok(buf)
+        read_all(&file)
     }
     #[inline]
     fn write(&mut self, fd: BorrowedFd<'_>, data: &[u8]) -> Result<usize, Errno> {
         nix::unistd::write(fd, data)
     }
     fn read_file(&mut self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        let fd = nix::fcntl::open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())?;
+        read_all(&fd)
     }
     fn fstat(&mut self, fd: BorrowedFd<'_>) -> Result<Stat, Errno> {
         nix::sys::stat::fstat(fd).map(Stat::from)
@@ -397,6 +389,28 @@ impl Syscall for Os {
         match at {
             Some(dir) => nix::fcntl::readlinkat(dir, path),
             None => nix::fcntl::readlink(path),
+        }
+    }
+}
+
+/// Reads `fd` to its end in page-sized steps. `std`'s `read_to_end` first asks for the
+/// size (a `statx` and an `lseek`) and then probes with 32-byte reads, because a file
+/// that says it is empty may not be: /proc files all say so, and the probing took eight
+/// reads for an `environ` that two reads of a page hold.
+fn read_all(fd: &OwnedFd) -> io::Result<Vec<u8>> {
+    const STEP: usize = 4096;
+    let mut buf = Vec::new();
+    loop {
+        let len = buf.len();
+        buf.resize(len + STEP, 0);
+        match nix::unistd::read(fd, &mut buf[len..]) {
+            Ok(0) => {
+                buf.truncate(len);
+                return Ok(buf);
+            }
+            Ok(n) => buf.truncate(len + n),
+            Err(Errno::EINTR) => buf.truncate(len),
+            Err(e) => return Err(e.into()),
         }
     }
 }
