@@ -135,6 +135,8 @@ pub struct Scan {
     containers: IdMap<i32, Vec<u8>>,
     /// Parent and owner by inode, and the ghost types added with them (see `relations`).
     relations: IdMap<u64, (Relations, Option<NsSet>)>,
+    /// NETNSID by namespace inode: every member line of `lsns <ns>` shows it again.
+    netnsids: IdMap<u64, Vec<u8>>,
     owner_uids: IdMap<u64, Option<u32>>,
     netlink: Option<Option<OwnedFd>>,
     /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
@@ -160,6 +162,7 @@ impl Scan {
             users: IdMap::default(),
             containers: IdMap::default(),
             relations: IdMap::default(),
+            netnsids: IdMap::default(),
             owner_uids: IdMap::default(),
             netlink: None,
             unsupported: None,
@@ -337,6 +340,27 @@ impl Scan {
             }
         }
         Ok(())
+    }
+
+    /// Asks the kernel (rtnetlink `RTM_GETNSID`) for the NETNSID of net namespace `idx`.
+    fn ask_netnsid(&mut self, idx: usize) -> Vec<u8> {
+        let ns = &self.model.namespaces[idx];
+        // a member process names it without opening anything; otherwise open it
+        let (rep, held) = match (&ns.access, ns.rep) {
+            (Access::Rep, Some(pid)) => (Some(pid), None),
+            _ => (None, self.open_ns(idx)),
+        };
+        let target = match (rep, &held) {
+            (Some(pid), _) => netlink::Target::Pid(pid as u32),
+            (None, Some(fd)) => netlink::Target::Fd(fd.as_raw_fd() as u32),
+            (None, None) => return Vec::new(),
+        };
+        let Some(sock) = self.netlink.get_or_insert_with(|| netlink::open().ok()) else { return Vec::new() };
+        match netlink::get_nsid(sock.as_fd(), target) {
+            Ok(Some(id)) => id.to_string().into_bytes(),
+            Ok(None) => b"unassigned".to_vec(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Whether `/proc/self` is us, i.e. /proc shows the PIDs of our pid namespace.
@@ -524,22 +548,13 @@ impl Facts for Scan {
         if ns.ty != NsType::Net {
             return Vec::new();
         }
-        // a member process names it without opening anything; otherwise open it
-        let (rep, held) = match (&ns.access, ns.rep) {
-            (Access::Rep, Some(pid)) => (Some(pid), None),
-            _ => (None, self.open_ns(idx)),
-        };
-        let target = match (rep, &held) {
-            (Some(pid), _) => netlink::Target::Pid(pid as u32),
-            (None, Some(fd)) => netlink::Target::Fd(fd.as_raw_fd() as u32),
-            (None, None) => return Vec::new(),
-        };
-        let Some(sock) = self.netlink.get_or_insert_with(|| netlink::open().ok()) else { return Vec::new() };
-        match netlink::get_nsid(sock.as_fd(), target) {
-            Ok(Some(id)) => id.to_string().into_bytes(),
-            Ok(None) => b"unassigned".to_vec(),
-            Err(_) => Vec::new(),
+        let ino = ns.ino;
+        if let Some(id) = self.netnsids.get(&ino) {
+            return id.clone();
         }
+        let id = self.ask_netnsid(idx);
+        self.netnsids.insert(ino, id.clone());
+        id
     }
 
     /// The CONTAINER column, from `/proc/PID/cgroup` (read once per process, and only
