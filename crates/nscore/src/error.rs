@@ -77,6 +77,18 @@ impl Error {
         Error::Msg(m.into())
     }
 
+    /// `failed to parse <what>: '<value>'`, util-linux's words for a bad number: its
+    /// parsers add the errno text for a number out of range (`: Numerical result out of
+    /// range`), and nothing for one that is no number at all.
+    pub fn parse_failure(what: &str, value: &std::ffi::OsStr, errno: Errno) -> Error {
+        let m = format!("failed to parse {what}: '{}'", crate::getopt::lossy(value));
+        if errno == Errno::ERANGE {
+            Error::sys(m, errno)
+        } else {
+            Error::msg(m)
+        }
+    }
+
     /// The same error, followed by a line of advice (ours; util-linux has none).
     pub fn with_hint(self, hint: impl Into<String>) -> Error {
         Error::Hint { source: Box::new(self), hint: hint.into() }

@@ -150,24 +150,13 @@ fn parse_id_spec(v: &OsStr, what: &str) -> Result<IdSpec> {
     if v.as_bytes() == b"follow" {
         return Ok(IdSpec::Follow);
     }
-    match nscore::ids::parse_id(v.as_bytes()) {
-        Ok(id) => Ok(IdSpec::Id(id)),
-        Err(Errno::ERANGE) => Err(Error::sys(format!("failed to parse {what}: '{}'", lossy(v)), Errno::ERANGE)),
-        Err(_) => Err(Error::msg(format!("failed to parse {what}: '{}'", lossy(v)))),
-    }
+    nscore::ids::parse_id(v.as_bytes()).map(IdSpec::Id).map_err(|e| Error::parse_failure(what, v, e))
 }
 
 /// `-N fd`: an int; a negative one is ignored, as util-linux does. Only an out-of-range
 /// number gets the errno text in the message.
 fn parse_fd(v: &OsStr) -> Result<Option<RawFd>> {
-    let fail = |e| {
-        let what = format!("failed to parse file descriptor: '{}'", lossy(v));
-        if e == Errno::ERANGE {
-            Error::sys(what, e)
-        } else {
-            Error::msg(what)
-        }
-    };
+    let fail = |e| Error::parse_failure("file descriptor", v, e);
     let b = v.as_bytes();
     if let Some(digits) = b.strip_prefix(b"-") {
         return nscore::ids::parse_u64(digits).map(|_| None).map_err(fail);

@@ -138,20 +138,6 @@ pub enum Action {
     Run(Box<Plan>),
 }
 
-fn text(v: &OsStr) -> String {
-    lossy(v)
-}
-
-/// `failed to parse <what>: '<s>'`, with the errno text for out-of-range numbers.
-fn parse_failure(what: &str, s: &OsStr, errno: Errno) -> Error {
-    let m = format!("failed to parse {what}: '{}'", text(s));
-    if errno == Errno::ERANGE {
-        Error::sys(m, errno)
-    } else {
-        Error::msg(m)
-    }
-}
-
 fn value(v: &Option<OsString>) -> &OsStr {
     v.as_deref().unwrap_or_default()
 }
@@ -250,8 +236,8 @@ impl<'c> Builder<'c> {
             Id::KillChild => {
                 self.plan.kill_child = Some(match v {
                     None => libc::SIGKILL,
-                    Some(s) => nscore::signal::parse_signal_name(&text(&s))
-                        .ok_or_else(|| Error::msg(format!("unknown signal: {}", text(&s))))?,
+                    Some(s) => nscore::signal::parse_signal_name(&lossy(&s))
+                        .ok_or_else(|| Error::msg(format!("unknown signal: {}", lossy(&s))))?,
                 })
             }
             Id::ForwardSignals => self.plan.forward_signals = true,
@@ -282,7 +268,7 @@ impl<'c> Builder<'c> {
     fn single_map(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
         self.plan.namespaces.insert(NsType::User);
         let bad =
-            |kind: &str, e| Error::sys(format!("failed to parse {kind} '{}'", text(value(&v))), single_map_errno(e));
+            |kind: &str, e| Error::sys(format!("failed to parse {kind} '{}'", lossy(value(&v))), single_map_errno(e));
         match id {
             Id::MapUser => self.plan.map_user = Some(uid_from_str(value(&v)).map_err(|e| bad("uid", e))?),
             Id::MapGroup => self.plan.map_group = Some(gid_from_str(value(&v)).map_err(|e| bad("gid", e))?),
@@ -301,8 +287,8 @@ impl<'c> Builder<'c> {
                 self.plan.map_users.push(spec);
                 self.plan.map_groups.push(spec);
             }
-            Id::MapUsers => self.plan.map_users.push(parse_map_spec(&text(value(&v)))?),
-            Id::MapGroups => self.plan.map_groups.push(parse_map_spec(&text(value(&v)))?),
+            Id::MapUsers => self.plan.map_users.push(parse_map_spec(&lossy(value(&v)))?),
+            Id::MapGroups => self.plan.map_groups.push(parse_map_spec(&lossy(value(&v)))?),
             _ => self.plan.owner = Some(parse_owner(value(&v)).ok_or_else(|| Error::msg("failed to parse owner"))?),
         }
         Ok(())
@@ -310,12 +296,12 @@ impl<'c> Builder<'c> {
 
     fn user_setup(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
         match id {
-            Id::Propagation => self.plan.propagation = Propagation::parse(&text(value(&v)))?,
+            Id::Propagation => self.plan.propagation = Propagation::parse(&lossy(value(&v)))?,
             Id::Setgroups => {
                 self.plan.setgroups = Some(match value(&v).as_bytes() {
                     b"allow" => Setgroups::Allow,
                     b"deny" => Setgroups::Deny,
-                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{}'", text(value(&v))))),
+                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{}'", lossy(value(&v))))),
                 })
             }
             _ => self.plan.keep_caps = true,
@@ -324,7 +310,7 @@ impl<'c> Builder<'c> {
     }
 
     fn credentials_and_dirs(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        let id_of = |what| parse_id(value(&v).as_bytes()).map_err(|e| parse_failure(what, value(&v), e));
+        let id_of = |what| parse_id(value(&v).as_bytes()).map_err(|e| Error::parse_failure(what, value(&v), e));
         match id {
             Id::Setuid => self.plan.setuid = Some(id_of("uid")?),
             Id::Setgid => self.plan.setgid = Some(id_of("gid")?),
@@ -335,7 +321,7 @@ impl<'c> Builder<'c> {
     }
 
     fn time_and_env(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        let offset = |what| parse_i64(value(&v).as_bytes()).map_err(|e| parse_failure(what, value(&v), e));
+        let offset = |what| parse_i64(value(&v).as_bytes()).map_err(|e| Error::parse_failure(what, value(&v), e));
         match id {
             Id::Monotonic => self.plan.monotonic = Some(offset("monotonic offset")?),
             Id::Boottime => self.plan.boottime = Some(offset("boottime offset")?),
