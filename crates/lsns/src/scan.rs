@@ -189,8 +189,11 @@ impl Scan {
             let Ok(nsdir) = openat(self.proc_dir.as_fd(), name, DIR_FLAGS, Mode::empty()) else {
                 continue; // gone, or not ours to see
             };
-            self.read_ns_links(pid, nsdir.as_fd(), &links, o);
+            let shown = self.read_ns_links(pid, nsdir.as_fd(), &links, o);
             drop(nsdir);
+            if !shown {
+                continue;
+            }
             let Some(name) = proc_path(&mut path, pid, b"fd") else { continue };
             if let Ok(fddir) = openat(self.proc_dir.as_fd(), name, DIR_FLAGS, Mode::empty()) {
                 self.scan_fds(pid, fddir.as_fd(), o.types, &mut buf, &mut refs);
@@ -199,11 +202,21 @@ impl Scan {
         refs
     }
 
-    /// Counts `pid` in the namespaces its `/proc/PID/ns` links name.
-    fn read_ns_links(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &[(NsType, CString)], o: &ScanOpts) {
+    /// Counts `pid` in the namespaces its `/proc/PID/ns` links name; false if the kernel
+    /// refused to show them.
+    ///
+    /// The kernel asks the same ptrace question for every ns link and every fd link of a
+    /// process, so after one refusal nothing else of it is tried. Root meets that where a
+    /// security module (Landlock, Yama) forbids the look: the directory opens, but no
+    /// link reads.
+    fn read_ns_links(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &[(NsType, CString)], o: &ScanOpts) -> bool {
         let mut text = [0u8; LINK_MAX];
         for &(ty, ref link) in links {
-            let Ok(n) = sys::readlink_into(nsdir, link, &mut text) else { continue };
+            let n = match sys::readlink_into(nsdir, link, &mut text) {
+                Ok(n) => n,
+                Err(Errno::EACCES | Errno::EPERM) => return false,
+                Err(_) => continue, // a type this kernel lacks, or the process is gone
+            };
             let Some(ino) = link_inode(&text[..n], link.to_bytes()) else { continue };
             self.model.attach(ino, ty, pid);
             if o.target == Some(ino) {
@@ -213,6 +226,7 @@ impl Scan {
                 self.model.task_ns.push(ino);
             }
         }
+        true
     }
 
     /// Namespace files and (if net namespaces are asked for) sockets among the open fds
