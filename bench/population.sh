@@ -32,6 +32,18 @@ for t in "$UNSHARE" "$NSENTER"; do
     [[ -x $t ]] || { echo "population: $t missing (util-linux)" >&2; exit 1; }
 done
 
+# Every holder inherits our fds, so a caller's stray ones (not close-on-exec: a terminal
+# multiplexer's, a CI runner's) would be open in all of them, and each costs every tool
+# that examines fds one look per holder: what is measured would depend on who started us.
+# Holders get 0, 1 and 2 only. (bash's own fd for this script is close-on-exec: kept.)
+for f in /proc/$$/fd/*; do
+    n=${f##*/}
+    ((n > 2)) || continue
+    flags=$(awk '$1 == "flags:" { print $2 }' "/proc/$$/fdinfo/$n" 2>/dev/null) || continue
+    [[ -n $flags ]] && (((8#$flags & 8#2000000) == 0)) && exec {n}>&-
+done
+unset f n flags
+
 pids=()          # everything we started, killed by PID at the end
 dir=             # our directory, where our tmpfs goes
 POP_EXTRA=
