@@ -8,7 +8,7 @@ use nscore::{Error, NsSet};
 use crate::cli::{Plan, Tree};
 use crate::columns::Column;
 use crate::filter::Filter;
-use crate::model::{Model, Origin};
+use crate::model::{IdMap, Model, Origin};
 use crate::output::{Col, Row, Table};
 
 /// What assembling lines needs to know beyond the model; the scan answers from /proc
@@ -100,7 +100,12 @@ impl Builder<'_> {
             }
         }
         let plan = self.plan;
-        let cells = plan.columns.iter().map(|&c| cache.remove(&c).unwrap_or_else(|| self.cell(l, c))).collect();
+        // (without a filter nothing is cached, and not asking saves hashing every column)
+        let cells = if cache.is_empty() {
+            plan.columns.iter().map(|&c| self.cell(l, c)).collect()
+        } else {
+            plan.columns.iter().map(|&c| cache.remove(&c).unwrap_or_else(|| self.cell(l, c))).collect()
+        };
         self.rows.push(Row { cells, parent });
         Some(self.rows.len() - 1)
     }
@@ -147,7 +152,7 @@ impl Builder<'_> {
     /// The owner or parent tree: each namespace under its ancestor, which comes first.
     fn by_ancestors(&mut self) {
         self.find_ghosts();
-        let mut done: HashMap<usize, Option<usize>> = HashMap::new();
+        let mut done: IdMap<usize, Option<usize>> = IdMap::default();
         for ns in self.scan.model().sorted() {
             if self.selected(ns) {
                 self.emit_with_ancestors(ns, &mut done);
@@ -158,7 +163,7 @@ impl Builder<'_> {
     /// A flat list, or in the process tree each namespace under the line of its
     /// representative's parent process.
     fn by_process(&mut self) {
-        let mut line_of_pid: HashMap<i32, usize> = HashMap::new();
+        let mut line_of_pid: IdMap<i32, usize> = IdMap::default();
         for ns in self.scan.model().sorted() {
             if self.selected(ns) {
                 self.push_under_parent_process(ns, &mut line_of_pid);
@@ -166,7 +171,7 @@ impl Builder<'_> {
         }
     }
 
-    fn push_under_parent_process(&mut self, ns: usize, line_of_pid: &mut HashMap<i32, usize>) {
+    fn push_under_parent_process(&mut self, ns: usize, line_of_pid: &mut IdMap<i32, usize>) {
         let pid = self.scan.model().namespaces[ns].rep;
         let parent = match (self.plan.tree, pid) {
             (Tree::Process, Some(p)) if self.nest => self.scan.ppid(p).and_then(|pp| line_of_pid.get(&pp).copied()),
@@ -181,7 +186,7 @@ impl Builder<'_> {
     /// the parent tree only pid and user namespaces nest, under their parent (printed
     /// first too, after the owner); the others stand at the top level after their owner.
     /// Ancestors are shown whatever `-p`/`-P` say, as context. Returns the row.
-    fn emit_with_ancestors(&mut self, ns: usize, done: &mut HashMap<usize, Option<usize>>) -> Option<usize> {
+    fn emit_with_ancestors(&mut self, ns: usize, done: &mut IdMap<usize, Option<usize>>) -> Option<usize> {
         if let Some(&row) = done.get(&ns) {
             return row;
         }
@@ -200,7 +205,7 @@ impl Builder<'_> {
     }
 
     /// Prints an ancestor (with its own ancestors) unless it is of a type not shown.
-    fn emit_ancestor(&mut self, ino: Option<u64>, done: &mut HashMap<usize, Option<usize>>) -> Option<usize> {
+    fn emit_ancestor(&mut self, ino: Option<u64>, done: &mut IdMap<usize, Option<usize>>) -> Option<usize> {
         let a = *self.scan.model().index.get(&ino?)?;
         if !self.plan.types.contains(self.scan.model().namespaces[a].ty) {
             return None;
@@ -222,7 +227,7 @@ impl Builder<'_> {
             }
             return;
         }
-        let index: HashMap<i32, usize> = members.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        let index: IdMap<i32, usize> = members.iter().enumerate().map(|(i, &p)| (p, i)).collect();
         let up: Vec<Option<usize>> = (0..members.len())
             .map(|i| self.scan.ppid(members[i]).and_then(|pp| index.get(&pp).copied()).filter(|&p| p != i))
             .collect();

@@ -39,6 +39,10 @@ impl Hasher for IdHasher {
     fn write_i32(&mut self, n: i32) {
         self.write_u64(n as u32 as u64);
     }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
 /// How a namespace can be opened again when a column needs an ioctl on it.

@@ -139,6 +139,8 @@ pub struct Scan {
     netnsids: IdMap<u64, Vec<u8>>,
     owner_uids: IdMap<u64, Option<u32>>,
     netlink: Option<Option<OwnedFd>>,
+    /// Where /proc files are read to (see [`read_at`]).
+    scratch: Box<[u8]>,
     /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
     pub unsupported: Option<&'static str>,
 }
@@ -165,6 +167,7 @@ impl Scan {
             netnsids: IdMap::default(),
             owner_uids: IdMap::default(),
             netlink: None,
+            scratch: vec![0; READ_MAX].into_boxed_slice(),
             unsupported: None,
         };
         if s.proc_is_ours() {
@@ -408,18 +411,19 @@ impl Scan {
 
     /// PPID and comm of a process (from `/proc/PID/stat`, read once).
     fn stat(&mut self, pid: i32) -> Option<&(i32, Vec<u8>)> {
-        let proc_dir = &self.proc_dir;
+        let (proc_dir, scratch) = (&self.proc_dir, &mut self.scratch);
         self.stats
             .entry(pid)
             .or_insert_with(|| {
-                let buf = read_at(proc_dir.as_fd(), &format!("{pid}/stat"), 4096)?;
+                let buf = read_at(proc_dir.as_fd(), &format!("{pid}/stat"), 4096, scratch)?;
                 parse_stat(&buf).map(|s| (s.ppid, s.comm))
             })
             .as_ref()
     }
 
     fn read_command(&mut self, pid: i32) -> Vec<u8> {
-        let c = read_at(self.proc_dir.as_fd(), &format!("{pid}/cmdline"), READ_MAX).unwrap_or_default();
+        let path = format!("{pid}/cmdline");
+        let c = read_at(self.proc_dir.as_fd(), &path, READ_MAX, &mut self.scratch).unwrap_or_default();
         if c.is_empty() {
             return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
         }
@@ -575,11 +579,11 @@ impl Facts for Scan {
     /// for lines that show or filter on it). A file longer than we read is judged by its
     /// complete lines.
     fn container(&mut self, pid: i32) -> Vec<u8> {
-        let proc_dir = &self.proc_dir;
+        let (proc_dir, scratch) = (&self.proc_dir, &mut self.scratch);
         self.containers
             .entry(pid)
             .or_insert_with(|| {
-                let text = read_at(proc_dir.as_fd(), &format!("{pid}/cgroup"), READ_MAX).unwrap_or_default();
+                let text = read_at(proc_dir.as_fd(), &format!("{pid}/cgroup"), READ_MAX, scratch).unwrap_or_default();
                 crate::container::from_cgroup_file(&text).unwrap_or_default()
             })
             .clone()
@@ -625,11 +629,12 @@ fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32, ino: u64) -> Option<OwnedFd> {
 const READ_MAX: usize = 8192;
 
 /// Reads up to `max` (at most [`READ_MAX`]) bytes of a /proc file relative to the /proc
-/// directory, into a buffer of just the size read (rows keep these).
-fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize) -> Option<Vec<u8>> {
+/// directory, through `buf` (the scan's scratch buffer: a fresh array per read had to be
+/// zeroed, 8 KiB per command line), into a vector of just the size read (rows keep
+/// these).
+fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize, buf: &mut [u8]) -> Option<Vec<u8>> {
     let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut buf = [0u8; READ_MAX];
-    let max = max.min(READ_MAX);
+    let max = max.min(READ_MAX).min(buf.len());
     let mut len = 0;
     // procfs hands out as much as fits in one read; a short read is the end of the file
     while len < max {

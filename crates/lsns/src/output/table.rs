@@ -9,6 +9,9 @@ use super::{glyph_width, glyphs, Order, Style, Table};
 /// Makes a cell safe for a terminal: control bytes, invalid UTF-8 and (outside a UTF-8
 /// locale) every non-ASCII byte become `\xHH`; returns the text and its display width.
 pub(crate) fn safe_encode(bytes: &[u8], utf8: bool) -> (String, usize) {
+    if is_plain(bytes) {
+        return (String::from_utf8_lossy(bytes).into_owned(), bytes.len());
+    }
     let mut out = String::with_capacity(bytes.len());
     let mut width = 0;
     let mut i = 0;
@@ -31,6 +34,21 @@ pub(crate) fn safe_encode(bytes: &[u8], utf8: bool) -> (String, usize) {
         i += 1;
     }
     (out, width)
+}
+
+/// The display width of [`safe_encode`]'s text, without making the text when the cell is
+/// plain (the common case: the width pass visits every cell).
+fn safe_width(bytes: &[u8], utf8: bool) -> usize {
+    if is_plain(bytes) {
+        bytes.len()
+    } else {
+        safe_encode(bytes, utf8).1
+    }
+}
+
+/// Printable ASCII only: a cell that is shown as it is, one column per byte.
+fn is_plain(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 /// The character a valid UTF-8 sequence at the start of `bytes` encodes, with its length,
@@ -110,7 +128,7 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
         for (i, c) in t.cols.iter().enumerate() {
             let extra = if c.tree { glyph_width(v.levels) } else { 0 };
             for p in parts(&t.rows[v.row].cells[i], c.multiline) {
-                fits[i].data = fits[i].data.max(safe_encode(p, s.utf8).1 + extra);
+                fits[i].data = fits[i].data.max(safe_width(p, s.utf8) + extra);
             }
         }
         Ok(())
@@ -185,7 +203,7 @@ fn write_line(text: &mut String, t: &Table, widths: &[usize], cells: &[Vec<(Stri
 mod tests {
     use super::super::tests::{col, row};
     use super::super::*;
-    use super::safe_encode;
+    use super::{safe_encode, safe_width};
     use crate::columns::Kind;
 
     #[test]
@@ -194,6 +212,19 @@ mod tests {
         assert_eq!(safe_encode("é\t".as_bytes(), true), ("é\\x09".into(), 5));
         assert_eq!(safe_encode("é".as_bytes(), false), ("\\xc3\\xa9".into(), 8));
         assert_eq!(safe_encode(b"\xe2\x94", true).0, "\\xe2\\x94");
+    }
+
+    /// The width pass's shortcut for plain cells measures what the encoder writes.
+    #[test]
+    fn width_without_encoding() {
+        let cells: [&[u8]; 8] =
+            [b"", b"sleep 300", b" ~}", b"a\x7f", b"\x1f", "\u{e9}t\u{e9}".as_bytes(), b"\xff", b"\t"];
+        for c in cells {
+            for utf8 in [true, false] {
+                assert_eq!(safe_width(c, utf8), safe_encode(c, utf8).1, "{c:?} {utf8}");
+            }
+        }
+        assert_eq!(safe_encode(b"sleep 300", false), ("sleep 300".into(), 9));
     }
 
     #[test]
