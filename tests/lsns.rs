@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    as_nobody, code, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, Mounted,
-    Netns, Procs, TempDir,
+    as_nobody, code, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until,
+    Mounted, Netns, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -576,16 +576,34 @@ subprocess.run(['sleep', '300'])";
     assert_eq!(out.unwrap(), format!("{uts} 2 {sh}\n"));
 }
 
-/// A caller that ignores SIGPIPE (`trap '' PIPE`) gets what util-linux gives it: when the
-/// reader is gone, output stops quietly with status 0, for listings and --help alike
-/// (before, rs-lsns put SIGPIPE back to its default and died of it: 141).
+/// A caller that ignores SIGPIPE (`trap '' PIPE`) gets what util-linux gives it when the
+/// reader is gone before the output's one write: output stops quietly with status 0, for
+/// listings and --help alike (before, rs-lsns put SIGPIPE back to its default and died of
+/// it: 141). The listings are of a namespace of our own: util-linux says `write error`
+/// and exits 1 when the reader leaves mid-output (a host with a long listing), where
+/// rs-lsns still ends quietly (in the README).
 #[test]
 fn an_ignored_sigpipe_ends_output_quietly() {
+    let mut p = Procs::new();
+    let holder = p.start(Command::new("/usr/bin/unshare").args(["-U", "sleep", "300"]));
+    let user = ns_of(holder, "user").unwrap().to_string();
     let script = r#"trap '' PIPE; "$@" | true; echo "${PIPESTATUS[0]}""#;
     for bin in [BIN, UL] {
-        for args in [&["-r"][..], &["--help"], &["-J", "-o", "NS,TYPE"]] {
+        for args in [&["-r", &user][..], &["--help"], &["-J", "-o", "NS,TYPE", &user]] {
             let (out, err, rc) = run(Command::new("bash").args(["-c", script, "bash", bin]).args(args));
             assert_eq!((out.as_str(), err.as_str(), rc), ("0\n", "", 0), "{bin} {args:?}");
         }
     }
+    // however long the listing, rs-lsns ends quietly: 20 members with 8 KB command lines
+    // (in a pid namespace of their own, so that they die with its init)
+    let long = "for i in $(seq 20); do sleep 300 $(yes 0 | head -n 4000) & done; wait";
+    let init =
+        p.spawn(Command::new("/usr/bin/unshare").args(["-r", "--pid", "--fork", "--kill-child", "sh", "-c", long]));
+    wait_until("a user namespace of its own", || ns_of(init, "user") != Some(own_ns("user")));
+    let user = ns_of(init, "user").unwrap().to_string();
+    let members = || lsns_bytes(&["-r", "-n", "-o", "PID", &user]).split(|&b| b == b'\n').count();
+    wait_until("20 long-lined members", || members() > 22);
+    assert!(lsns_bytes(&["-r", &user]).len() > 128 * 1024, "more than a pipe holds");
+    let (out, err, rc) = run(Command::new("bash").args(["-c", script, "bash", BIN, "-r", &user]));
+    assert_eq!((out.as_str(), err.as_str(), rc), ("0\n", "", 0));
 }
