@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{code, lsns_width, require_root, run_timeout, Mounted, PidLab, Procs, TempDir};
+use common::{code, lsns_width, require_root, run_lsns_retrying, run_timeout, Mounted, PidLab, Procs, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
@@ -175,7 +175,7 @@ fn named(p: &mut Procs, argv0: Vec<u8>) -> String {
 }
 
 fn root_out(bin: &str, args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let o = run_timeout(Command::new(bin).args(args).envs(env.iter().copied()).env("LC_ALL", "C"), 60);
+    let o = run_lsns_retrying(Command::new(bin).args(args).envs(env.iter().copied()).env("LC_ALL", "C"), 60);
     assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     o.stdout
 }

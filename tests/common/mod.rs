@@ -167,6 +167,21 @@ pub fn run_timeout(cmd: &mut Command, secs: u64) -> Output {
     wait_timeout(child, secs)
 }
 
+/// `cmd` run as [`run_timeout`] does, again while it fails the way util-linux 2.38.1's
+/// lsns does when a process vanishes in the middle of its scan (exit 1, not a word),
+/// which the tests running beside each other make likely; at most 10 tries.
+pub fn run_lsns_retrying(cmd: &mut Command, secs: u64) -> Output {
+    let mut tries = 1;
+    loop {
+        let o = run_timeout(cmd, secs);
+        if !(o.status.code() == Some(1) && o.stderr.is_empty()) || tries == 10 {
+            return o;
+        }
+        tries += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Waits for a spawned child with a deadline, collecting its output.
 pub fn wait_timeout(mut child: Child, secs: u64) -> Output {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -315,18 +330,27 @@ fn link_inode(link: impl AsRef<Path>) -> Option<u64> {
 /// the script starts gets small PIDs, chosen by writing `/proc/sys/kernel/ns_last_pid`
 /// before a fork; a tool run inside ([`PidLab::command`]) sees only the lab's processes.
 /// Dropping the lab kills everything in it: its init dies with the unshare process.
+/// The host's nsfs mounts (`ip netns`, a container runtime's, a benchmark's), copied into
+/// the lab's private mount namespace, are unmounted there first: a tool in the lab lists
+/// the lab's namespaces and nothing the host happens to keep.
 pub struct PidLab {
     unshare: Child,
     /// The host PID of the lab's init.
     pub init: i32,
 }
 
+/// Unmounts every nsfs mount of the shell's mount namespace (`findmnt -r` writes a blank
+/// in a path as `\x20`, which `printf %b` turns back), then has PIDs start again at 2,
+/// where the scripts expect their first process.
+const UNMOUNT_NSFS: &str = r#"findmnt -rn -t nsfs -o TARGET | while read -r t; do umount -l "$(printf %b "$t")"; done
+echo 1 > /proc/sys/kernel/ns_last_pid"#;
+
 impl PidLab {
     /// Starts the lab and waits until each of `pids` (PIDs inside the lab) runs `sleep`.
     pub fn new(script: &str, pids: &[i32]) -> PidLab {
         let unshare = Command::new("/usr/bin/unshare")
             .args(["-fp", "--mount-proc", "--propagation", "private", "--kill-child", "bash", "-c"])
-            .arg(format!("{script}\nexec sleep 600"))
+            .arg(format!("{UNMOUNT_NSFS}\n{script}\nexec sleep 600"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
