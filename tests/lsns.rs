@@ -11,11 +11,10 @@ use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use common::{
-    as_nobody, code, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until,
-    Mounted, Netns, Procs, TempDir,
+    as_nobody, code, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_lsns_retrying,
+    run_timeout, sh, wait_until, Mounted, Netns, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -32,19 +31,11 @@ fn lsns_bytes(args: &[&str]) -> Vec<u8> {
     o.stdout
 }
 
-/// The oracle's output. util-linux 2.38.1 gives up (exit 1, no message) when a process
-/// vanishes in the middle of its scan, which parallel tests make likely: try again.
+/// The oracle's output (tried again while 2.38.1 gives up on a vanished process).
 fn util_linux_bytes(args: &[&str]) -> Vec<u8> {
-    let mut tries = 0;
-    loop {
-        let o = run_timeout(Command::new(UL).args(args).env("LC_ALL", "C"), 60);
-        tries += 1;
-        if code(&o) == 0 || tries == 10 {
-            assert_eq!(code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-            return o.stdout;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let o = run_lsns_retrying(Command::new(UL).args(args).env("LC_ALL", "C"), 60);
+    assert_eq!(code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
 }
 
 /// Both tools print the same bytes for `args`.

@@ -9,7 +9,8 @@ mod common;
 use std::process::Command;
 
 use common::{
-    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, PidLab, Procs, TempDir,
+    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_lsns_retrying, run_timeout, wait_until,
+    PidLab, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -25,7 +26,7 @@ fn command(nobody: bool, args: &[&str]) -> Command {
 /// rs-lsns's (or util-linux's) output, as root or as uid 65534.
 fn lsns(nobody: bool, bin: &str, args: &[&str]) -> String {
     let mut cmd = if nobody && bin == BIN { as_nobody(BIN) } else { command(nobody, &[bin]) };
-    let o = run_timeout(cmd.args(args).env("LC_ALL", "C"), 60);
+    let o = run_lsns_retrying(cmd.args(args).env("LC_ALL", "C"), 60);
     assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
 }
@@ -94,8 +95,12 @@ fn ancestor_without_processes(nobody: bool) {
     let who = if nobody { "nobody" } else { "root" };
 
     // (NS, depth, last among its siblings) in print order
+    // Lines come in inode order, each after its ancestors: a ghost is placed when the
+    // first namespace under it is, so with recycled inode numbers (the kernel hands out
+    // the lowest free one) it may precede a sibling of lower inode, as in the newest
+    // util-linux (seen with u2 < ux < u1).
     let mut kids = [(u1, vec![u2]), (ux, vec![])];
-    kids.sort();
+    kids.sort_by_key(|(k, under)| under.iter().copied().chain([*k]).min());
     let mut lines = vec![(init, 0, true)];
     for (i, (k, under)) in kids.iter().enumerate() {
         lines.push((*k, 1, i == 1));
