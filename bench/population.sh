@@ -91,10 +91,28 @@ await_sleep() {
     return 1
 }
 
-# Kills and reaps our child $1 now, and forgets it (once reaped, its PID may be reused).
+# Says why our child $1 is not sleeping: still running something else, or exited (with
+# its status, which reaps it).
+not_started() {
+    local rc=0 what=$2
+    if readlink "/proc/$1/exe" >/dev/null 2>&1; then
+        echo "population: $what $1 did not start (not running sleep after 30 s)" >&2
+    else
+        wait "$1" || rc=$?
+        forget "$1"
+        echo "population: $what $1 did not start (it exited with status $rc)" >&2
+    fi
+}
+
+# Kills and reaps our child $1 now, and forgets it.
 reap() {
-    local p keep=()
     { kill -KILL "$1" && wait "$1"; } 2>/dev/null || true
+    forget "$1"
+}
+
+# Drops a reaped child from the list teardown kills (once reaped, its PID may be reused).
+forget() {
+    local p keep=()
     for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
     pids=("${keep[@]}")
 }
@@ -120,9 +138,9 @@ holders() {
         await_sleep "$p" && continue
         # an unshare parent: its forked child is the sleeper
         kid=
-        read -r kid _ <"/proc/$p/task/$p/children" || true
+        { read -r kid _ <"/proc/$p/task/$p/children"; } 2>/dev/null || true
         [[ -n $kid ]] && await_sleep "$kid" && continue
-        echo "population: holder $p did not start" >&2
+        not_started "$p" holder
         return 1
     done
 }
@@ -137,7 +155,7 @@ extras() {
     "$UNSHARE" --uts sleep "$TTL" </dev/null >/dev/null 2>&1 &
     local t=$!
     pids+=("$t")
-    await_sleep "$t" || { echo "population: process $t did not start" >&2; return 1; }
+    await_sleep "$t" || { not_started "$t" process; return 1; }
     sleep "$TTL" 7<"/proc/$t/ns/uts" </dev/null >/dev/null 2>&1 &
     pids+=("$!")
     echo "$(ino_of "/proc/$t/ns/uts") uts fd-link" >>"$POP_EXTRA"
@@ -162,7 +180,7 @@ extras() {
         t=$!
         pids+=("$t")
         exec {ours}<&-
-        await_sleep "$t" || { echo "population: process $t did not start" >&2; return 1; }
+        await_sleep "$t" || { not_started "$t" process; return 1; }
     else
         echo "population: no ip(8), no socket-held namespace" >&2
     fi
