@@ -1,7 +1,6 @@
 //! From a scan to a [`Table`]: which namespaces (or processes) become lines, how they
 //! nest, and the value of every shown or filtered column, computed on demand.
 
-use std::collections::HashMap;
 
 use nscore::{Error, NsSet};
 
@@ -88,11 +87,13 @@ impl Builder<'_> {
 
     /// Adds the line if the filter accepts it; returns its row.
     fn push(&mut self, l: Line, parent: Option<usize>) -> Option<usize> {
-        let mut cache: HashMap<Column, Vec<u8>> = HashMap::new();
+        // the cells the filter computed, kept for the shown columns (a handful at most: a
+        // list to search costs less than hashing every column of every line)
+        let mut cache: Vec<(Column, Vec<u8>)> = Vec::new();
         if let Some(f) = self.filter {
             let ok = f.matches(&mut |c| {
                 let v = self.cell(l, c);
-                cache.insert(c, v.clone());
+                cache.push((c, v.clone()));
                 v
             });
             if !ok {
@@ -100,12 +101,8 @@ impl Builder<'_> {
             }
         }
         let plan = self.plan;
-        // (without a filter nothing is cached, and not asking saves hashing every column)
-        let cells = if cache.is_empty() {
-            plan.columns.iter().map(|&c| self.cell(l, c)).collect()
-        } else {
-            plan.columns.iter().map(|&c| cache.remove(&c).unwrap_or_else(|| self.cell(l, c))).collect()
-        };
+        let mut cached = |c: Column| cache.iter().position(|e| e.0 == c).map(|i| cache.swap_remove(i).1);
+        let cells = plan.columns.iter().map(|&c| cached(c).unwrap_or_else(|| self.cell(l, c))).collect();
         self.rows.push(Row { cells, parent });
         Some(self.rows.len() - 1)
     }
@@ -355,6 +352,7 @@ pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Resu
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
     use std::ffi::OsString;
 
     use nscore::NsType;
