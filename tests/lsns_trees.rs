@@ -175,6 +175,13 @@ fn ancestor_without_processes_in_inode_order_unprivileged() {
     }
 }
 
+/// `bin args NS` run in the lab: the listing of namespace `ns`'s members.
+fn members_in_lab(lab: &PidLab, bin: &str, args: &[&str], ns: &str) -> String {
+    let o = run_timeout(lab.command(bin).args(args).arg(ns), 60);
+    assert_eq!(code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
 /// In a PID namespace of its own: process 500 in a new uts namespace has children 100
 /// (with a child 50) and 700; process 30 joined the namespace from outside.
 const WRAPPED: &str = r#"echo 499 > /proc/sys/kernel/ns_last_pid
@@ -196,11 +203,7 @@ fn children_with_lower_pids_nest_under_their_parent() {
     }
     let lab = PidLab::new(WRAPPED, &[30, 50, 100, 500, 700]);
     let uts = lab.ns(500, "uts").unwrap().to_string();
-    let out = |bin: &str, args: &[&str]| {
-        let o = run_timeout(lab.command(bin).args(args).arg(&uts), 60);
-        assert_eq!(code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
+    let out = |bin: &str, args: &[&str]| members_in_lab(&lab, bin, args, &uts);
     let expect = "PID PPID USER COMMAND
  30    1 root sleep 604
 500    1 root sleep 603
@@ -238,13 +241,9 @@ fn members_without_a_tree_column_in_proc_order() {
     if !require_root("members_without_a_tree_column_in_proc_order") {
         return;
     }
-    let lab = common::PidLab::new(JOINED_BETWEEN, &[500, 600, 700]);
+    let lab = PidLab::new(JOINED_BETWEEN, &[500, 600, 700]);
     let uts = lab.ns(500, "uts").unwrap().to_string();
-    let out = |bin: &str, args: &[&str]| {
-        let o = common::run_timeout(lab.command(bin).args(args).arg(&uts), 60);
-        assert_eq!(common::code(&o), 0, "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
+    let out = |bin: &str, args: &[&str]| members_in_lab(&lab, bin, args, &uts);
     assert_eq!(
         out(BIN, &["-o", "PID,PPID,COMMAND"]),
         "PID PPID COMMAND\n500    1 sleep 602\n700  500 `-sleep 601\n600    1 sleep 603\n"
@@ -252,6 +251,6 @@ fn members_without_a_tree_column_in_proc_order() {
     assert_eq!(out(BIN, &["-n", "-o", "PID"]), "  500\n  600\n  700\n");
     assert_eq!(out(BIN, &["-r", "-o", "PID,PPID"]), "PID PPID\n500 1\n600 1\n700 500\n");
     for f in [&["-r", "-o", "PID,PPID"][..], &["-J", "-o", "PID"], &["-r", "-n", "-o", "PID,USER"], &["-r"]] {
-        assert_eq!(out(BIN, f), out("/usr/bin/lsns", f), "{f:?}");
+        assert_eq!(out(BIN, f), out(UL, f), "{f:?}");
     }
 }

@@ -1,7 +1,6 @@
 //! From a scan to a [`Table`]: which namespaces (or processes) become lines, how they
 //! nest, and the value of every shown or filtered column, computed on demand.
 
-
 use nscore::{Error, NsSet};
 
 use crate::cli::{Plan, Tree};
