@@ -78,25 +78,34 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# Waits (at most 30 s) until process $1 runs sleep, i.e. its namespaces are set up; fails
-# at once for an unshare that forked its sleeper instead of exec'ing it.
+# Waits (at most 60 s) until process $1 runs sleep, i.e. its namespaces are set up.
+# Returns 0 then; 1 at once for an unshare that forked its sleeper instead of exec'ing
+# it; 2 when the process has ended; 3 when time ran out. A look that fails while the
+# process is still there (it may be in the middle of its exec) is no answer: look again.
 await_sleep() {
-    local i exe
-    for ((i = 0; i < 3000; i++)); do
-        exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
-        [[ $exe == */sleep ]] && return 0
-        [[ $exe == */unshare && -n $(<"/proc/$1/task/$1/children") ]] && return 1
+    local exe kids state end=$((SECONDS + 60))
+    while ((SECONDS < end)); do
+        if exe=$(readlink "/proc/$1/exe" 2>/dev/null); then
+            [[ $exe == */sleep ]] && return 0
+            kids=$(<"/proc/$1/task/$1/children") 2>/dev/null || kids=
+            [[ $exe == */unshare && -n $kids ]] && return 1
+        else
+            # (comm is unshare or sleep: no blank before the state field)
+            { read -r _ _ state _ <"/proc/$1/stat"; } 2>/dev/null || return 2
+            [[ $state == [ZX] ]] && return 2
+        fi
         sleep 0.01
     done
-    return 1
+    return 3
 }
 
-# Says why our child $1 is not sleeping: still running something else, or exited (with
-# its status, which reaps it).
+# Says why our child $1 is not sleeping: still running something else after the wait,
+# or ended (with its status, which reaps it).
 not_started() {
-    local rc=0 what=$2
-    if readlink "/proc/$1/exe" >/dev/null 2>&1; then
-        echo "population: $what $1 did not start (not running sleep after 30 s)" >&2
+    local rc=0 what=$2 exe state
+    if exe=$(readlink "/proc/$1/exe" 2>/dev/null); then
+        { read -r _ _ state _ <"/proc/$1/stat"; } 2>/dev/null || state=
+        echo "population: $what $1 did not start (after 60 s it runs $exe, in state ${state:-?})" >&2
     else
         wait "$1" || rc=$?
         forget "$1"
@@ -133,13 +142,18 @@ holders() {
         pids+=("$!")
     done
     # ready when every holder (or its forked child) sleeps
-    local p kid
+    local p kid rc
     for p in "${pids[@]}"; do
-        await_sleep "$p" && continue
-        # an unshare parent: its forked child is the sleeper
-        kid=
-        { read -r kid _ <"/proc/$p/task/$p/children"; } 2>/dev/null || true
-        [[ -n $kid ]] && await_sleep "$kid" && continue
+        rc=0
+        await_sleep "$p" || rc=$?
+        if ((rc == 1)); then
+            # an unshare parent: its forked child is the sleeper
+            kid=
+            { read -r kid _ <"/proc/$p/task/$p/children"; } 2>/dev/null || true
+            rc=2
+            [[ -n $kid ]] && { await_sleep "$kid" && rc=0 || rc=$?; }
+        fi
+        ((rc == 0)) && continue
         not_started "$p" holder
         return 1
     done
