@@ -43,8 +43,9 @@ fn empty_column_names_are_unknown() {
 
 #[test]
 fn a_table_without_columns_renders() {
-    use lsns::output::{render, JsonStyle, Mode, Row, Style, Table};
-    let t = Table { name: "namespaces", cols: Vec::new(), rows: vec![Row { cells: Vec::new(), parent: None }] };
+    use lsns::output::{render, JsonStyle, Mode, Style, Table};
+    let mut t = Table::new("namespaces", Vec::new());
+    t.push_row(std::iter::empty::<&[u8]>(), None);
     for mode in [Mode::Table, Mode::Raw, Mode::Json(JsonStyle::Pretty)] {
         let _ = render(&t, &Style::new(mode));
         let _ = render(&t, &Style { term_width: Some(0), ..Style::new(mode) });

@@ -1,22 +1,24 @@
 //! From a scan to a [`Table`]: which namespaces (or processes) become lines, how they
 //! nest, and the value of every shown or filtered column, computed on demand.
 
+use std::io::Write as _;
+
 use nscore::{Error, NsSet};
 
 use crate::cli::{Plan, Tree};
 use crate::columns::Column;
 use crate::filter::Filter;
 use crate::model::{IdMap, Model, Origin};
-use crate::output::{Col, Row, Table};
+use crate::output::{Col, Table};
 
 /// What assembling lines needs to know beyond the model; the scan answers from /proc
 /// and the kernel, the unit tests from tables.
 pub trait Facts {
     fn model(&self) -> &Model;
     fn ppid(&mut self, pid: i32) -> Option<i32>;
-    fn command(&mut self, pid: i32) -> Vec<u8>;
+    fn command(&mut self, pid: i32) -> &[u8];
     fn uid(&mut self, pid: i32) -> Option<u32>;
-    fn user_name(&mut self, uid: u32) -> String;
+    fn user_name(&mut self, uid: u32) -> &str;
     /// The owner of a user namespace (index into the model) without processes.
     fn owner_uid(&mut self, ns: usize) -> Option<u32>;
     fn netnsid(&mut self, ns: usize) -> Vec<u8>;
@@ -40,48 +42,18 @@ struct Builder<'a> {
     plan: &'a Plan,
     scan: &'a mut dyn Facts,
     filter: Option<&'a Filter>,
-    rows: Vec<Row>,
+    table: Table,
     /// Whether a shown column carries the process tree: without one, nesting is
     /// invisible and the PPIDs (a /proc/PID/stat read each) are not needed.
     nest: bool,
 }
 
 impl Builder<'_> {
+    /// The value of column `c` on line `l`, for the filter.
     fn cell(&mut self, l: Line, c: Column) -> Vec<u8> {
-        let ns = &self.scan.model().namespaces[l.ns];
-        let (ino, ty, nprocs) = (ns.ino, ns.ty, ns.nprocs);
-        let num = |v: u64| v.to_string().into_bytes();
-        match c {
-            Column::Ns => num(ino),
-            Column::Type => ty.proc_name().as_bytes().to_vec(),
-            Column::Path => l.pid.map(|p| format!("/proc/{p}/ns/{ty}").into_bytes()).unwrap_or_default(),
-            Column::Nprocs => num(u64::from(nprocs)),
-            Column::Pid => l.pid.map(|p| num(p as u64)).unwrap_or_default(),
-            Column::Ppid => l.pid.and_then(|p| self.scan.ppid(p)).map(|p| num(p as u64)).unwrap_or_default(),
-            Column::Command => l.pid.map(|p| self.scan.command(p)).unwrap_or_default(),
-            Column::Uid => self.uid(l).map(|u| num(u64::from(u))).unwrap_or_default(),
-            Column::User => match self.uid(l) {
-                Some(u) => self.scan.user_name(u).into_bytes(),
-                None => Vec::new(),
-            },
-            Column::Netnsid => self.scan.netnsid(l.ns),
-            Column::Nsfs => {
-                let sep: &[u8] = if self.plan.nowrap { b"," } else { b"\n" };
-                self.scan.model().nsfs.get(&ino).map(|v| v.join(sep)).unwrap_or_default()
-            }
-            Column::Pns => num(self.scan.relations(l.ns, None).0.unwrap_or(0)),
-            Column::Ons => num(self.scan.relations(l.ns, None).1.unwrap_or(0)),
-            Column::Container => l.pid.map(|p| self.scan.container(p)).unwrap_or_default(),
-        }
-    }
-
-    /// A process's uid; without a process the owner of a user namespace, else 0 (root),
-    /// as util-linux reports namespaces nobody is a member of.
-    fn uid(&mut self, l: Line) -> Option<u32> {
-        match l.pid {
-            Some(p) => self.scan.uid(p),
-            None => Some(self.scan.owner_uid(l.ns).unwrap_or(0)),
-        }
+        let mut v = Vec::new();
+        cell_into(self.scan, self.plan, l, c, &mut v);
+        v
     }
 
     /// Adds the line if the filter accepts it; returns its row.
@@ -100,10 +72,14 @@ impl Builder<'_> {
             }
         }
         let plan = self.plan;
-        let mut cached = |c: Column| cache.iter().position(|e| e.0 == c).map(|i| cache.swap_remove(i).1);
-        let cells = plan.columns.iter().map(|&c| cached(c).unwrap_or_else(|| self.cell(l, c))).collect();
-        self.rows.push(Row { cells, parent });
-        Some(self.rows.len() - 1)
+        for &c in &plan.columns {
+            let (scan, table) = (&mut *self.scan, &mut self.table);
+            match cache.iter().position(|e| e.0 == c) {
+                Some(i) => table.push_cell_with(|out| out.extend_from_slice(&cache.swap_remove(i).1)),
+                None => table.push_cell_with(|out| cell_into(scan, plan, l, c, out)),
+            }
+        }
+        Some(self.table.end_row(parent))
     }
 
     /// Whether a namespace is listed in its own right (rather than as an ancestor). In a
@@ -308,6 +284,60 @@ fn unlisted_ancestors(i: usize, up: &[Option<usize>], seen: &[bool], walked: &mu
     chain
 }
 
+/// Appends the value of column `c` on line `l` to `out` (nothing for no value).
+fn cell_into(scan: &mut dyn Facts, plan: &Plan, l: Line, c: Column, out: &mut Vec<u8>) {
+    let ns = &scan.model().namespaces[l.ns];
+    let (ino, ty, nprocs) = (ns.ino, ns.ty, ns.nprocs);
+    let num = nscore::ids::push_decimal;
+    match c {
+        Column::Ns => num(out, ino),
+        Column::Type => out.extend_from_slice(ty.proc_name().as_bytes()),
+        Column::Path => {
+            if let Some(p) = l.pid {
+                // (writing to a Vec cannot fail)
+                let _ = write!(out, "/proc/{p}/ns/{ty}");
+            }
+        }
+        Column::Nprocs => num(out, u64::from(nprocs)),
+        Column::Pid => l.pid.into_iter().for_each(|p| num(out, p as u64)),
+        Column::Ppid => l.pid.and_then(|p| scan.ppid(p)).into_iter().for_each(|p| num(out, p as u64)),
+        Column::Command => {
+            if let Some(p) = l.pid {
+                out.extend_from_slice(scan.command(p));
+            }
+        }
+        Column::Uid => line_uid(scan, l).into_iter().for_each(|u| num(out, u64::from(u))),
+        Column::User => {
+            if let Some(u) = line_uid(scan, l) {
+                out.extend_from_slice(scan.user_name(u).as_bytes());
+            }
+        }
+        Column::Netnsid => out.extend_from_slice(&scan.netnsid(l.ns)),
+        Column::Nsfs => {
+            let sep: &[u8] = if plan.nowrap { b"," } else { b"\n" };
+            if let Some(v) = scan.model().nsfs.get(&ino) {
+                out.extend_from_slice(&v.join(sep));
+            }
+        }
+        Column::Pns => num(out, scan.relations(l.ns, None).0.unwrap_or(0)),
+        Column::Ons => num(out, scan.relations(l.ns, None).1.unwrap_or(0)),
+        Column::Container => {
+            if let Some(p) = l.pid {
+                out.extend_from_slice(&scan.container(p));
+            }
+        }
+    }
+}
+
+/// A process's uid; without a process the owner of a user namespace, else 0 (root),
+/// as util-linux reports namespaces nobody is a member of.
+fn line_uid(scan: &mut dyn Facts, l: Line) -> Option<u32> {
+    match l.pid {
+        Some(p) => scan.uid(p),
+        None => Some(scan.owner_uid(l.ns).unwrap_or(0)),
+    }
+}
+
 /// The output columns: which carries the tree, which may wrap or be cut.
 pub fn columns(plan: &Plan) -> Vec<Col> {
     plan.columns
@@ -335,9 +365,9 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
 
 /// Builds the table; fails if the positional namespace does not exist.
 pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, Error> {
-    let cols = columns(plan);
-    let nest = cols.iter().any(|c| c.tree);
-    let mut b = Builder { plan, scan, filter, rows: Vec::new(), nest };
+    let table = Table::new("namespaces", columns(plan));
+    let nest = table.cols.iter().any(|c| c.tree);
+    let mut b = Builder { plan, scan, filter, table, nest };
     match plan.namespace {
         Some(ino) => {
             let missing = || Error::msg(format!("not found namespace: {ino}"));
@@ -346,7 +376,7 @@ pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Resu
         }
         None => b.namespaces(),
     }
-    Ok(Table { name: "namespaces", cols, rows: b.rows })
+    Ok(b.table)
 }
 
 #[cfg(test)]
@@ -370,6 +400,8 @@ mod tests {
         ghosts: HashMap<u64, NsType>,
         ppid_calls: usize,
         container_calls: usize,
+        commands: HashMap<i32, Vec<u8>>,
+        names: HashMap<u32, String>,
     }
 
     impl Facts for Fake {
@@ -380,18 +412,14 @@ mod tests {
             self.ppid_calls += 1;
             self.ppids.get(&pid).copied()
         }
-        fn command(&mut self, pid: i32) -> Vec<u8> {
-            format!("cmd{pid}").into_bytes()
+        fn command(&mut self, pid: i32) -> &[u8] {
+            self.commands.entry(pid).or_insert_with(|| format!("cmd{pid}").into_bytes())
         }
         fn uid(&mut self, _pid: i32) -> Option<u32> {
             Some(0)
         }
-        fn user_name(&mut self, uid: u32) -> String {
-            if uid == 0 {
-                "root".into()
-            } else {
-                uid.to_string()
-            }
+        fn user_name(&mut self, uid: u32) -> &str {
+            self.names.entry(uid).or_insert_with(|| if uid == 0 { "root".into() } else { uid.to_string() })
         }
         fn owner_uid(&mut self, ns: usize) -> Option<u32> {
             (self.model.namespaces[ns].ty == NsType::User).then_some(1000)
@@ -436,7 +464,7 @@ mod tests {
 
     /// (first cell as text, parent row) per row.
     fn shape(t: &Table) -> Vec<(String, Option<usize>)> {
-        t.rows.iter().map(|r| (String::from_utf8(r.cells[0].clone()).unwrap(), r.parent)).collect()
+        (0..t.len()).map(|r| (String::from_utf8(t.cell(r, 0).to_vec()).unwrap(), t.parent(r))).collect()
     }
 
     fn s(v: &str, p: Option<usize>) -> (String, Option<usize>) {
@@ -463,14 +491,14 @@ mod tests {
             shape(&t),
             vec![s("10", None), s("11", Some(0)), s("12", None), s("13", Some(1)), s("14", Some(2)), s("15", None)]
         );
-        assert_eq!(t.rows[1].cells[1], b"cmd200");
-        assert_eq!(t.rows[5].cells[1], b"");
+        assert_eq!(t.cell(1, 1), b"cmd200");
+        assert_eq!(t.cell(5, 1), b"");
         assert!(t.cols[1].tree && !t.cols[0].tree);
         // -l, or no COMMAND column to draw the tree in: flat, and no PPIDs read
         f.ppid_calls = 0;
         for args in [&["-l", "-o", "NS,COMMAND"][..], &["-o", "NS"][..]] {
             let t = build(&plan(args), &mut f, None).unwrap();
-            assert!(t.rows.iter().all(|r| r.parent.is_none()));
+            assert!((0..t.len()).all(|r| t.parent(r).is_none()));
         }
         assert_eq!(f.ppid_calls, 0);
     }
@@ -497,7 +525,7 @@ mod tests {
         }
         assert_eq!(f.container_calls, 0);
         let t = build(&plan(&["-o", "NS,CONTAINER"]), &mut f, None).unwrap();
-        let cells: Vec<&[u8]> = t.rows.iter().map(|r| &r.cells[1][..]).collect();
+        let cells: Vec<&[u8]> = (0..t.len()).map(|r| t.cell(r, 1)).collect();
         assert_eq!(cells, [&b""[..], b"docker:200", b"", b"", b"docker:400", b""]);
         assert_eq!(f.container_calls, 5);
         let flt = Filter::new(b"CONTAINER =~ \"^docker:\" && NS != 14").unwrap();
@@ -513,8 +541,8 @@ mod tests {
         assert_eq!(shape(&t), vec![s("11", None), s("14", None)]);
         let mut f = processes();
         let t = build(&plan(&["-P", "-o", "NS,NPROCS,PID,USER"]), &mut f, None).unwrap();
-        assert_eq!(t.rows.len(), 1);
-        assert_eq!(t.rows[0].cells, vec![b"15".to_vec(), b"0".to_vec(), b"".to_vec(), b"root".to_vec()]);
+        assert_eq!(t.len(), 1);
+        assert_eq!((0..4).map(|i| t.cell(0, i)).collect::<Vec<_>>(), [&b"15"[..], b"0", b"", b"root"]);
     }
 
     /// user 1 (init) > ghost user 5 > user 6 > uts 7 and pid 8 (pid 8's parent: pid 2),
@@ -552,7 +580,7 @@ mod tests {
         let mut f = owners(&NsType::ALL);
         let t = build(&plan(&["--tree=owner", "-o", "NS,NPROCS", "-p", "50"]), &mut f, None).unwrap();
         assert_eq!(shape(&t), vec![s("1", None), s("5", Some(0)), s("6", Some(1)), s("7", Some(2)), s("8", Some(2))]);
-        assert_eq!(t.rows[1].cells[1], b"0");
+        assert_eq!(t.cell(1, 1), b"0");
         assert!(t.cols[0].tree);
         // ancestors of a type left out by -t are not shown: a flat list
         let mut f = owners(&[NsType::Uts]);
@@ -607,7 +635,7 @@ mod tests {
             let mut f = ghost_between();
             let t = build(&plan(&[tree, "-o", "NS,NPROCS"]), &mut f, None).unwrap();
             assert_eq!(shape(&t), vec![s("1", None), s("3", Some(0)), s("4", Some(0)), s("5", Some(1))], "{tree}");
-            assert_eq!(t.rows[1].cells[1], b"0");
+            assert_eq!(t.cell(1, 1), b"0");
         }
         // a list shows only what processes, fds and mounts hold
         let mut f = ghost_between();
@@ -632,10 +660,10 @@ mod tests {
         f.model.members = vec![100, 200, 300, 400];
         let t = build(&plan(&["-o", "PID,PPID,COMMAND", "12"]), &mut f, None).unwrap();
         assert_eq!(shape(&t), vec![s("100", None), s("200", Some(0)), s("300", Some(1)), s("400", Some(0))]);
-        assert_eq!(t.rows[1].cells[1], b"100");
+        assert_eq!(t.cell(1, 1), b"100");
         assert_eq!(build(&plan(&["99"]), &mut f, None).unwrap_err().to_string(), "not found namespace: 99");
         let t = build(&plan(&["-l", "12"]), &mut f, None).unwrap();
-        assert!(t.rows.iter().all(|r| r.parent.is_none()));
+        assert!((0..t.len()).all(|r| t.parent(r).is_none()));
     }
 
     /// Without a tree column the members keep /proc order, a parent before its child.
@@ -650,7 +678,7 @@ mod tests {
         let mut f = processes();
         f.model.members = vec![100, 150, 200];
         f.ppids = [(100, 1), (150, 1), (200, 100)].into();
-        let pids = |t: Table| t.rows.iter().map(|r| String::from_utf8(r.cells[0].clone()).unwrap()).collect::<Vec<_>>();
+        let pids = |t: Table| shape(&t).into_iter().map(|r| r.0).collect::<Vec<_>>();
         assert_eq!(pids(build(&plan(&["-o", "PID", "12"]), &mut f, None).unwrap()), ["100", "150", "200"]);
         assert_eq!(pids(build(&plan(&["-o", "PID,COMMAND", "12"]), &mut f, None).unwrap()), ["100", "200", "150"]);
     }
@@ -675,8 +703,8 @@ mod tests {
         // no column shows the tree: /proc order, parents first, which is the same here
         let t = build(&plan(&["-o", "PID", "12"]), &mut f, None).unwrap();
         assert_eq!(
-            t.rows.iter().map(|r| r.cells[0].clone()).collect::<Vec<_>>(),
-            want.iter().map(|w| w.0.clone().into_bytes()).collect::<Vec<_>>()
+            shape(&t).into_iter().map(|r| r.0).collect::<Vec<_>>(),
+            want.iter().map(|w| w.0.clone()).collect::<Vec<_>>()
         );
         // -l, -T owner: /proc order, flat
         for a in ["-l", "-T"] {

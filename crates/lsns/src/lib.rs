@@ -26,7 +26,7 @@ use nscore::Error;
 
 use crate::cli::{Action, Format, Plan};
 use crate::columns::Column;
-use crate::output::{Col, JsonStyle, Mode, Row, Style, Table};
+use crate::output::{Col, JsonStyle, Mode, Style, Table};
 use crate::scan::{Scan, ScanOpts};
 
 /// The whole tool: argv in, exit status out (the binary's `main` only adds `exit`).
@@ -118,17 +118,12 @@ fn style(format: Format, headings: bool, locale: &Locale) -> Style {
 /// (printed without headings; in JSON the first key is `holder`, as in util-linux).
 fn column_list() -> Table {
     let col = |name, right| Col::plain(name, columns::Kind::String, right);
-    let rows = Column::KNOWN
-        .iter()
-        .map(|c| {
-            let ty: &[u8] = if c.kind() == columns::Kind::Number { b"<integer>" } else { b"<string>" };
-            Row {
-                cells: vec![c.name().as_bytes().to_vec(), ty.to_vec(), c.description().as_bytes().to_vec()],
-                parent: None,
-            }
-        })
-        .collect();
-    Table { name: "lsns-columns", cols: vec![col("HOLDER", true), col("TYPE", false), col("DESCRIPTION", false)], rows }
+    let mut t = Table::new("lsns-columns", vec![col("HOLDER", true), col("TYPE", false), col("DESCRIPTION", false)]);
+    for c in Column::KNOWN {
+        let ty = if c.kind() == columns::Kind::Number { "<integer>" } else { "<string>" };
+        t.push_row([c.name(), ty, c.description()], None);
+    }
+    t
 }
 
 /// Renders to stdout; a failure is util-linux's `write error`.

@@ -17,7 +17,6 @@
 
 use std::collections::HashSet;
 use std::ffi::{CStr, CString, OsStr};
-use std::io::Write as _;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -26,7 +25,7 @@ use nix::errno::Errno;
 use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::{fstatat, Mode};
 use nix::unistd::Pid;
-use nscore::ids::parse_u64;
+use nscore::ids::{parse_u64, push_decimal};
 use nscore::procfs::{parse_mountinfo, parse_stat};
 use nscore::sys::{self, FileId};
 use nscore::{Error, NsSet, NsType};
@@ -109,7 +108,8 @@ fn inode(fd: BorrowedFd<'_>) -> Option<u64> {
 /// `"{pid}/{sub}"` as a C string, in a buffer reused for every process.
 fn proc_path<'a>(buf: &'a mut Vec<u8>, pid: i32, sub: &[u8]) -> Option<&'a CStr> {
     buf.clear();
-    write!(buf, "{pid}/").ok()?;
+    push_decimal(buf, u64::try_from(pid).ok()?);
+    buf.push(b'/');
     buf.extend_from_slice(sub);
     buf.push(0);
     CStr::from_bytes_with_nul(buf).ok()
@@ -139,8 +139,9 @@ pub struct Scan {
     netnsids: IdMap<u64, Vec<u8>>,
     owner_uids: IdMap<u64, Option<u32>>,
     netlink: Option<Option<OwnedFd>>,
-    /// Where /proc files are read to (see [`read_at`]).
+    /// Where /proc files are read to (see [`read_at`]), and their paths made.
     scratch: Box<[u8]>,
+    path: Vec<u8>,
     /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
     pub unsupported: Option<&'static str>,
 }
@@ -168,6 +169,7 @@ impl Scan {
             owner_uids: IdMap::default(),
             netlink: None,
             scratch: vec![0; READ_MAX].into_boxed_slice(),
+            path: Vec::with_capacity(32),
             unsupported: None,
         };
         if s.proc_is_ours() {
@@ -205,6 +207,15 @@ impl Scan {
         refs
     }
 
+    /// Records fd `fd` of `pid`, whose file is `id`, if it is a namespace or a socket
+    /// whose network namespace is asked for.
+    fn keep_fd(&self, id: FileId, pid: i32, fd: i32, types: NsSet, refs: &mut Vec<FdRef>) {
+        match classify(id, self.nsfs_dev, pid, fd) {
+            Some(FdRef::Socket { .. }) if !types.contains(NsType::Net) => {}
+            r => refs.extend(r),
+        }
+    }
+
     /// Counts `pid` in the namespaces its `/proc/PID/ns` links name; false if the kernel
     /// refused to show them.
     ///
@@ -235,13 +246,10 @@ impl Scan {
     /// Namespace files and (if net namespaces are asked for) sockets among the open fds
     /// of `pid`.
     fn scan_fds(&self, pid: i32, fddir: BorrowedFd<'_>, types: NsSet, buf: &mut [u8], refs: &mut Vec<FdRef>) {
-        let sockets = types.contains(NsType::Net);
         each_entry(fddir, buf, |name| {
             let Some(fd) = digits(name.to_bytes()) else { return };
-            let Ok(id) = sys::file_id_at(fddir, name) else { return };
-            match classify(id, self.nsfs_dev, pid, fd) {
-                Some(FdRef::Socket { .. }) if !sockets => {}
-                r => refs.extend(r),
+            if let Ok(id) = sys::file_id_at(fddir, name) {
+                self.keep_fd(id, pid, fd, types, refs);
             }
         });
     }
@@ -411,19 +419,19 @@ impl Scan {
 
     /// PPID and comm of a process (from `/proc/PID/stat`, read once).
     fn stat(&mut self, pid: i32) -> Option<&(i32, Vec<u8>)> {
-        let (proc_dir, scratch) = (&self.proc_dir, &mut self.scratch);
+        let (proc_dir, path, scratch) = (&self.proc_dir, &mut self.path, &mut self.scratch);
         self.stats
             .entry(pid)
             .or_insert_with(|| {
-                let buf = read_at(proc_dir.as_fd(), &format!("{pid}/stat"), 4096, scratch)?;
+                let buf = read_at(proc_dir.as_fd(), proc_path(path, pid, b"stat")?, 4096, scratch)?;
                 parse_stat(&buf).map(|s| (s.ppid, s.comm))
             })
             .as_ref()
     }
 
     fn read_command(&mut self, pid: i32) -> Vec<u8> {
-        let path = format!("{pid}/cmdline");
-        let c = read_at(self.proc_dir.as_fd(), &path, READ_MAX, &mut self.scratch).unwrap_or_default();
+        let path = proc_path(&mut self.path, pid, b"cmdline");
+        let c = path.and_then(|p| read_at(self.proc_dir.as_fd(), p, READ_MAX, &mut self.scratch)).unwrap_or_default();
         if c.is_empty() {
             return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
         }
@@ -492,13 +500,12 @@ impl Facts for Scan {
 
     /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
     /// Read once per process: a representative usually stands for several namespaces.
-    fn command(&mut self, pid: i32) -> Vec<u8> {
-        if let Some(c) = self.commands.get(&pid) {
-            return c.clone();
+    fn command(&mut self, pid: i32) -> &[u8] {
+        if !self.commands.contains_key(&pid) {
+            let c = self.read_command(pid);
+            self.commands.insert(pid, c);
         }
-        let c = self.read_command(pid);
-        self.commands.insert(pid, c.clone());
-        c
+        &self.commands[&pid]
     }
 
     /// The owner of `/proc/PID` (the process's effective uid).
@@ -512,8 +519,8 @@ impl Facts for Scan {
         })
     }
 
-    fn user_name(&mut self, uid: u32) -> String {
-        self.users.entry(uid).or_insert_with(|| nscore::ids::user_name(uid).unwrap_or_else(|| uid.to_string())).clone()
+    fn user_name(&mut self, uid: u32) -> &str {
+        self.users.entry(uid).or_insert_with(|| nscore::ids::user_name(uid).unwrap_or_else(|| uid.to_string()))
     }
 
     /// The parent (pid and user namespaces only) and owner of namespace `idx`, as
@@ -579,11 +586,12 @@ impl Facts for Scan {
     /// for lines that show or filter on it). A file longer than we read is judged by its
     /// complete lines.
     fn container(&mut self, pid: i32) -> Vec<u8> {
-        let (proc_dir, scratch) = (&self.proc_dir, &mut self.scratch);
+        let (proc_dir, path, scratch) = (&self.proc_dir, &mut self.path, &mut self.scratch);
         self.containers
             .entry(pid)
             .or_insert_with(|| {
-                let text = read_at(proc_dir.as_fd(), &format!("{pid}/cgroup"), READ_MAX, scratch).unwrap_or_default();
+                let path = proc_path(path, pid, b"cgroup");
+                let text = path.and_then(|p| read_at(proc_dir.as_fd(), p, READ_MAX, scratch)).unwrap_or_default();
                 crate::container::from_cgroup_file(&text).unwrap_or_default()
             })
             .clone()
@@ -632,7 +640,7 @@ const READ_MAX: usize = 8192;
 /// directory, through `buf` (the scan's scratch buffer: a fresh array per read had to be
 /// zeroed, 8 KiB per command line), into a vector of just the size read (rows keep
 /// these).
-fn read_at(dir: BorrowedFd<'_>, path: &str, max: usize, buf: &mut [u8]) -> Option<Vec<u8>> {
+fn read_at(dir: BorrowedFd<'_>, path: &CStr, max: usize, buf: &mut [u8]) -> Option<Vec<u8>> {
     let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
     let max = max.min(buf.len());
     let mut len = 0;

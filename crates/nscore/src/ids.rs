@@ -41,6 +41,22 @@ pub fn parse_u64(s: &[u8]) -> Result<u64, Errno> {
         .ok_or(Errno::ERANGE)
 }
 
+/// Appends `v` in decimal: what `write!(out, "{v}")` does, in a tenth of the instructions
+/// (rs-lsns writes a few numbers for each of thousands of lines and paths).
+pub fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
 /// Parses an id: `Err(EINVAL)` if not a number, `Err(ERANGE)` if above [`MAX_ID`] or
 /// negative. A minus sign before a digit is out of range, whatever follows (`-1`, `-5x`),
 /// because util-linux's parser looks at the sign first and says so: the messages stay
@@ -132,6 +148,16 @@ pub fn login_shell(uid: u32) -> Option<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals() {
+        for v in [0, 7, 10, 99, 4026531835, u64::MAX] {
+            let mut out = b"x".to_vec();
+            push_decimal(&mut out, v);
+            assert_eq!(out, format!("x{v}").into_bytes());
+            assert_eq!(parse_u64(&out[1..]), Ok(v));
+        }
+    }
 
     #[test]
     fn ids() {

@@ -22,17 +22,7 @@ fn cols(names: &[Column], tree: Option<Column>) -> Vec<Col> {
 }
 
 fn table(names: &[Column], tree: Option<Column>, rows: &[(&[&str], Option<usize>)]) -> Table {
-    Table {
-        name: "namespaces",
-        cols: cols(names, tree),
-        rows: rows
-            .iter()
-            .map(|(cells, parent)| Row {
-                cells: cells.iter().map(|c| c.as_bytes().to_vec()).collect(),
-                parent: *parent,
-            })
-            .collect(),
-    }
+    super::tests::table("namespaces", cols(names, tree), rows)
 }
 
 fn show(t: &Table, mode: Mode, utf8: bool) -> String {
@@ -251,11 +241,11 @@ fn json_pretty() {
 
 fn three_columns() -> Table {
     let src = task_table();
-    Table {
-        name: "namespaces",
-        cols: cols(&[Ns, Type, Nprocs], None),
-        rows: src.rows.iter().map(|r| Row { cells: r.cells[..3].to_vec(), parent: None }).collect(),
+    let mut t = Table::new("namespaces", cols(&[Ns, Type, Nprocs], None));
+    for r in 0..src.len() {
+        t.push_row((0..3).map(|i| src.cell(r, i)), None);
     }
+    t
 }
 
 #[test]
@@ -465,17 +455,10 @@ fn column_list_layout() {
     let name = Col::plain("HOLDER", Kind::String, true);
     let ty = Col::plain("TYPE", Kind::String, false);
     let de = Col::plain("DESCRIPTION", Kind::String, false);
-    let t = Table {
-        name: "lsns-columns",
-        cols: vec![name, ty, de],
-        rows: descr
-            .iter()
-            .map(|(a, b, c)| Row {
-                cells: vec![a.as_bytes().to_vec(), b.as_bytes().to_vec(), c.as_bytes().to_vec()],
-                parent: None,
-            })
-            .collect(),
-    };
+    let mut t = Table::new("lsns-columns", vec![name, ty, de]);
+    for (a, b, c) in descr {
+        t.push_row([a, b, c], None);
+    }
     let mut s = Style::new(Mode::Table);
     s.headings = false;
     assert_eq!(

@@ -92,7 +92,7 @@ impl Writer<'_> {
             self.indent(level + 1);
             escape(self.keys[i].as_bytes(), &mut self.buf);
             self.buf.extend_from_slice(if self.pretty() { b": " } else { b":" });
-            let v = &self.t.rows[r].cells[i];
+            let v = self.t.cell(r, i);
             if v.is_empty() {
                 self.buf.extend_from_slice(b"null");
             } else if self.t.cols[i].kind == Kind::Number {
@@ -143,7 +143,7 @@ pub(super) fn render(t: &Table, order: &Order, style: JsonStyle, out: &mut dyn W
         JsonStyle::Compact => w.buf.extend_from_slice(format!("{{\"{}\":[\n", t.name).as_bytes()),
         JsonStyle::Lines => {}
     }
-    if style == JsonStyle::Pretty && t.rows.is_empty() {
+    if style == JsonStyle::Pretty && t.is_empty() {
         w.buf.push(b'\n');
     }
     // whether the next object opens its parent's array (else a sibling precedes it)

@@ -41,20 +41,68 @@ impl Col {
     }
 }
 
-/// A line. Cells are raw bytes in column order; an empty cell is "no value" (JSON `null`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    pub cells: Vec<Vec<u8>>,
-    /// Index of the parent row (always an earlier row).
-    pub parent: Option<usize>,
-}
-
-/// What to print. `name` is the JSON top-level key.
+/// What to print: rows of cells, one per column. A cell is raw bytes; an empty one is
+/// "no value" (JSON `null`). `name` is the JSON top-level key.
+///
+/// The cells of all rows share one buffer: a listing has tens of thousands of them, and an
+/// allocation each (made, then freed again at the end) cost more than rendering them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
     pub name: &'static str,
     pub cols: Vec<Col>,
-    pub rows: Vec<Row>,
+    /// Each row's parent row (always an earlier one), in the order the rows were added.
+    parents: Vec<Option<usize>>,
+    /// The bytes of every cell, row after row, column after column.
+    text: Vec<u8>,
+    /// Where each cell ends in `text`: `cols.len()` of them per row.
+    ends: Vec<usize>,
+}
+
+impl Table {
+    pub fn new(name: &'static str, cols: Vec<Col>) -> Table {
+        Table { name, cols, parents: Vec::new(), text: Vec::new(), ends: Vec::new() }
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.parents.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parents.is_empty()
+    }
+
+    pub fn parent(&self, row: usize) -> Option<usize> {
+        self.parents[row]
+    }
+
+    pub fn cell(&self, row: usize, col: usize) -> &[u8] {
+        let k = row * self.cols.len() + col;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
+
+    /// Adds the next cell of the row being built, written by `f` (which gets the buffer
+    /// to append to).
+    pub fn push_cell_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        f(&mut self.text);
+        self.ends.push(self.text.len());
+    }
+
+    /// Completes the row whose cells were pushed, under `parent`; returns its index.
+    pub fn end_row(&mut self, parent: Option<usize>) -> usize {
+        debug_assert_eq!(self.ends.len(), (self.parents.len() + 1) * self.cols.len());
+        self.parents.push(parent);
+        self.parents.len() - 1
+    }
+
+    /// Adds a row of `cells`, one per column; returns its index.
+    pub fn push_row<C: AsRef<[u8]>>(&mut self, cells: impl IntoIterator<Item = C>, parent: Option<usize>) -> usize {
+        for c in cells {
+            self.push_cell_with(|out| out.extend_from_slice(c.as_ref()));
+        }
+        self.end_row(parent)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +145,7 @@ pub fn render_to(t: &Table, s: &Style, out: &mut dyn Write) -> io::Result<()> {
     let order = Order::of(t);
     match s.mode {
         Mode::Json(style) => json::render(t, &order, style, out),
-        _ if t.rows.is_empty() => Ok(()),
+        _ if t.is_empty() => Ok(()),
         Mode::Table => table::render(t, &order, s, out),
         Mode::Raw => raw::render(t, &order, s, out),
     }
@@ -144,15 +192,15 @@ pub(crate) enum Step<'a> {
 
 impl Order {
     fn of(t: &Table) -> Order {
-        let n = t.rows.len();
+        let n = t.len();
         let tree = t.cols.iter().any(|c| c.tree);
         let mut first_child = vec![NONE; n];
         let mut last_child = vec![NONE; n];
         let mut next_sibling = vec![NONE; n];
         let (mut first_root, mut last_root) = (NONE, NONE);
-        for (i, r) in t.rows.iter().enumerate() {
+        for i in 0..n {
             // a parent is always an earlier row, which also rules out cycles
-            let (first, last) = match r.parent.filter(|&p| tree && p < i) {
+            let (first, last) = match t.parent(i).filter(|&p| tree && p < i) {
                 Some(p) => (&mut first_child[p], &mut last_child[p]),
                 None => (&mut first_root, &mut last_root),
             };
@@ -207,17 +255,17 @@ impl Order {
 
 /// The tree prefix of a row for display, two columns per level: `│ ` or blanks for the
 /// ancestors' levels, `├─` or `└─` for the row's own.
-pub(crate) fn glyphs(levels: &[bool], utf8: bool, out: &mut String) {
+pub(crate) fn glyphs(levels: &[bool], utf8: bool, out: &mut Vec<u8>) {
     let n = levels.len();
     for (i, &more) in levels.iter().enumerate() {
-        out.push_str(match (i + 1 == n, more, utf8) {
-            (false, true, true) => "│ ",
-            (false, true, false) => "| ",
-            (false, false, _) => "  ",
-            (true, true, true) => "├─",
-            (true, true, false) => "|-",
-            (true, false, true) => "└─",
-            (true, false, false) => "`-",
+        out.extend_from_slice(match (i + 1 == n, more, utf8) {
+            (false, true, true) => "│ ".as_bytes(),
+            (false, true, false) => b"| ",
+            (false, false, _) => b"  ",
+            (true, true, true) => "├─".as_bytes(),
+            (true, true, false) => b"|-",
+            (true, false, true) => "└─".as_bytes(),
+            (true, false, false) => b"`-",
         });
     }
 }
@@ -235,14 +283,23 @@ pub(crate) mod tests {
         Col::plain(name, kind, right)
     }
 
-    pub fn row(cells: &[&str], parent: Option<usize>) -> Row {
-        Row { cells: cells.iter().map(|c| c.as_bytes().to_vec()).collect(), parent }
+    /// A table of `rows` (cells and parent).
+    pub fn table(name: &'static str, cols: Vec<Col>, rows: &[(&[&str], Option<usize>)]) -> Table {
+        let mut t = Table::new(name, cols);
+        for (cells, parent) in rows {
+            t.push_row(cells.iter(), *parent);
+        }
+        t
     }
 
     fn tree_of(parents: &[Option<usize>]) -> Table {
         let mut c = col("NS", Kind::Number, false);
         c.tree = true;
-        Table { name: "namespaces", cols: vec![c], rows: parents.iter().map(|&p| row(&["x"], p)).collect() }
+        let mut t = Table::new("namespaces", vec![c]);
+        for &p in parents {
+            t.push_row(["x"], p);
+        }
+        t
     }
 
     /// (row, glyphs) in print order.
@@ -250,8 +307,9 @@ pub(crate) mod tests {
         let mut v = Vec::new();
         Order::of(t)
             .each(|r| {
-                let mut g = String::new();
+                let mut g = Vec::new();
                 glyphs(r.levels, utf8, &mut g);
+                let g = String::from_utf8(g).unwrap();
                 assert_eq!(glyph_width(r.levels), g.chars().count());
                 v.push((r.row, g));
                 Ok(())
@@ -309,7 +367,7 @@ pub(crate) mod tests {
 
     #[test]
     fn empty_table_prints_nothing_but_json_prints_an_empty_document() {
-        let t = Table { name: "namespaces", cols: vec![col("NS", Kind::Number, true)], rows: vec![] };
+        let t = Table::new("namespaces", vec![col("NS", Kind::Number, true)]);
         for m in [Mode::Table, Mode::Raw] {
             assert!(render(&t, &Style::new(m)).is_empty());
         }

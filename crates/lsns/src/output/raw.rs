@@ -5,12 +5,18 @@ use std::io::{self, Write};
 
 use super::{glyphs, Order, Style, Table};
 
+/// `\xHH` for byte `b`.
+pub(crate) fn hex_escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+}
+
 pub(crate) fn escape(bytes: &[u8], out: &mut Vec<u8>) {
     for &b in bytes {
         if (0x21..0x7f).contains(&b) && b != b'\\' {
             out.push(b);
         } else {
-            out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+            hex_escape(b, out);
         }
     }
 }
@@ -22,7 +28,7 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
         buf.extend_from_slice(names.join(" ").as_bytes());
         buf.push(b'\n');
     }
-    let mut g = String::new();
+    let mut g = Vec::new();
     order.each(|v| {
         for (i, c) in t.cols.iter().enumerate() {
             if i > 0 {
@@ -31,9 +37,9 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
             if c.tree {
                 g.clear();
                 glyphs(v.levels, s.utf8, &mut g);
-                escape(g.as_bytes(), &mut buf);
+                escape(&g, &mut buf);
             }
-            escape(&t.rows[v.row].cells[i], &mut buf);
+            escape(t.cell(v.row, i), &mut buf);
         }
         buf.push(b'\n');
         out.write_all(&buf)?;
@@ -45,7 +51,7 @@ pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{col, row};
+    use super::super::tests::{col, table};
     use super::super::*;
     use crate::columns::Kind;
 
@@ -61,11 +67,9 @@ mod tests {
 
     #[test]
     fn empty_cells_keep_their_separator() {
-        let t = Table {
-            name: "namespaces",
-            cols: vec![col("NS", Kind::Number, true), col("PID", Kind::Number, true), col("USER", Kind::String, false)],
-            rows: vec![row(&["4026532249", "", "root"], None), row(&["1", "2", ""], None)],
-        };
+        let cols =
+            vec![col("NS", Kind::Number, true), col("PID", Kind::Number, true), col("USER", Kind::String, false)];
+        let t = table("namespaces", cols, &[(&["4026532249", "", "root"], None), (&["1", "2", ""], None)]);
         let out = render(&t, &Style::new(Mode::Raw));
         assert_eq!(String::from_utf8(out).unwrap(), "NS PID USER\n4026532249  root\n1 2 \n");
     }

@@ -4,51 +4,57 @@
 use std::io::{self, Write};
 
 use super::layout::{self, Fit};
-use super::{glyph_width, glyphs, Order, Style, Table};
+use super::raw::hex_escape;
+use super::{glyph_width, glyphs, Col, Order, Style, Table, Visit};
 
 /// Makes a cell safe for a terminal: control bytes, invalid UTF-8 and (outside a UTF-8
 /// locale) every non-ASCII byte become `\xHH`; returns the text and its display width.
+#[cfg(test)]
 pub(crate) fn safe_encode(bytes: &[u8], utf8: bool) -> (String, usize) {
-    if is_plain(bytes) {
-        return (String::from_utf8_lossy(bytes).into_owned(), bytes.len());
-    }
-    let mut out = String::with_capacity(bytes.len());
-    let mut width = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if (0x20..0x7f).contains(&b) {
-            out.push(b as char);
-            width += 1;
-            i += 1;
-            continue;
-        }
-        if let Some((c, len)) = utf8.then(|| printable_char(&bytes[i..])).flatten() {
-            out.push(c);
-            width += char_width(c);
-            i += len;
-            continue;
-        }
-        out.push_str(&format!("\\x{b:02x}"));
-        width += 4;
-        i += 1;
-    }
-    (out, width)
+    let mut out = Vec::new();
+    let width = encode_into(bytes, utf8, &mut out);
+    (String::from_utf8(out).expect("the encoding is UTF-8"), width)
 }
 
-/// The display width of [`safe_encode`]'s text, without making the text when the cell is
+/// [`safe_encode`] appending to `out` (the renderer reuses one buffer for every cell):
+/// what it appends is always valid UTF-8. Returns its display width.
+fn encode_into(bytes: &[u8], utf8: bool, out: &mut Vec<u8>) -> usize {
+    let mut width = 0;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // printable ASCII goes as it is, a run at a time
+        let n = rest.iter().position(|&b| !is_plain_byte(b)).unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..n]);
+        width += n;
+        rest = &rest[n..];
+        let Some(&b) = rest.first() else { break };
+        if let Some((c, len)) = utf8.then(|| printable_char(rest)).flatten() {
+            out.extend_from_slice(&rest[..len]);
+            width += char_width(c);
+            rest = &rest[len..];
+            continue;
+        }
+        hex_escape(b, out);
+        width += 4;
+        rest = &rest[1..];
+    }
+    width
+}
+
+/// The display width of [`encode_into`]'s text, without making the text when the cell is
 /// plain (the common case: the width pass visits every cell).
-fn safe_width(bytes: &[u8], utf8: bool) -> usize {
-    if is_plain(bytes) {
+fn safe_width(bytes: &[u8], utf8: bool, scratch: &mut Vec<u8>) -> usize {
+    if bytes.iter().all(|&b| is_plain_byte(b)) {
         bytes.len()
     } else {
-        safe_encode(bytes, utf8).1
+        scratch.clear();
+        encode_into(bytes, utf8, scratch)
     }
 }
 
-/// Printable ASCII only: a cell that is shown as it is, one column per byte.
-fn is_plain(bytes: &[u8]) -> bool {
-    bytes.iter().all(|b| (0x20..0x7f).contains(b))
+/// Printable ASCII: shown as it is, one column per byte.
+fn is_plain_byte(b: u8) -> bool {
+    (0x20..0x7f).contains(&b)
 }
 
 /// The character a valid UTF-8 sequence at the start of `bytes` encodes, with its length,
@@ -117,91 +123,106 @@ fn parts(v: &[u8], multiline: bool) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Two walks over the rows, the first for the widths, the second writing; cells are
-/// encoded again rather than kept, so memory stays at the size of the table.
+/// encoded again rather than kept, so memory stays at the size of the table, and each
+/// line is built in one buffer reused for all of them.
 pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut fits: Vec<Fit> = t
         .cols
         .iter()
         .map(|c| Fit { data: 0, header: s.headings.then_some(c.name.len()), hint: c.hint, trunc: c.trunc })
         .collect();
+    let mut cell = Vec::new();
     order.each(|v| {
         for (i, c) in t.cols.iter().enumerate() {
             let extra = if c.tree { glyph_width(v.levels) } else { 0 };
-            for p in parts(&t.rows[v.row].cells[i], c.multiline) {
-                fits[i].data = fits[i].data.max(safe_width(p, s.utf8) + extra);
+            for p in parts(t.cell(v.row, i), c.multiline) {
+                fits[i].data = fits[i].data.max(safe_width(p, s.utf8, &mut cell) + extra);
             }
         }
         Ok(())
     })?;
     let widths = layout::widths(&fits, s.term_width);
-    let mut line = String::new();
-    if s.headings {
-        let head: Vec<Vec<(String, usize)>> = t.cols.iter().map(|c| vec![(c.name.to_string(), c.name.len())]).collect();
-        write_line(&mut line, t, &widths, &head, 0);
-        out.write_all(line.as_bytes())?;
-    }
-    order.each(|v| {
-        let cells: Vec<Vec<(String, usize)>> = t
-            .cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let levels = if c.tree { v.levels } else { &[] };
-                parts(&t.rows[v.row].cells[i], c.multiline).map(|p| encode_part(p, levels, s.utf8)).collect()
-            })
-            .collect();
-        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
-        for k in 0..height {
-            line.clear();
-            write_line(&mut line, t, &widths, &cells, k);
-            out.write_all(line.as_bytes())?;
-        }
-        Ok(())
-    })
-}
-
-/// One line of a cell, encoded, after the tree glyphs of `levels` (none outside the tree
-/// column and at the top level); returns the text and its width.
-fn encode_part(p: &[u8], levels: &[bool], utf8: bool) -> (String, usize) {
-    let (text, w) = safe_encode(p, utf8);
-    if levels.is_empty() {
-        return (text, w);
-    }
-    let mut g = String::new();
-    glyphs(levels, utf8, &mut g);
-    g.push_str(&text);
-    (g, w + glyph_width(levels))
-}
-
-fn write_line(text: &mut String, t: &Table, widths: &[usize], cells: &[Vec<(String, usize)>], line: usize) {
     let last = t.cols.len().saturating_sub(1);
-    for (i, c) in t.cols.iter().enumerate() {
-        if i > 0 {
-            text.push(' ');
+    let mut line = Vec::new();
+    if s.headings {
+        for (i, c) in t.cols.iter().enumerate() {
+            put_cell(&mut line, c, i, last, widths[i], c.name.as_bytes(), c.name.len());
         }
-        let (mut v, mut w) = cells[i].get(line).cloned().unwrap_or_default();
-        if w > widths[i] {
-            (v, w) = cut(&v, widths[i]);
+        line.push(b'\n');
+        out.write_all(&line)?;
+    }
+    order.each(|v| write_row(t, v, s.utf8, &widths, &mut line, &mut cell, out))
+}
+
+/// Writes the physical lines of a row: more than one when a multi-line cell has several
+/// parts. `line` and `cell` are buffers reused for every row.
+fn write_row(
+    t: &Table,
+    v: &Visit<'_>,
+    utf8: bool,
+    widths: &[usize],
+    line: &mut Vec<u8>,
+    cell: &mut Vec<u8>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let last = t.cols.len().saturating_sub(1);
+    let height = t
+        .cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if c.multiline { 1 + t.cell(v.row, i).iter().filter(|&&b| b == b'\n').count() } else { 1 })
+        .max()
+        .unwrap_or(1);
+    for k in 0..height {
+        line.clear();
+        for (i, c) in t.cols.iter().enumerate() {
+            cell.clear();
+            let w = parts(t.cell(v.row, i), c.multiline).nth(k).map_or(0, |p| encode_part(p, c, v.levels, utf8, cell));
+            put_cell(line, c, i, last, widths[i], cell, w);
         }
-        let pad = widths[i] - w;
-        if c.right && !c.tree {
-            if !(i == last && w == 0) {
-                text.extend(std::iter::repeat(' ').take(pad));
-            }
-            text.push_str(&v);
-        } else {
-            text.push_str(&v);
-            if i != last {
-                text.extend(std::iter::repeat(' ').take(pad));
-            }
+        line.push(b'\n');
+        out.write_all(line)?;
+    }
+    Ok(())
+}
+
+/// Appends one line of a cell of column `c` to `out`, encoded, after the tree glyphs of
+/// `levels` in the tree column (none at the top level); returns its width.
+fn encode_part(p: &[u8], c: &Col, levels: &[bool], utf8: bool, out: &mut Vec<u8>) -> usize {
+    let levels = if c.tree { levels } else { &[] };
+    glyphs(levels, utf8, out);
+    glyph_width(levels) + encode_into(p, utf8, out)
+}
+
+/// Appends cell `i` (text `v`, `w` columns wide) of a line to `line`, aligned in its
+/// column of `width` (cut to it when wider): a blank before every cell but the first, no
+/// padding after the last.
+fn put_cell(line: &mut Vec<u8>, c: &Col, i: usize, last: usize, width: usize, v: &[u8], w: usize) {
+    if w > width {
+        // (the encoder's text is UTF-8, so nothing is lost here)
+        let (v, w) = cut(&String::from_utf8_lossy(v), width);
+        return put_cell(line, c, i, last, width, v.as_bytes(), w);
+    }
+    if i > 0 {
+        line.push(b' ');
+    }
+    let pad = width - w;
+    if c.right && !c.tree {
+        if !(i == last && w == 0) {
+            line.resize(line.len() + pad, b' ');
+        }
+        line.extend_from_slice(v);
+    } else {
+        line.extend_from_slice(v);
+        if i != last {
+            line.resize(line.len() + pad, b' ');
         }
     }
-    text.push('\n');
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{col, row};
+    use super::super::tests::{col, table};
     use super::super::*;
     use super::{safe_encode, safe_width};
     use crate::columns::Kind;
@@ -221,7 +242,7 @@ mod tests {
             [b"", b"sleep 300", b" ~}", b"a\x7f", b"\x1f", "\u{e9}t\u{e9}".as_bytes(), b"\xff", b"\t"];
         for c in cells {
             for utf8 in [true, false] {
-                assert_eq!(safe_width(c, utf8), safe_encode(c, utf8).1, "{c:?} {utf8}");
+                assert_eq!(safe_width(c, utf8, &mut Vec::new()), safe_encode(c, utf8).1, "{c:?} {utf8}");
             }
         }
         assert_eq!(safe_encode(b"sleep 300", false), ("sleep 300".into(), 9));
@@ -229,16 +250,13 @@ mod tests {
 
     #[test]
     fn right_alignment_and_empty_last_cell() {
-        let t = Table {
-            name: "namespaces",
-            cols: vec![col("NS", Kind::Number, true), col("NETNSID", Kind::String, true)],
-            rows: vec![row(&["4026531838", ""], None), row(&["4026532177", "5"], None)],
-        };
+        let cols = vec![col("NS", Kind::Number, true), col("NETNSID", Kind::String, true)];
+        let t = table("namespaces", cols.clone(), &[(&["4026531838", ""], None), (&["4026532177", "5"], None)]);
         let out = render(&t, &Style::new(Mode::Table));
         assert_eq!(String::from_utf8(out).unwrap(), "        NS NETNSID\n4026531838 \n4026532177       5\n");
         let mut s = Style::new(Mode::Table);
         s.headings = false;
-        let t2 = Table { rows: vec![row(&["1", ""], None)], ..t };
+        let t2 = table("namespaces", cols, &[(&["1", ""], None)]);
         // without headings the header's width does not count
         assert_eq!(String::from_utf8(render(&t2, &s)).unwrap(), "1 \n");
     }
@@ -247,11 +265,8 @@ mod tests {
     fn multiline_cells() {
         let mut nsfs = col("NSFS", Kind::String, false);
         nsfs.multiline = true;
-        let t = Table {
-            name: "namespaces",
-            cols: vec![col("NS", Kind::Number, true), nsfs, col("COMMAND", Kind::String, false)],
-            rows: vec![row(&["1", "/run/netns/abc\n/x", "sleep"], None)],
-        };
+        let cols = vec![col("NS", Kind::Number, true), nsfs, col("COMMAND", Kind::String, false)];
+        let t = table("namespaces", cols, &[(&["1", "/run/netns/abc\n/x", "sleep"], None)]);
         let out = String::from_utf8(render(&t, &Style::new(Mode::Table))).unwrap();
         assert_eq!(out, "NS NSFS           COMMAND\n 1 /run/netns/abc sleep\n   /x             \n");
     }
@@ -260,11 +275,11 @@ mod tests {
     fn truncation_on_terminal() {
         let mut cmd = col("COMMAND", Kind::String, false);
         cmd.trunc = true;
-        let t = Table {
-            name: "namespaces",
-            cols: vec![col("PID", Kind::Number, true), cmd],
-            rows: vec![row(&["1", "a very long command line"], None)],
-        };
+        let t = table(
+            "namespaces",
+            vec![col("PID", Kind::Number, true), cmd],
+            &[(&["1", "a very long command line"], None)],
+        );
         let mut s = Style::new(Mode::Table);
         s.term_width = Some(14);
         assert_eq!(String::from_utf8(render(&t, &s)).unwrap(), "PID COMMAND\n  1 a very lon\n");
