@@ -11,8 +11,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{
-    as_nobody, code, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_timeout, sh, wait_until, Mounted,
-    Netns, Procs, TempDir,
+    as_nobody, code, nobody, ns_of, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, sh,
+    wait_until, Mounted, Netns, Procs, TempDir,
 };
 use nix::fcntl::{OFlag, RenameFlags};
 use nix::sys::stat::Mode;
@@ -84,6 +84,51 @@ fn netns_held_by_an_fd_from_another_mount_namespace() {
     let o = run_timeout(as_nobody(BIN).args(args), 60);
     let got = (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned());
     assert_eq!((got, code(&o)), ((format!("{ino} net 0\n"), String::new()), 0));
+}
+
+/// rs-lsns looks a process's fds up by number when they are 0 to n-1 (the kernel tells
+/// n) and reads the fd directory only where there are gaps. Namespaces held by an fd are
+/// found in both cases: in a dense table (fd 3, or fd 9 after 3 to 8), after a gap (fd 9)
+/// and with fd 0 closed; by uid 65534, whose processes they are, and by root.
+#[test]
+fn fd_held_namespaces_in_dense_and_gapped_fd_tables() {
+    if !require_unpriv("fd_held_namespaces_in_dense_and_gapped_fd_tables") {
+        return;
+    }
+    let layouts = [
+        "exec 3<$NS",
+        "exec 9<$NS",
+        "exec 0<&- 3<$NS",
+        // (bash makes the fds above 9 that `exec` opens close-on-exec)
+        "exec 3</dev/null 4<&3 5<&3 6<&3 7<&3 8<&3 9<$NS",
+    ];
+    let mut p = Procs::new();
+    let mut inodes = Vec::new();
+    for layout in layouts {
+        // in a user namespace of uid 65534's: a uts namespace whose only process leaves
+        // it to the keeper's fd
+        // (first closes what the keeper inherited beyond 0 to 2: a test runner's stray fds
+        // would make every table gapped)
+        let script = format!(
+            "for f in /proc/self/fd/*; do n=${{f##*/}}; [ $n -le 2 ] || eval \"exec $n<&-\"; done
+            unshare --uts sleep 300 & a=$!
+            until [ \"$(readlink /proc/$a/ns/uts)\" != \"$(readlink /proc/self/ns/uts)\" ]; do sleep 0.01; done
+            NS=/proc/$a/ns/uts; {layout}; kill $a; wait $a; exec sleep 300"
+        );
+        let keeper = p.start(nobody("/usr/bin/unshare").args(["-Ur", "bash", "-c", &script]));
+        let fd = layout.rsplit_once(' ').map(|(_, l)| l.trim_end_matches("<$NS")).unwrap();
+        let link = fs::read_link(format!("/proc/{keeper}/fd/{fd}")).unwrap_or_else(|e| panic!("{layout}: {e}"));
+        let uts = parse_ns_inode(&link.to_string_lossy());
+        assert_ne!(Some(uts), ns_of(keeper, "uts"), "{layout}");
+        inodes.push(uts);
+    }
+    let q = inodes.iter().map(|i| format!("NS == {i}")).collect::<Vec<_>>().join(" || ");
+    let args = ["-r", "-n", "-o", "NS,TYPE,NPROCS", "-Q", &q];
+    let want: String = inodes.iter().map(|i| format!("{i} uts 0\n")).collect();
+    assert_eq!(lsns(&args), (want.clone(), String::new(), 0));
+    let o = run_timeout(as_nobody(BIN).args(args), 60);
+    let got = (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned());
+    assert_eq!((got, code(&o)), ((want, String::new()), 0));
 }
 
 /// Leaves a forked child with only the descriptors in `keep` (it inherited every fd of

@@ -2,8 +2,11 @@
 //! owner ioctls, NETNSID) is looked up later, only for the lines that need it.
 //!
 //! Per process the pass costs an `openat` of `/proc/PID/ns` and one `readlinkat` per
-//! selected type (the link text, `net:[4026531840]`, names type and inode), then an
-//! `openat` and a `getdents64` of `/proc/PID/fd` and one `statx` per open descriptor.
+//! selected type (the link text, `net:[4026531840]`, names type and inode), then a
+//! `statx` of `/proc/PID/fd`, whose size is the number of open fds, and one `statx` per
+//! open descriptor, looked up by number. Only a process whose fds are not 0 to n-1 costs
+//! an `openat` and a `getdents64` of the directory (so does every process on a kernel
+//! older than 6.2, which reports no size there).
 //! `statx` follows the fd's link to the open file without opening it and tells device,
 //! inode and type: a socket, or a file on the nsfs device, i.e. a namespace. The link
 //! text would not do for namespaces: an fd opened through a bind mount reads back as that
@@ -139,6 +142,8 @@ pub struct Scan {
     netnsids: IdMap<u64, Vec<u8>>,
     owner_uids: IdMap<u64, Option<u32>>,
     netlink: Option<Option<OwnedFd>>,
+    /// Whether the kernel tells how many fds a process has (see [`Scan::scan_dense_fds`]).
+    count_fds: bool,
     /// Where /proc files are read to (see [`read_at`]), and their paths made.
     scratch: Box<[u8]>,
     path: Vec<u8>,
@@ -154,10 +159,13 @@ impl Scan {
             let name = CString::new(format!("self/ns/{}", t.proc_name())).ok()?;
             sys::file_id_at(proc_dir.as_fd(), &name).ok().map(|id| id.dev)
         });
+        // our own fds are never none (/proc is open): a count of 0 is a kernel that has none
+        let count_fds = sys::size_at(proc_dir.as_fd(), c"self/fd").is_ok_and(|n| n > 0);
         let mut s = Scan {
             model: Model::default(),
             proc_dir,
             nsfs_dev,
+            count_fds,
             stats: IdMap::default(),
             pid_infos: None,
             commands: IdMap::default(),
@@ -199,12 +207,44 @@ impl Scan {
             if !shown {
                 continue;
             }
+            let start = refs.len();
+            if self.count_fds && self.scan_dense_fds(pid, o.types, &mut path, &mut refs) {
+                continue;
+            }
+            refs.truncate(start);
             let Some(name) = proc_path(&mut path, pid, b"fd") else { continue };
             if let Ok(fddir) = openat(self.proc_dir.as_fd(), name, DIR_FLAGS, Mode::empty()) {
                 self.scan_fds(pid, fddir.as_fd(), o.types, &mut buf, &mut refs);
             }
         }
         refs
+    }
+
+    /// The fds of `pid` when they are 0 to n-1, as they mostly are: the kernel tells n (a
+    /// `statx` of `/proc/PID/fd`), and each is looked up by number, with no directory to
+    /// open, read and close. False when one of them is not open (the directory must be
+    /// read then); true when done, or when the kernel refuses the look (as it would
+    /// refuse the directory).
+    fn scan_dense_fds(&self, pid: i32, types: NsSet, path: &mut Vec<u8>, refs: &mut Vec<FdRef>) -> bool {
+        let Some(name) = proc_path(path, pid, b"fd") else { return true };
+        let Ok(count) = sys::size_at(self.proc_dir.as_fd(), name) else { return true }; // gone
+        let Ok(count) = i32::try_from(count) else { return false };
+        path.pop(); // the NUL: "PID/fd" goes on with "/N"
+        let dir_len = path.len();
+        for fd in 0..count {
+            path.truncate(dir_len);
+            path.push(b'/');
+            push_decimal(path, fd as u64);
+            path.push(0);
+            let Ok(name) = CStr::from_bytes_with_nul(path) else { return false };
+            match sys::file_id_at(self.proc_dir.as_fd(), name) {
+                Ok(id) => self.keep_fd(id, pid, fd, types, refs),
+                Err(Errno::ENOENT) => return false, // not open: the fds have gaps
+                Err(Errno::EACCES | Errno::EPERM) => return true,
+                Err(_) => {} // open, but its file cannot be examined
+            }
+        }
+        true
     }
 
     /// Records fd `fd` of `pid`, whose file is `id`, if it is a namespace or a socket

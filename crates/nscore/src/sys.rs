@@ -677,6 +677,23 @@ pub fn file_id_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<FileId, Errno> {
     })
 }
 
+/// The size `statx(2)` reports for `name` relative to `dir`, following a final symlink.
+/// For a `/proc/PID/fd` directory that is the number of descriptors the process has open
+/// (Linux 6.2 and later; 0 before), which costs the kernel a count of a bitmap where
+/// reading the directory costs a dentry per descriptor.
+///
+/// # Errors
+/// As `statx(2)`: `ENOENT` for a name that is gone, `EACCES`, `ENOTDIR`, `ENOMEM`.
+pub fn size_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
+    // SAFETY: statx is plain data, which the kernel fills in; name is NUL-terminated.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let rc =
+        unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), libc::AT_STATX_DONT_SYNC, libc::STATX_SIZE, &mut stx) };
+    int_result(rc)?;
+    Ok(stx.stx_size)
+}
+
 /// Whether the user's locale (`setlocale(3)` with `LC_ALL` and `""`, then
 /// `nl_langinfo(3)`'s `CODESET`) uses UTF-8, which decides between Unicode and ASCII
 /// tree glyphs.
