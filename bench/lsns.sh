@@ -12,14 +12,17 @@
 #        LSNS_REF  the lsns to compare with (default /usr/bin/lsns; several, separated
 #                  by spaces, are measured side by side)
 #        MAX_RATIO the CPU ratio ours/theirs to stay under (default 0.25)
+#        CPU       the measuring helper (default target/release/examples/cpu, built from
+#                  examples/cpu.rs: a tool's own CPU time to the microsecond)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-9}
 BIN=${BIN:-target/release/rs-lsns}
 LSNS_REF=${LSNS_REF:-/usr/bin/lsns}
 MAX_RATIO=${MAX_RATIO:-0.25}
+CPU=${CPU:-target/release/examples/cpu}
 read -ra refs <<<"$LSNS_REF"
-export RUNS BIN LSNS_REF MAX_RATIO
+export RUNS BIN LSNS_REF MAX_RATIO CPU
 
 # Runs inside a population (bench/population.sh calls us back with --measure).
 measure_population() {
@@ -29,19 +32,15 @@ measure_population() {
     check_listings || ok=0
     rm -f "$diffs"
     check_extras || ok=0
-    echo "measuring: TIMEFORMAT='%3U %3S'; time /usr/bin/time -f %M TOOL >/dev/null, alternately, $RUNS runs each"
-    local rss cpu i t
-    rss=$(mktemp) cpu=$(mktemp)
+    echo "measuring: $CPU TOOL (the tool's own user and system time, and maximum RSS), alternately, $RUNS runs each"
+    local i t
     local -A samples=()
     for ((i = 0; i < RUNS; i++)); do
         for t in "${refs[@]}" "$BIN"; do
-            # bash's time has millisecond resolution (GNU time's %U/%S only 10 ms)
             # (util-linux 2.38 gives up when a process vanishes mid-scan: keep going)
-            { TIMEFORMAT='%3U %3S'; time /usr/bin/time -f %M -o "$rss" "$t" >/dev/null </dev/null || true; } 2>"$cpu"
-            samples[$t]+="$(cat "$cpu") $(cat "$rss")"$'\n'
+            samples[$t]+="$("$CPU" "$t" || true)"$'\n'
         done
     done
-    rm -f "$rss" "$cpu"
     local ours cpu rss
     read -r ours ours_rss <<<"$(summary <<<"${samples[$BIN]}")"
     printf '%-48s %8s %12s %10s\n' tool "cpu(s)" "maxrss(KiB)" "ours/this"
@@ -58,7 +57,7 @@ measure_population() {
 # Medians of "user sys rss" lines: "cpu rss".
 summary() {
     local lines
-    lines=$(awk 'NF == 3 { printf "%.3f %d\n", $1 + $2, $3 }')
+    lines=$(awk 'NF == 3 { printf "%.4f %d\n", $1 + $2, $3 }')
     echo "$(awk '{ print $1 }' <<<"$lines" | median) $(awk '{ print $2 }' <<<"$lines" | median)"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -100,9 +99,9 @@ if [[ ${1-} == --measure ]]; then
 fi
 
 [[ $EUID -eq 0 ]] || { echo "bench: needs root" >&2; exit 1; }
-command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 for t in "${refs[@]}"; do [[ -x $t ]] || { echo "bench: $t missing" >&2; exit 1; }; done
 [[ -x $BIN ]] || cargo build --release --locked
+[[ -x $CPU ]] || cargo build --release --locked --example cpu
 (($#)) || set -- 2000 7000
 rc=0
 for n in "$@"; do
