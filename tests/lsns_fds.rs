@@ -122,6 +122,7 @@ fn fd_held_namespaces_in_dense_and_gapped_fd_tables() {
         assert_ne!(Some(uts), ns_of(keeper, "uts"), "{layout}");
         inodes.push(uts);
     }
+    inodes.sort_unstable(); // the listing's order (inode numbers may be reused out of order)
     let q = inodes.iter().map(|i| format!("NS == {i}")).collect::<Vec<_>>().join(" || ");
     let args = ["-r", "-n", "-o", "NS,TYPE,NPROCS", "-Q", &q];
     let want: String = inodes.iter().map(|i| format!("{i} uts 0\n")).collect();
