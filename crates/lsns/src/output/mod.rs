@@ -318,6 +318,25 @@ pub(crate) mod tests {
         v
     }
 
+    /// Cells come back as pushed, empty ones included, each row with its parent.
+    #[test]
+    fn cells_in_one_buffer() {
+        let cols =
+            vec![col("NS", Kind::Number, true), col("NSFS", Kind::String, false), col("PID", Kind::Number, true)];
+        let mut t = Table::new("namespaces", cols);
+        assert!(t.is_empty());
+        assert_eq!(t.push_row(["4026531836", "", "1"], None), 0);
+        t.push_cell_with(|out| out.extend_from_slice(b""));
+        t.push_cell_with(|out| out.extend_from_slice(b"/run/netns/a\n/x"));
+        t.push_cell_with(|out| out.extend_from_slice(b""));
+        assert_eq!(t.end_row(Some(0)), 1);
+        assert_eq!(t.len(), 2);
+        let cells = |r| (0..3).map(|i| String::from_utf8(t.cell(r, i).to_vec()).unwrap()).collect::<Vec<_>>();
+        assert_eq!(cells(0), ["4026531836", "", "1"]);
+        assert_eq!(cells(1), ["", "/run/netns/a\n/x", ""]);
+        assert_eq!((t.parent(0), t.parent(1)), (None, Some(0)));
+    }
+
     #[test]
     fn tree_order_and_glyphs() {
         let t = tree_of(&[None, Some(0), None, Some(1), Some(0), Some(3), Some(1)]);
