@@ -44,7 +44,7 @@ struct Builder<'a> {
     filter: Option<&'a Filter>,
     table: Table,
     /// Whether a shown column carries the process tree: without one, nesting is
-    /// invisible and the PPIDs (a /proc/PID/stat read each) are not needed.
+    /// invisible and the PPIDs (a pidfd ioctl or a /proc/PID/stat read each) are not needed.
     nest: bool,
 }
 

@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use super::{JsonStyle, Order, Step, Table};
+use super::{hex_escape, JsonStyle, Order, Step, Table};
 use crate::columns::Kind;
 
 /// Writes `bytes` as a JSON string: valid UTF-8 as it is (DEL and C1 controls included,
@@ -30,7 +30,9 @@ pub(crate) fn escape(bytes: &[u8], out: &mut Vec<u8>) {
             }
         }
         for &b in chunk.invalid() {
-            out.extend_from_slice(format!("\\\\x{b:02x}").as_bytes());
+            // the text `\xHH`, its backslash escaped
+            out.push(b'\\');
+            hex_escape(b, out);
         }
     }
     out.push(b'"');

@@ -270,6 +270,13 @@ pub(crate) fn glyphs(levels: &[bool], utf8: bool, out: &mut Vec<u8>) {
     }
 }
 
+/// Appends `\xHH` for byte `b`: how every form writes a byte it cannot show (raw and the
+/// table a control or a byte that is not UTF-8, JSON a byte that is not UTF-8).
+pub(crate) fn hex_escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+}
+
 /// The display width of a row's glyphs.
 pub(crate) fn glyph_width(levels: &[bool]) -> usize {
     levels.len() * 2

@@ -3,13 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{glyphs, Order, Style, Table};
-
-/// `\xHH` for byte `b`.
-pub(crate) fn hex_escape(b: u8, out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-}
+use super::{glyphs, hex_escape, Order, Style, Table};
 
 pub(crate) fn escape(bytes: &[u8], out: &mut Vec<u8>) {
     for &b in bytes {

@@ -4,20 +4,12 @@
 use std::io::{self, Write};
 
 use super::layout::{self, Fit};
-use super::raw::hex_escape;
-use super::{glyph_width, glyphs, Col, Order, Style, Table, Visit};
+use super::{glyph_width, glyphs, hex_escape, Col, Order, Style, Table, Visit};
 
-/// Makes a cell safe for a terminal: control bytes, invalid UTF-8 and (outside a UTF-8
-/// locale) every non-ASCII byte become `\xHH`; returns the text and its display width.
-#[cfg(test)]
-pub(crate) fn safe_encode(bytes: &[u8], utf8: bool) -> (String, usize) {
-    let mut out = Vec::new();
-    let width = encode_into(bytes, utf8, &mut out);
-    (String::from_utf8(out).expect("the encoding is UTF-8"), width)
-}
-
-/// [`safe_encode`] appending to `out` (the renderer reuses one buffer for every cell):
-/// what it appends is always valid UTF-8. Returns its display width.
+/// Makes a cell safe for a terminal, appending to `out` (the renderer reuses one buffer
+/// for every cell): control bytes, invalid UTF-8 and (outside a UTF-8 locale) every
+/// non-ASCII byte become `\xHH`, so what it appends is always valid UTF-8. Returns its
+/// display width.
 fn encode_into(bytes: &[u8], utf8: bool, out: &mut Vec<u8>) -> usize {
     let mut width = 0;
     let mut rest = bytes;
@@ -224,8 +216,15 @@ fn put_cell(line: &mut Vec<u8>, c: &Col, i: usize, last: usize, width: usize, v:
 mod tests {
     use super::super::tests::{col, table};
     use super::super::*;
-    use super::{safe_encode, safe_width};
+    use super::{encode_into, safe_width};
     use crate::columns::Kind;
+
+    /// [`encode_into`]'s text and width.
+    fn safe_encode(bytes: &[u8], utf8: bool) -> (String, usize) {
+        let mut out = Vec::new();
+        let width = encode_into(bytes, utf8, &mut out);
+        (String::from_utf8(out).unwrap(), width)
+    }
 
     #[test]
     fn encoding() {
