@@ -660,16 +660,7 @@ impl FileId {
 /// As `statx(2)`: `ENOENT` for a name that is gone, `EACCES` without access (another
 /// process's descriptors), `ENOTDIR`, `ELOOP`, `ENOMEM`.
 pub fn file_id_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<FileId, Errno> {
-    let mut flags = libc::AT_STATX_DONT_SYNC;
-    if name.is_empty() {
-        flags |= libc::AT_EMPTY_PATH;
-    }
-    // SAFETY: statx is plain data, which the kernel fills in; name is NUL-terminated.
-    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let rc =
-        unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), flags, libc::STATX_TYPE | libc::STATX_INO, &mut stx) };
-    int_result(rc)?;
+    let stx = statx_at(dir, name, libc::STATX_TYPE | libc::STATX_INO)?;
     Ok(FileId {
         dev: libc::makedev(stx.stx_dev_major, stx.stx_dev_minor),
         ino: stx.stx_ino,
@@ -685,13 +676,23 @@ pub fn file_id_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<FileId, Errno> {
 /// # Errors
 /// As `statx(2)`: `ENOENT` for a name that is gone, `EACCES`, `ENOTDIR`, `ENOMEM`.
 pub fn size_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
+    Ok(statx_at(dir, name, libc::STATX_SIZE)?.stx_size)
+}
+
+/// `statx(2)` of `name` relative to `dir` (of `dir` itself for an empty name), following
+/// a final symlink, asking for `mask` and taking what the kernel has cached
+/// (`AT_STATX_DONT_SYNC`).
+fn statx_at(dir: BorrowedFd<'_>, name: &CStr, mask: libc::c_uint) -> Result<libc::statx, Errno> {
+    let mut flags = libc::AT_STATX_DONT_SYNC;
+    if name.is_empty() {
+        flags |= libc::AT_EMPTY_PATH;
+    }
     // SAFETY: statx is plain data, which the kernel fills in; name is NUL-terminated.
     let mut stx: libc::statx = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
-    let rc =
-        unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), libc::AT_STATX_DONT_SYNC, libc::STATX_SIZE, &mut stx) };
+    let rc = unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), flags, mask, &mut stx) };
     int_result(rc)?;
-    Ok(stx.stx_size)
+    Ok(stx)
 }
 
 /// Whether the user's locale (`setlocale(3)` with `LC_ALL` and `""`, then
