@@ -56,11 +56,31 @@ pub struct Table {
     text: Vec<u8>,
     /// Where each cell ends in `text`: `cols.len()` of them per row.
     ends: Vec<usize>,
+    /// Per column, what the table renderer would otherwise learn by visiting every cell
+    /// again: the longest cell, and whether all cells are [`plain`].
+    longest: Vec<usize>,
+    all_plain: Vec<bool>,
+}
+
+/// Printable ASCII only (no control, no newline, nothing above 0x7e): shown as it is,
+/// one column per byte, in every form. Nearly every cell of a listing is plain.
+pub(crate) fn plain(bytes: &[u8]) -> bool {
+    // (no early exit: the loop is vectorised, and cells are short)
+    bytes.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f))
 }
 
 impl Table {
     pub fn new(name: &'static str, cols: Vec<Col>) -> Table {
-        Table { name, cols, parents: Vec::new(), text: Vec::new(), ends: Vec::new() }
+        let n = cols.len();
+        Table {
+            name,
+            cols,
+            parents: Vec::new(),
+            text: Vec::new(),
+            ends: Vec::new(),
+            longest: vec![0; n],
+            all_plain: vec![true; n],
+        }
     }
 
     /// The number of rows.
@@ -82,10 +102,21 @@ impl Table {
         &self.text[start..self.ends[k]]
     }
 
+    /// The longest cell of column `col`, in bytes, and whether every cell of it is
+    /// [`plain`] (then that is also its widest on a terminal).
+    pub(crate) fn column_facts(&self, col: usize) -> (usize, bool) {
+        (self.longest[col], self.all_plain[col])
+    }
+
     /// Adds the next cell of the row being built, written by `f` (which gets the buffer
     /// to append to).
     pub fn push_cell_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let start = self.text.len();
         f(&mut self.text);
+        let col = self.ends.len() % self.cols.len();
+        let cell = &self.text[start..];
+        self.longest[col] = self.longest[col].max(cell.len());
+        self.all_plain[col] &= plain(cell);
         self.ends.push(self.text.len());
     }
 
@@ -342,6 +373,18 @@ pub(crate) mod tests {
         assert_eq!(cells(0), ["4026531836", "", "1"]);
         assert_eq!(cells(1), ["", "/run/netns/a\n/x", ""]);
         assert_eq!((t.parent(0), t.parent(1)), (None, Some(0)));
+        // the longest cell and plainness, column by column (a newline is not plain)
+        assert_eq!([t.column_facts(0), t.column_facts(1), t.column_facts(2)], [(10, true), (15, false), (1, true)]);
+    }
+
+    #[test]
+    fn plain_is_printable_ascii() {
+        assert!(plain(b"") && plain(b" sleep 3600 ~{}|\\"));
+        for b in [0u8, b'\t', b'\n', 0x1f, 0x7f, 0x80, 0xc3, 0xff] {
+            assert!(!plain(&[b'a', b]), "{b:#x}");
+        }
+        // every byte, against the renderers' definition of a byte shown as it is
+        assert!((0..=255u8).all(|b| plain(&[b]) == (0x20..0x7f).contains(&b)));
     }
 
     #[test]

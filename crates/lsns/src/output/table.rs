@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::layout::{self, Fit};
-use super::{glyph_width, glyphs, hex_escape, Col, Order, Style, Table, Visit};
+use super::{glyph_width, glyphs, hex_escape, plain, Col, Order, Style, Table, Visit};
 
 /// Makes a cell safe for a terminal, appending to `out` (the renderer reuses one buffer
 /// for every cell): control bytes, invalid UTF-8 and (outside a UTF-8 locale) every
@@ -36,7 +36,7 @@ fn encode_into(bytes: &[u8], utf8: bool, out: &mut Vec<u8>) -> usize {
 /// The display width of [`encode_into`]'s text, without making the text when the cell is
 /// plain (the common case: the width pass visits every cell).
 fn safe_width(bytes: &[u8], utf8: bool, scratch: &mut Vec<u8>) -> usize {
-    if bytes.iter().all(|&b| is_plain_byte(b)) {
+    if plain(bytes) {
         bytes.len()
     } else {
         scratch.clear();
@@ -115,48 +115,73 @@ fn parts(v: &[u8], multiline: bool) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Two walks over the rows, the first for the widths, the second writing; cells are
-/// encoded again rather than kept, so memory stays at the size of the table, and each
-/// line is built in one buffer reused for all of them.
+/// encoded again rather than kept, so memory stays at the size of the table, and lines
+/// are built in one buffer reused for all of them.
+///
+/// Nearly all cells are plain ASCII, which the table has noted column by column: such a
+/// column's width is its longest cell's, without a visit (unless it carries the tree,
+/// whose glyphs differ from row to row), and its cells are copied to the line as they are.
 pub(super) fn render(t: &Table, order: &Order, s: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut fits: Vec<Fit> = t
         .cols
         .iter()
         .map(|c| Fit { data: 0, header: s.headings.then_some(c.name.len()), hint: c.hint, trunc: c.trunc })
         .collect();
-    let mut cell = Vec::new();
-    order.each(|v| {
-        for (i, c) in t.cols.iter().enumerate() {
-            let extra = if c.tree { glyph_width(v.levels) } else { 0 };
-            for p in parts(t.cell(v.row, i), c.multiline) {
-                fits[i].data = fits[i].data.max(safe_width(p, s.utf8, &mut cell) + extra);
-            }
+    let mut visit = Vec::new();
+    for (i, c) in t.cols.iter().enumerate() {
+        match t.column_facts(i) {
+            (longest, true) if !c.tree => fits[i].data = longest,
+            _ => visit.push(i),
         }
-        Ok(())
-    })?;
+    }
+    let mut cell = Vec::new();
+    if !visit.is_empty() {
+        order.each(|v| {
+            visit.iter().for_each(|&i| widen(&mut fits[i], t, i, v, s.utf8, &mut cell));
+            Ok(())
+        })?;
+    }
     let widths = layout::widths(&fits, s.term_width);
+    let plain_rows = (0..t.cols.len()).all(|i| t.column_facts(i).1);
     let last = t.cols.len().saturating_sub(1);
-    let mut line = Vec::new();
+    let mut line = Vec::with_capacity(FLUSH_AT + 4096);
     if s.headings {
         for (i, c) in t.cols.iter().enumerate() {
             put_cell(&mut line, c, i, last, widths[i], c.name.as_bytes(), c.name.len());
         }
         line.push(b'\n');
-        out.write_all(&line)?;
     }
-    order.each(|v| write_row(t, v, s.utf8, &widths, &mut line, &mut cell, out))
+    order.each(|v| {
+        if plain_rows {
+            write_plain_row(t, v, s.utf8, &widths, &mut line, &mut cell);
+        } else {
+            write_row(t, v, s.utf8, &widths, &mut line, &mut cell);
+        }
+        if line.len() >= FLUSH_AT {
+            out.write_all(&line)?;
+            line.clear();
+        }
+        Ok(())
+    })?;
+    out.write_all(&line)
 }
 
-/// Writes the physical lines of a row: more than one when a multi-line cell has several
-/// parts. `line` and `cell` are buffers reused for every row.
-fn write_row(
-    t: &Table,
-    v: &Visit<'_>,
-    utf8: bool,
-    widths: &[usize],
-    line: &mut Vec<u8>,
-    cell: &mut Vec<u8>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+/// Widens `fit` to the cell of column `i` on row `v`: its widest line, after the glyphs
+/// in the tree column.
+fn widen(fit: &mut Fit, t: &Table, i: usize, v: &Visit<'_>, utf8: bool, scratch: &mut Vec<u8>) {
+    let c = &t.cols[i];
+    let extra = if c.tree { glyph_width(v.levels) } else { 0 };
+    for p in parts(t.cell(v.row, i), c.multiline) {
+        fit.data = fit.data.max(safe_width(p, utf8, scratch) + extra);
+    }
+}
+
+/// How much output is gathered before it is written on.
+const FLUSH_AT: usize = 32 * 1024;
+
+/// Appends the physical lines of a row to `line`: more than one when a multi-line cell
+/// has several parts. `cell` is a buffer reused for every cell.
+fn write_row(t: &Table, v: &Visit<'_>, utf8: bool, widths: &[usize], line: &mut Vec<u8>, cell: &mut Vec<u8>) {
     let last = t.cols.len().saturating_sub(1);
     let height = t
         .cols
@@ -166,16 +191,35 @@ fn write_row(
         .max()
         .unwrap_or(1);
     for k in 0..height {
-        line.clear();
         for (i, c) in t.cols.iter().enumerate() {
             cell.clear();
             let w = parts(t.cell(v.row, i), c.multiline).nth(k).map_or(0, |p| encode_part(p, c, v.levels, utf8, cell));
             put_cell(line, c, i, last, widths[i], cell, w);
         }
         line.push(b'\n');
-        out.write_all(line)?;
     }
-    Ok(())
+}
+
+/// [`write_row`] for a row of [`plain`](super::plain) cells: one line, each cell as it
+/// is (after the glyphs in the tree column), unless it must be cut.
+fn write_plain_row(t: &Table, v: &Visit<'_>, utf8: bool, widths: &[usize], line: &mut Vec<u8>, cell: &mut Vec<u8>) {
+    let last = t.cols.len().saturating_sub(1);
+    for (i, c) in t.cols.iter().enumerate() {
+        let text = t.cell(v.row, i);
+        let levels = if c.tree { v.levels } else { &[] };
+        let w = glyph_width(levels) + text.len();
+        if w > widths[i] {
+            cell.clear();
+            let w = encode_part(text, c, v.levels, utf8, cell);
+            put_cell(line, c, i, last, widths[i], cell, w);
+        } else {
+            place(line, c, i, last, widths[i], w, |line| {
+                glyphs(levels, utf8, line);
+                line.extend_from_slice(text);
+            });
+        }
+    }
+    line.push(b'\n');
 }
 
 /// Appends one line of a cell of column `c` to `out`, encoded, after the tree glyphs of
@@ -187,14 +231,20 @@ fn encode_part(p: &[u8], c: &Col, levels: &[bool], utf8: bool, out: &mut Vec<u8>
 }
 
 /// Appends cell `i` (text `v`, `w` columns wide) of a line to `line`, aligned in its
-/// column of `width` (cut to it when wider): a blank before every cell but the first, no
-/// padding after the last.
+/// column of `width` (cut to it when wider).
 fn put_cell(line: &mut Vec<u8>, c: &Col, i: usize, last: usize, width: usize, v: &[u8], w: usize) {
     if w > width {
         // (the encoder's text is UTF-8, so nothing is lost here)
         let (v, w) = cut(&String::from_utf8_lossy(v), width);
         return put_cell(line, c, i, last, width, v.as_bytes(), w);
     }
+    place(line, c, i, last, width, w, |line| line.extend_from_slice(v));
+}
+
+/// Appends cell `i`, `w` columns wide (at most `width`) and written by `text`, to `line`:
+/// a blank before every cell but the first, padding to the column's width on the left of
+/// a number, on the right of anything else, but none after the last cell.
+fn place(line: &mut Vec<u8>, c: &Col, i: usize, last: usize, width: usize, w: usize, text: impl FnOnce(&mut Vec<u8>)) {
     if i > 0 {
         line.push(b' ');
     }
@@ -203,9 +253,9 @@ fn put_cell(line: &mut Vec<u8>, c: &Col, i: usize, last: usize, width: usize, v:
         if !(i == last && w == 0) {
             line.resize(line.len() + pad, b' ');
         }
-        line.extend_from_slice(v);
+        text(line);
     } else {
-        line.extend_from_slice(v);
+        text(line);
         if i != last {
             line.resize(line.len() + pad, b' ');
         }
