@@ -567,6 +567,39 @@ subprocess.run(['sleep', '300'])";
     assert_eq!(out.unwrap(), format!("{uts} 2 {sh}\n"));
 }
 
+/// USER and UID are the owner of /proc/PID, i.e. the effective uid, also of a process
+/// that is not dumpable (one whose effective uid is not its real one), whose other /proc
+/// files and directories root owns. rs-lsns asks a pidfd for it along with the PPID in a
+/// process tree and in a member list, and otherwise stats /proc/PID; every form must say
+/// what util-linux says.
+#[test]
+fn user_of_a_process_that_is_not_dumpable() {
+    if !require_root("user_of_a_process_that_is_not_dumpable") {
+        return;
+    }
+    let mut p = Procs::new();
+    let pid = p.start(Command::new("/usr/bin/unshare").args(["-u", "setpriv", "--euid=65534", "sleep", "300"]));
+    let owner = |path: String| std::os::unix::fs::MetadataExt::uid(&fs::metadata(path).unwrap());
+    // the case is real: the ns directory is root's, the process's own directory nobody's
+    assert_eq!((owner(format!("/proc/{pid}")), owner(format!("/proc/{pid}/ns"))), (65534, 0));
+    let uts = ns_of(pid, "uts").unwrap().to_string();
+    let ours = |bytes: Vec<u8>| -> Vec<String> {
+        let text = String::from_utf8(bytes).unwrap();
+        text.lines().filter(|l| l.split_whitespace().next() == Some(uts.as_str())).map(String::from).collect()
+    };
+    for args in [
+        &["-r", "-t", "uts"][..],
+        &["-r", "-l", "-t", "uts", "-o", "NS,PID,USER,UID"],
+        &["-r", "-n", "-t", "uts", "-o", "NS,UID,USER"],
+    ] {
+        let line = ours(lsns_bytes(args));
+        assert_eq!(line, ours(util_linux_bytes(args)), "{args:?}");
+        assert!(line.len() == 1 && line[0].contains("nobody"), "{args:?}: {line:?}");
+    }
+    assert_same_as_util_linux(&["-r", &uts]);
+    assert!(String::from_utf8(lsns_bytes(&["-r", "-n", &uts])).unwrap().starts_with(&format!("{pid} ")));
+}
+
 /// A caller that ignores SIGPIPE (`trap '' PIPE`) gets what util-linux gives it when the
 /// reader is gone before the output's one write: output stops quietly with status 0, for
 /// listings and --help alike (before, rs-lsns put SIGPIPE back to its default and died of

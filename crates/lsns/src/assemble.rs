@@ -10,6 +10,7 @@ use crate::columns::Column;
 use crate::filter::Filter;
 use crate::model::{IdMap, Model, Origin};
 use crate::output::{Col, Table};
+use crate::scan::Prefetch;
 
 /// What assembling lines needs to know beyond the model; the scan answers from /proc
 /// and the kernel, the unit tests from tables.
@@ -361,6 +362,22 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
             }
         })
         .collect()
+}
+
+/// What the scan may look up for every representative as it meets it: what each line of
+/// a listing of all namespaces shows (see [`crate::scan::Prefetch`]). Nothing with a
+/// filter, `-p`, `-P` or a member list, whose lines are not all the representatives'.
+pub fn prefetch(plan: &Plan) -> Prefetch {
+    if plan.namespace.is_some() || plan.task.is_some() || plan.filter.is_some() || plan.persistent {
+        return Prefetch::default();
+    }
+    let shows = |c| plan.columns.contains(&c);
+    let nest = columns(plan).iter().any(|c| c.tree) && plan.tree == Tree::Process;
+    Prefetch {
+        command: shows(Column::Command),
+        ppid: shows(Column::Ppid) || nest,
+        uid: shows(Column::User) || shows(Column::Uid),
+    }
 }
 
 /// Builds the table; fails if the positional namespace does not exist.
@@ -717,6 +734,25 @@ mod tests {
                 })
                 .collect();
             assert_eq!(pids, ["30", "50", "100", "500", "700", "800", "801"], "{a}");
+        }
+    }
+
+    /// What the scan asks of each representative as it meets it: what the lines show,
+    /// and nothing when not every representative gets a line of its own.
+    #[test]
+    fn prefetch_follows_the_lines() {
+        let p = |args: &[&str]| prefetch(&plan(args));
+        let all = Prefetch { command: true, ppid: true, uid: true };
+        assert_eq!(p(&[]), all);
+        assert_eq!(p(&["-T"]), Prefetch { ppid: false, ..all }); // the owner tree needs no PPID
+        assert_eq!(p(&["-l"]), Prefetch { ppid: false, ..all }); // nor a flat list
+        assert_eq!(p(&["-o", "NS,TYPE"]), Prefetch::default());
+        assert_eq!(p(&["-o", "NS,PPID"]), Prefetch { ppid: true, ..Prefetch::default() });
+        assert_eq!(p(&["-o", "NS,UID"]), Prefetch { uid: true, ..Prefetch::default() });
+        // the process tree's glyphs are in COMMAND: without it nothing nests
+        assert_eq!(p(&["-o", "NS,USER"]), Prefetch { uid: true, ..Prefetch::default() });
+        for args in [&["-Q", "NPROCS > 1"][..], &["-p", "1"], &["-P"], &["4026531836"]] {
+            assert_eq!(p(args), Prefetch::default(), "{args:?}");
         }
     }
 }

@@ -88,7 +88,8 @@ fn list(plan: &Plan, locale: &Locale) -> Result<Listing, Error> {
         Some(Ok(f)) => Some(f),
         None => None,
     };
-    let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace };
+    let prefetch = assemble::prefetch(plan);
+    let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace, prefetch };
     let mut scan = Scan::run(&opts)?;
     let table = assemble::build(plan, &mut scan, filter)?;
     let mut style = style(plan.format, plan.headings, locale);

@@ -112,16 +112,19 @@ impl Model {
         self.index.get(&ino).map(|&i| &self.namespaces[i])
     }
 
-    /// Counts process `pid` as a member of namespace `ino`. The scan reads every
-    /// process before any descriptor or mount, so a namespace met here is reached through
-    /// its representative.
-    pub fn attach(&mut self, ino: u64, ty: NsType, pid: i32) {
+    /// Counts process `pid` as a member of namespace `ino`; true when that makes it the
+    /// namespace's representative (the first member met, as /proc lists PIDs in ascending
+    /// order). The scan reads every process before any descriptor or mount, so a
+    /// namespace met here is reached through its representative.
+    pub fn attach(&mut self, ino: u64, ty: NsType, pid: i32) -> bool {
         let i = self.add(Namespace::new(ino, ty, Access::Rep, Origin::Held));
         let ns = &mut self.namespaces[i];
         ns.nprocs += 1;
-        if ns.rep.map_or(true, |r| pid < r) {
+        let rep = ns.rep.map_or(true, |r| pid < r);
+        if rep {
             ns.rep = Some(pid);
         }
+        rep
     }
 
     /// Indices of the namespaces sorted by inode, as util-linux lists them.
@@ -139,10 +142,10 @@ mod tests {
     #[test]
     fn lowest_pid_represents() {
         let mut m = Model::default();
-        m.attach(7, NsType::Net, 30);
-        m.attach(7, NsType::Net, 10);
-        m.attach(7, NsType::Net, 20);
-        m.attach(3, NsType::Uts, 5);
+        assert!(m.attach(7, NsType::Net, 30));
+        assert!(m.attach(7, NsType::Net, 10));
+        assert!(!m.attach(7, NsType::Net, 20));
+        assert!(m.attach(3, NsType::Uts, 5));
         let ns = m.get(7).unwrap();
         assert_eq!((ns.nprocs, ns.rep), (3, Some(10)));
         assert_eq!(m.sorted(), vec![1, 0]);
