@@ -382,7 +382,11 @@ pub fn prefetch(plan: &Plan) -> Prefetch {
 
 /// Builds the table; fails if the positional namespace does not exist.
 pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Result<Table, Error> {
-    let table = Table::new("namespaces", columns(plan));
+    let mut table = Table::new("namespaces", columns(plan));
+    // about a line per namespace (or member), of a command line and a few numbers
+    let m = scan.model();
+    let rows = if plan.namespace.is_some() { m.members.len() } else { m.namespaces.len() };
+    table.reserve(rows, 64);
     let nest = table.cols.iter().any(|c| c.tree);
     let mut b = Builder { plan, scan, filter, table, nest };
     match plan.namespace {

@@ -94,9 +94,19 @@ pub struct Model {
     pub task_ns: Vec<u64>,
     /// nsfs mount points by namespace inode, in mountinfo order, without duplicates.
     pub nsfs: IdMap<u64, Vec<Vec<u8>>>,
+    /// Per type, the namespace (inode, index) the last attach went to: neighbours in
+    /// /proc share most of their namespaces, so most look-ups end here, not in `index`.
+    recent: [(u64, usize); NsType::ALL.len()],
 }
 
 impl Model {
+    /// Makes room for `n` more namespaces at once: growing the index step by step
+    /// rehashes it each time, writing every entry to fresh memory again.
+    pub fn reserve(&mut self, n: usize) {
+        self.namespaces.reserve(n);
+        self.index.reserve(n);
+    }
+
     /// Adds a namespace unless its inode is known; returns its index either way.
     pub fn add(&mut self, ns: Namespace) -> usize {
         if let Some(&i) = self.index.get(&ns.ino) {
@@ -117,7 +127,11 @@ impl Model {
     /// order). The scan reads every process before any descriptor or mount, so a
     /// namespace met here is reached through its representative.
     pub fn attach(&mut self, ino: u64, ty: NsType, pid: i32) -> bool {
-        let i = self.add(Namespace::new(ino, ty, Access::Rep, Origin::Held));
+        let i = match self.recent[ty as usize] {
+            (last, i) if last == ino && ino != 0 => i, // (0: no attach yet)
+            _ => self.add(Namespace::new(ino, ty, Access::Rep, Origin::Held)),
+        };
+        self.recent[ty as usize] = (ino, i);
         let ns = &mut self.namespaces[i];
         ns.nprocs += 1;
         let rep = ns.rep.map_or(true, |r| pid < r);
@@ -129,9 +143,10 @@ impl Model {
 
     /// Indices of the namespaces sorted by inode, as util-linux lists them.
     pub fn sorted(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = (0..self.namespaces.len()).collect();
-        v.sort_by_key(|&i| self.namespaces[i].ino);
-        v
+        // (sorting the keys with the indices reads no namespace while it compares)
+        let mut v: Vec<(u64, usize)> = self.namespaces.iter().enumerate().map(|(i, n)| (n.ino, i)).collect();
+        v.sort_unstable();
+        v.into_iter().map(|(_, i)| i).collect()
     }
 }
 
@@ -148,6 +163,10 @@ mod tests {
         assert!(m.attach(3, NsType::Uts, 5));
         let ns = m.get(7).unwrap();
         assert_eq!((ns.nprocs, ns.rep), (3, Some(10)));
+        // back to a namespace met before, after another of its type
+        assert!(!m.attach(3, NsType::Uts, 6));
+        assert!(!m.attach(7, NsType::Net, 40));
+        assert_eq!((m.get(3).unwrap().nprocs, m.get(7).unwrap().nprocs), (2, 4));
         assert_eq!(m.sorted(), vec![1, 0]);
         let i = m.add(Namespace::new(7, NsType::Net, Access::Rep, Origin::Ghost));
         assert_eq!(i, 0);

@@ -212,6 +212,9 @@ impl Scan {
         let mut pids = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
         each_entry(self.proc_dir.as_fd(), &mut buf, |name| pids.extend(digits(name.to_bytes())));
+        // room for three namespaces of its own per process (a container's init has up to
+        // eight), so that the index is not rehashed over and over while it grows
+        self.model.reserve(pids.len() * 3);
         let links: Vec<(NsType, CString)> =
             o.types.iter().filter_map(|t| Some((t, CString::new(t.proc_name()).ok()?))).collect();
         let mut refs = Vec::new();

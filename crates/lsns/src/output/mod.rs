@@ -83,6 +83,15 @@ impl Table {
         }
     }
 
+    /// Makes room for `rows` more rows of `bytes` bytes each (an estimate: the buffers
+    /// still grow when it falls short), sparing the copies that growing them step by step
+    /// costs.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        self.parents.reserve(rows);
+        self.ends.reserve(rows * self.cols.len());
+        self.text.reserve(rows * bytes);
+    }
+
     /// The number of rows.
     pub fn len(&self) -> usize {
         self.parents.len()
