@@ -687,12 +687,15 @@ fn statx_at(dir: BorrowedFd<'_>, name: &CStr, mask: libc::c_uint) -> Result<libc
     if name.is_empty() {
         flags |= libc::AT_EMPTY_PATH;
     }
-    // SAFETY: statx is plain data, which the kernel fills in; name is NUL-terminated.
-    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let rc = unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), flags, mask, &mut stx) };
+    // (not zeroed first: rs-lsns makes thousands of these calls, and the kernel writes
+    // the whole structure, unused fields as zeroes, whenever it succeeds)
+    let mut stx = std::mem::MaybeUninit::<libc::statx>::uninit();
+    // SAFETY: the kernel writes at most a struct statx to the pointer; name is
+    // NUL-terminated.
+    let rc = unsafe { libc::statx(dir.as_raw_fd(), name.as_ptr(), flags, mask, stx.as_mut_ptr()) };
     int_result(rc)?;
-    Ok(stx)
+    // SAFETY: statx succeeded, so it filled in every byte of the structure.
+    Ok(unsafe { stx.assume_init() })
 }
 
 /// Whether the user's locale (`setlocale(3)` with `LC_ALL` and `""`, then

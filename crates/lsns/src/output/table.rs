@@ -176,8 +176,9 @@ fn widen(fit: &mut Fit, t: &Table, i: usize, v: &Visit<'_>, utf8: bool, scratch:
     }
 }
 
-/// How much output is gathered before it is written on.
-const FLUSH_AT: usize = 32 * 1024;
+/// How much output is gathered before it is written on: as much as the caller's
+/// `BufWriter` holds (64 KiB), which then hands it on without copying it.
+const FLUSH_AT: usize = 64 * 1024;
 
 /// Appends the physical lines of a row to `line`: more than one when a multi-line cell
 /// has several parts. `cell` is a buffer reused for every cell.
