@@ -155,6 +155,15 @@ impl Model {
 
     /// Indices of the namespaces sorted by inode, as util-linux lists them.
     pub fn sorted(&self) -> Vec<usize> {
+        // Inodes are 32-bit numbers in practice (the kernel's are unsigned ints): then
+        // each key carries its index in its low half, and whole numbers are sorted.
+        const LOW: u64 = u32::MAX as u64;
+        let fits = self.namespaces.len() <= LOW as usize && self.namespaces.iter().all(|n| n.ino <= LOW);
+        if fits {
+            let mut keys: Vec<u64> = self.namespaces.iter().enumerate().map(|(i, n)| n.ino << 32 | i as u64).collect();
+            keys.sort_unstable();
+            return keys.into_iter().map(|k| (k & LOW) as usize).collect();
+        }
         // (sorting the keys with the indices reads no namespace while it compares)
         let mut v: Vec<(u64, usize)> = self.namespaces.iter().enumerate().map(|(i, n)| (n.ino, i)).collect();
         v.sort_unstable();
@@ -180,6 +189,12 @@ mod tests {
         assert!(!m.attach(7, NsType::Net, 40));
         assert_eq!((m.get(3).unwrap().nprocs, m.get(7).unwrap().nprocs), (2, 4));
         assert_eq!(m.sorted(), vec![1, 0]);
+        // inodes beyond 32 bits sort too
+        let mut wide = Model::default();
+        for (i, ino) in [u64::MAX, 5, 1 << 40, 4026531835].into_iter().enumerate() {
+            wide.attach(ino, NsType::Net, i as i32 + 1);
+        }
+        assert_eq!(wide.sorted(), vec![1, 3, 2, 0]);
         let i = m.add(Namespace::new(7, NsType::Net, Access::Rep, Origin::Ghost));
         assert_eq!(i, 0);
         assert_eq!(m.namespaces.len(), 2);

@@ -151,7 +151,10 @@ pub struct Scan {
     /// PPID and effective uid by pidfd, while the kernel has `PIDFD_GET_INFO` and our
     /// /proc is of our own pid namespace (its PIDs are the ones `pidfd_open` takes).
     pid_infos: Option<IdMap<i32, Option<sys::PidInfo>>>,
-    commands: IdMap<i32, Vec<u8>>,
+    /// Where each process's COMMAND is in `command_text` (one buffer for thousands of
+    /// them, rather than an allocation each).
+    commands: IdMap<i32, (usize, usize)>,
+    command_text: Vec<u8>,
     uids: IdMap<i32, Option<u32>>,
     users: IdMap<u32, String>,
     containers: IdMap<i32, Vec<u8>>,
@@ -188,6 +191,7 @@ impl Scan {
             stats: IdMap::default(),
             pid_infos: None,
             commands: IdMap::default(),
+            command_text: Vec::new(),
             uids: IdMap::default(),
             users: IdMap::default(),
             containers: IdMap::default(),
@@ -522,19 +526,23 @@ impl Scan {
             .as_ref()
     }
 
-    /// The COMMAND of `pid`, from `/proc/PID/cmdline`, or `cmdline` beside its open ns
-    /// directory `nsdir`.
-    fn read_command(&mut self, pid: i32, nsdir: Option<BorrowedFd<'_>>) -> Vec<u8> {
-        let c = match nsdir {
-            Some(dir) => read_at(dir, c"../cmdline", READ_MAX, &mut self.scratch),
+    /// Appends the COMMAND of `pid` to `command_text`, from `/proc/PID/cmdline`, or
+    /// `cmdline` beside its open ns directory `nsdir`; where it is there.
+    fn read_command(&mut self, pid: i32, nsdir: Option<BorrowedFd<'_>>) -> (usize, usize) {
+        let n = match nsdir {
+            Some(dir) => read_into(dir, c"../cmdline", READ_MAX, &mut self.scratch),
             None => proc_path(&mut self.path, pid, b"cmdline")
-                .and_then(|p| read_at(self.proc_dir.as_fd(), p, READ_MAX, &mut self.scratch)),
+                .and_then(|p| read_into(self.proc_dir.as_fd(), p, READ_MAX, &mut self.scratch)),
         }
-        .unwrap_or_default();
-        if c.is_empty() {
-            return self.stat(pid).map(|s| s.1.clone()).unwrap_or_default();
+        .unwrap_or(0);
+        let start = self.command_text.len();
+        if n > 0 {
+            push_cmdline(&mut self.command_text, &self.scratch[..n]);
+        } else if let Some((_, comm)) = self.stat(pid) {
+            let comm = comm.clone();
+            self.command_text.extend_from_slice(&comm);
         }
-        cmdline_text(c)
+        (start, self.command_text.len())
     }
 
     /// Opens namespace `idx` for an ioctl.
@@ -600,11 +608,15 @@ impl Facts for Scan {
     /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
     /// Read once per process: a representative usually stands for several namespaces.
     fn command(&mut self, pid: i32) -> &[u8] {
-        if !self.commands.contains_key(&pid) {
-            let c = self.read_command(pid, None);
-            self.commands.insert(pid, c);
-        }
-        &self.commands[&pid]
+        let (start, end) = match self.commands.get(&pid) {
+            Some(&c) => c,
+            None => {
+                let c = self.read_command(pid, None);
+                self.commands.insert(pid, c);
+                c
+            }
+        };
+        &self.command_text[start..end]
     }
 
     /// The owner of `/proc/PID`, as util-linux shows it: the process's effective uid
@@ -711,17 +723,12 @@ fn pidfd_of(cache: &mut Option<(i32, Option<OwnedFd>)>, pid: i32) -> Option<Borr
     cache.as_ref().and_then(|(_, fd)| fd.as_ref()).map(AsFd::as_fd)
 }
 
-/// A non-empty `/proc/PID/cmdline` as util-linux shows it: the last byte read dropped
+/// Appends a non-empty `/proc/PID/cmdline` as util-linux shows it: the last byte read dropped
 /// (the terminating NUL, or the 8192nd byte of a longer line, which leaves 8191), the
 /// other NULs turned into spaces (so a blanked-out argument area shows as blanks).
-fn cmdline_text(mut c: Vec<u8>) -> Vec<u8> {
-    c.pop();
-    for b in &mut c {
-        if *b == 0 {
-            *b = b' ';
-        }
-    }
-    c
+fn push_cmdline(out: &mut Vec<u8>, raw: &[u8]) {
+    let raw = &raw[..raw.len().saturating_sub(1)];
+    out.extend(raw.iter().map(|&b| if b == 0 { b' ' } else { b }));
 }
 
 /// The network namespace of socket `fd` of the pidfd's process, if that fd still is the
@@ -745,6 +752,11 @@ const READ_MAX: usize = 8192;
 /// zeroed, 8 KiB per command line), into a vector of just the size read (rows keep
 /// these).
 fn read_at(dir: BorrowedFd<'_>, path: &CStr, max: usize, buf: &mut [u8]) -> Option<Vec<u8>> {
+    read_into(dir, path, max, buf).map(|n| buf[..n].to_vec())
+}
+
+/// [`read_at`] without the copy: how much was read into `buf`.
+fn read_into(dir: BorrowedFd<'_>, path: &CStr, max: usize, buf: &mut [u8]) -> Option<usize> {
     let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
     let max = max.min(buf.len());
     let mut len = 0;
@@ -761,7 +773,7 @@ fn read_at(dir: BorrowedFd<'_>, path: &CStr, max: usize, buf: &mut [u8]) -> Opti
             Err(_) => return None,
         }
     }
-    Some(buf[..len].to_vec())
+    Some(len)
 }
 
 #[cfg(test)]
@@ -794,14 +806,19 @@ mod tests {
 
     #[test]
     fn command_lines() {
-        assert_eq!(cmdline_text(b"sleep\x00300\x00".to_vec()), b"sleep 300");
-        assert_eq!(cmdline_text(b"sshd: root@pts/0\x00".to_vec()), b"sshd: root@pts/0");
-        assert_eq!(cmdline_text(b"a\0\0b\0".to_vec()), b"a  b");
-        assert_eq!(cmdline_text(vec![0; 4]), b"   ");
-        assert_eq!(cmdline_text(vec![0]), b"");
+        let cmdline_text = |raw: &[u8]| {
+            let mut out = b"before:".to_vec();
+            push_cmdline(&mut out, raw);
+            out.strip_prefix(b"before:").unwrap().to_vec()
+        };
+        assert_eq!(cmdline_text(b"sleep\x00300\x00"), b"sleep 300");
+        assert_eq!(cmdline_text(b"sshd: root@pts/0\x00"), b"sshd: root@pts/0");
+        assert_eq!(cmdline_text(b"a\0\0b\0"), b"a  b");
+        assert_eq!(cmdline_text(&[0; 4]), b"   ");
+        assert_eq!(cmdline_text(&[0]), b"");
         // cut at 8192 bytes by the read, or at a page by the kernel: no NUL at the end
-        assert_eq!(cmdline_text(b"sleep\x00300".to_vec()), b"sleep 30");
-        assert_eq!(cmdline_text(vec![b'x'; 8192]).len(), 8191);
+        assert_eq!(cmdline_text(b"sleep\x00300"), b"sleep 30");
+        assert_eq!(cmdline_text(&[b'x'; 8192]).len(), 8191);
     }
 
     #[test]

@@ -42,17 +42,31 @@ pub fn parse_u64(s: &[u8]) -> Result<u64, Errno> {
 }
 
 /// Appends `v` in decimal: what `write!(out, "{v}")` does, in a tenth of the instructions
-/// (rs-lsns writes a few numbers for each of thousands of lines and paths).
+/// (rs-lsns writes a few numbers for each of thousands of lines and paths): two digits at
+/// a time from the right, then one copy.
 pub fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    loop {
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        digits[i] = PAIRS[pair];
+        digits[i + 1] = PAIRS[pair + 1];
+    }
+    if v >= 10 {
+        let pair = v as usize * 2;
+        i -= 2;
+        digits[i] = PAIRS[pair];
+        digits[i + 1] = PAIRS[pair + 1];
+    } else {
         i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        digits[i] = b'0' + v as u8;
     }
     out.extend_from_slice(&digits[i..]);
 }
@@ -151,7 +165,8 @@ mod tests {
 
     #[test]
     fn decimals() {
-        for v in [0, 7, 10, 99, 4026531835, u64::MAX] {
+        let edges = (0..20).map(|k| 10u64.pow(k)).flat_map(|p| [p - 1, p, p + 1]);
+        for v in [0, 7, 10, 99, 4026531835, u64::MAX].into_iter().chain(edges) {
             let mut out = b"x".to_vec();
             push_decimal(&mut out, v);
             assert_eq!(out, format!("x{v}").into_bytes());

@@ -60,6 +60,8 @@ pub struct Table {
     /// again: the longest cell, and whether all cells are [`plain`].
     longest: Vec<usize>,
     all_plain: Vec<bool>,
+    /// The column of the next cell pushed.
+    next_col: usize,
 }
 
 /// Printable ASCII only (no control, no newline, nothing above 0x7e): shown as it is,
@@ -80,6 +82,7 @@ impl Table {
             ends: Vec::new(),
             longest: vec![0; n],
             all_plain: vec![true; n],
+            next_col: 0,
         }
     }
 
@@ -105,6 +108,17 @@ impl Table {
         self.parents[row]
     }
 
+    /// The cells of row `row`, column after column.
+    pub fn cells(&self, row: usize) -> impl Iterator<Item = &[u8]> {
+        let n = self.cols.len();
+        let mut start = if row == 0 { 0 } else { self.ends[row * n - 1] };
+        self.ends[row * n..(row + 1) * n].iter().map(move |&end| {
+            let cell = &self.text[start..end];
+            start = end;
+            cell
+        })
+    }
+
     pub fn cell(&self, row: usize, col: usize) -> &[u8] {
         let k = row * self.cols.len() + col;
         let start = if k == 0 { 0 } else { self.ends[k - 1] };
@@ -122,11 +136,12 @@ impl Table {
     pub fn push_cell_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
         let start = self.text.len();
         f(&mut self.text);
-        let col = self.ends.len() % self.cols.len();
+        let col = self.next_col;
         let cell = &self.text[start..];
         self.longest[col] = self.longest[col].max(cell.len());
         self.all_plain[col] &= plain(cell);
         self.ends.push(self.text.len());
+        self.next_col = if col + 1 == self.cols.len() { 0 } else { col + 1 };
     }
 
     /// Completes the row whose cells were pushed, under `parent`; returns its index.

@@ -205,8 +205,7 @@ fn write_row(t: &Table, v: &Visit<'_>, utf8: bool, widths: &[usize], line: &mut 
 /// is (after the glyphs in the tree column), unless it must be cut.
 fn write_plain_row(t: &Table, v: &Visit<'_>, utf8: bool, widths: &[usize], line: &mut Vec<u8>, cell: &mut Vec<u8>) {
     let last = t.cols.len().saturating_sub(1);
-    for (i, c) in t.cols.iter().enumerate() {
-        let text = t.cell(v.row, i);
+    for (i, (c, text)) in t.cols.iter().zip(t.cells(v.row)).enumerate() {
         let levels = if c.tree { v.levels } else { &[] };
         let w = glyph_width(levels) + text.len();
         if w > widths[i] {
@@ -252,14 +251,24 @@ fn place(line: &mut Vec<u8>, c: &Col, i: usize, last: usize, width: usize, w: us
     let pad = width - w;
     if c.right && !c.tree {
         if !(i == last && w == 0) {
-            line.resize(line.len() + pad, b' ');
+            pad_with_blanks(line, pad);
         }
         text(line);
     } else {
         text(line);
         if i != last {
-            line.resize(line.len() + pad, b' ');
+            pad_with_blanks(line, pad);
         }
+    }
+}
+
+/// Appends `n` blanks (a copy from a row of them, cheaper than `resize` for the few that
+/// a column mostly needs).
+fn pad_with_blanks(line: &mut Vec<u8>, n: usize) {
+    const BLANKS: [u8; 32] = [b' '; 32];
+    match BLANKS.get(..n) {
+        Some(b) => line.extend_from_slice(b),
+        None => line.resize(line.len() + n, b' '),
     }
 }
 
