@@ -121,13 +121,16 @@ impl Model {
 
     /// Adds a namespace unless its inode is known; returns its index either way.
     pub fn add(&mut self, ns: Namespace) -> usize {
-        if let Some(&i) = self.index.get(&ns.ino) {
-            return i;
+        use std::collections::hash_map::Entry;
+        match self.index.entry(ns.ino) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let i = self.namespaces.len();
+                e.insert(i);
+                self.namespaces.push(ns);
+                i
+            }
         }
-        let i = self.namespaces.len();
-        self.index.insert(ns.ino, i);
-        self.namespaces.push(ns);
-        i
     }
 
     pub fn get(&self, ino: u64) -> Option<&Namespace> {
