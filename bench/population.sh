@@ -45,6 +45,7 @@ done
 unset f n flags
 
 pids=()          # everything we started, killed by PID at the end
+awaited=         # what the last await_sleep that gave up saw
 dir=             # our directory, where our tmpfs goes
 POP_EXTRA=
 
@@ -80,37 +81,55 @@ trap 'exit 129' HUP
 
 # Waits (at most 60 s) until process $1 runs sleep, i.e. its namespaces are set up.
 # Returns 0 then; 1 at once for an unshare that forked its sleeper instead of exec'ing
-# it; 2 when the process has ended; 3 when time ran out. A look that fails while the
-# process is still there (it may be in the middle of its exec) is no answer: look again.
+# it; 2 when the process has ended; 3 when time ran out (then `awaited` says what it saw,
+# for not_started). A look that fails while the process is still there (it may be in the
+# middle of its exec) is no answer: look again.
 await_sleep() {
-    local exe kids state end=$((SECONDS + 60))
+    local exe kids state start=$SECONDS end=$((SECONDS + 60)) rc=3
     while ((SECONDS < end)); do
         if exe=$(readlink "/proc/$1/exe" 2>/dev/null); then
             [[ $exe == */sleep ]] && return 0
-            kids=$(<"/proc/$1/task/$1/children") 2>/dev/null || kids=
-            [[ $exe == */unshare && -n $kids ]] && return 1
+            # Forked: unshare with a child. The children are read first and the program
+            # again after them: a process that still runs unshare then was unshare when
+            # its children were read too (an exec never leads back), where the first
+            # look may have been just before unshare exec'd something that has children
+            # of its own (the socket holder's bash).
+            { kids=$(<"/proc/$1/task/$1/children"); } 2>/dev/null || kids=
+            if [[ $exe == */unshare && -n $kids ]]; then
+                exe=$(readlink "/proc/$1/exe" 2>/dev/null) || exe=
+                [[ $exe == */unshare ]] && return 1
+            fi
         else
             # (comm is unshare or sleep: no blank before the state field)
-            { read -r _ _ state _ <"/proc/$1/stat"; } 2>/dev/null || return 2
-            [[ $state == [ZX] ]] && return 2
+            if ! { read -r _ _ state _ <"/proc/$1/stat"; } 2>/dev/null || [[ $state == [ZX] ]]; then
+                rc=2
+                break
+            fi
         fi
         sleep 0.01
     done
-    return 3
+    awaited="$( ((rc == 2)) && echo "it was gone" || echo "it did not sleep") after $((SECONDS - start)) s"
+    return "$rc"
 }
 
-# Says why our child $1 is not sleeping: still running something else after the wait,
-# or ended (with its status, which reaps it).
+# Says why our child $1 is not sleeping, after await_sleep gave up on it: still running
+# something else, or ended (with its status, which reaps it). Returns 0 (with a note) if it
+# sleeps by now after all: what await_sleep saw was passing.
 not_started() {
     local rc=0 what=$2 exe state
     if exe=$(readlink "/proc/$1/exe" 2>/dev/null); then
+        if [[ $exe == */sleep ]]; then
+            echo "population: $what $1 sleeps only now ($awaited)" >&2
+            return 0
+        fi
         { read -r _ _ state _ <"/proc/$1/stat"; } 2>/dev/null || state=
-        echo "population: $what $1 did not start (after 60 s it runs $exe, in state ${state:-?})" >&2
+        echo "population: $what $1 did not start ($awaited; it runs $exe, in state ${state:-?})" >&2
     else
         wait "$1" || rc=$?
         forget "$1"
-        echo "population: $what $1 did not start (it exited with status $rc)" >&2
+        echo "population: $what $1 did not start ($awaited; it exited with status $rc)" >&2
     fi
+    return 1
 }
 
 # Kills and reaps our child $1 now, and forgets it.
@@ -154,8 +173,7 @@ holders() {
             [[ -n $kid ]] && { await_sleep "$kid" && rc=0 || rc=$?; }
         fi
         ((rc == 0)) && continue
-        not_started "$p" holder
-        return 1
+        not_started "$p" holder || return 1
     done
 }
 
@@ -169,7 +187,7 @@ extras() {
     "$UNSHARE" --uts sleep "$TTL" </dev/null >/dev/null 2>&1 &
     local t=$!
     pids+=("$t")
-    await_sleep "$t" || { not_started "$t" process; return 1; }
+    await_sleep "$t" || not_started "$t" process || return 1
     sleep "$TTL" 7<"/proc/$t/ns/uts" </dev/null >/dev/null 2>&1 &
     pids+=("$!")
     echo "$(ino_of "/proc/$t/ns/uts") uts fd-link" >>"$POP_EXTRA"
@@ -194,7 +212,7 @@ extras() {
         t=$!
         pids+=("$t")
         exec {ours}<&-
-        await_sleep "$t" || { not_started "$t" process; return 1; }
+        await_sleep "$t" || not_started "$t" process || return 1
     else
         echo "population: no ip(8), no socket-held namespace" >&2
     fi
