@@ -64,11 +64,16 @@ pub struct Table {
     next_col: usize,
 }
 
-/// Printable ASCII only (no control, no newline, nothing above 0x7e): shown as it is,
-/// one column per byte, in every form. Nearly every cell of a listing is plain.
+/// Printable ASCII (0x20 to 0x7e): a byte the table shows as it is, in one column.
+pub(crate) fn plain_byte(b: u8) -> bool {
+    b.wrapping_sub(0x20) < 0x5f
+}
+
+/// Only [`plain_byte`]s (no control, no newline, nothing above 0x7e): a cell the table
+/// shows as it is, one column per byte. Nearly every cell of a listing is plain.
 pub(crate) fn plain(bytes: &[u8]) -> bool {
     // (no early exit: the loop is vectorised, and cells are short)
-    bytes.iter().fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f))
+    bytes.iter().fold(true, |ok, &b| ok & plain_byte(b))
 }
 
 impl Table {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::layout::{self, Fit};
-use super::{glyph_width, glyphs, hex_escape, plain, Col, Order, Style, Table, Visit};
+use super::{glyph_width, glyphs, hex_escape, plain, plain_byte, Col, Order, Style, Table, Visit};
 
 /// Makes a cell safe for a terminal, appending to `out` (the renderer reuses one buffer
 /// for every cell): control bytes, invalid UTF-8 and (outside a UTF-8 locale) every
@@ -15,7 +15,7 @@ fn encode_into(bytes: &[u8], utf8: bool, out: &mut Vec<u8>) -> usize {
     let mut rest = bytes;
     while !rest.is_empty() {
         // printable ASCII goes as it is, a run at a time
-        let n = rest.iter().position(|&b| !is_plain_byte(b)).unwrap_or(rest.len());
+        let n = rest.iter().position(|&b| !plain_byte(b)).unwrap_or(rest.len());
         out.extend_from_slice(&rest[..n]);
         width += n;
         rest = &rest[n..];
@@ -42,11 +42,6 @@ fn safe_width(bytes: &[u8], utf8: bool, scratch: &mut Vec<u8>) -> usize {
         scratch.clear();
         encode_into(bytes, utf8, scratch)
     }
-}
-
-/// Printable ASCII: shown as it is, one column per byte.
-fn is_plain_byte(b: u8) -> bool {
-    (0x20..0x7f).contains(&b)
 }
 
 /// The character a valid UTF-8 sequence at the start of `bytes` encodes, with its length,
