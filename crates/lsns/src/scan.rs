@@ -76,10 +76,6 @@ const MAX_DIRENT: usize = 280;
 const LINK_MAX: usize = 64;
 
 /// Calls `f` for every name in a /proc directory (without `.` and `..`).
-///
-/// procfs fills the buffer until an entry no longer fits, so a batch that left room for
-/// another record was the last one: that saves the second `getdents64` per directory
-/// (a quarter of a process's fd-scan calls).
 fn each_entry(dir: BorrowedFd<'_>, buf: &mut [u8], mut f: impl FnMut(&CStr)) {
     while let Ok(n) = sys::getdents64(dir, buf) {
         for name in sys::dirent_names(&buf[..n]) {
@@ -87,10 +83,18 @@ fn each_entry(dir: BorrowedFd<'_>, buf: &mut [u8], mut f: impl FnMut(&CStr)) {
                 f(name);
             }
         }
-        if n + MAX_DIRENT <= buf.len() {
+        if last_batch(n, buf) {
             break;
         }
     }
+}
+
+/// Whether `n` bytes of entries that `getdents64` put in `buf` were a /proc directory's
+/// last. procfs fills the buffer until an entry no longer fits, so a batch that left room
+/// for another record was the last one: that saves the second `getdents64` per directory
+/// (a quarter of a process's fd-scan calls).
+fn last_batch(n: usize, buf: &[u8]) -> bool {
+    n + MAX_DIRENT <= buf.len()
 }
 
 /// A PID or fd number: a directory entry of decimal digits only.
@@ -242,8 +246,7 @@ impl Scan {
             for &pid in &pids {
                 self.scan_process(pid, o, &links, &mut path, &mut fd_buf, &mut refs);
             }
-            // (a batch with room for one more entry was the last, as in `each_entry`)
-            if n + MAX_DIRENT <= batch.len() {
+            if last_batch(n, &batch) {
                 break;
             }
         }
@@ -337,9 +340,8 @@ impl Scan {
         if p.uid {
             self.uid(pid);
         }
-        if p.command && !self.commands.contains_key(&pid) {
-            let c = self.read_command(pid, Some(nsdir));
-            self.commands.insert(pid, c);
+        if p.command {
+            self.cached_command(pid, Some(nsdir));
         }
     }
 
@@ -563,6 +565,17 @@ impl Scan {
             .as_ref()
     }
 
+    /// Where the COMMAND of `pid` is in `command_text`, read on the first call (through
+    /// `nsdir` if given, see [`Scan::read_command`]).
+    fn cached_command(&mut self, pid: i32, nsdir: Option<BorrowedFd<'_>>) -> (usize, usize) {
+        if let Some(&c) = self.commands.get(&pid) {
+            return c;
+        }
+        let c = self.read_command(pid, nsdir);
+        self.commands.insert(pid, c);
+        c
+    }
+
     /// Appends the COMMAND of `pid` to `command_text`, from `/proc/PID/cmdline`, or
     /// `cmdline` beside its open ns directory `nsdir`; where it is there.
     fn read_command(&mut self, pid: i32, nsdir: Option<BorrowedFd<'_>>) -> (usize, usize) {
@@ -645,14 +658,7 @@ impl Facts for Scan {
     /// The command line with NULs as spaces; a kernel thread's comm when it is empty.
     /// Read once per process: a representative usually stands for several namespaces.
     fn command(&mut self, pid: i32) -> &[u8] {
-        let (start, end) = match self.commands.get(&pid) {
-            Some(&c) => c,
-            None => {
-                let c = self.read_command(pid, None);
-                self.commands.insert(pid, c);
-                c
-            }
-        };
+        let (start, end) = self.cached_command(pid, None);
         &self.command_text[start..end]
     }
 
