@@ -158,16 +158,8 @@ impl Model {
 
     /// Indices of the namespaces sorted by inode, as util-linux lists them.
     pub fn sorted(&self) -> Vec<usize> {
-        // Inodes are 32-bit numbers in practice (the kernel's are unsigned ints): then
-        // each key carries its index in its low half, and whole numbers are sorted.
-        const LOW: u64 = u32::MAX as u64;
-        let fits = self.namespaces.len() <= LOW as usize && self.namespaces.iter().all(|n| n.ino <= LOW);
-        if fits {
-            let mut keys: Vec<u64> = self.namespaces.iter().enumerate().map(|(i, n)| n.ino << 32 | i as u64).collect();
-            keys.sort_unstable();
-            return keys.into_iter().map(|k| (k & LOW) as usize).collect();
-        }
-        // (sorting the keys with the indices reads no namespace while it compares)
+        // (sorting the keys with the indices reads no namespace while it compares; inodes
+        // are unique, so an unstable sort is as good)
         let mut v: Vec<(u64, usize)> = self.namespaces.iter().enumerate().map(|(i, n)| (n.ino, i)).collect();
         v.sort_unstable();
         v.into_iter().map(|(_, i)| i).collect()
