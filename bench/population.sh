@@ -169,7 +169,7 @@ holders() {
             # an unshare parent: its forked child is the sleeper
             kid=
             { read -r kid _ <"/proc/$p/task/$p/children"; } 2>/dev/null || true
-            rc=2
+            rc=2 awaited="it forked, but its child was gone"
             [[ -n $kid ]] && { await_sleep "$kid" && rc=0 || rc=$?; }
         fi
         ((rc == 0)) && continue
