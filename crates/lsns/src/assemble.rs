@@ -44,8 +44,8 @@ struct Builder<'a> {
     scan: &'a mut dyn Facts,
     filter: Option<&'a Filter>,
     table: Table,
-    /// Whether a shown column carries the process tree: without one, nesting is
-    /// invisible and the PPIDs (a pidfd ioctl or a /proc/PID/stat read each) are not needed.
+    /// [`process_tree_shown`]: without a column to show it, nesting is invisible and the
+    /// PPIDs are not needed.
     nest: bool,
 }
 
@@ -364,6 +364,13 @@ pub fn columns(plan: &Plan) -> Vec<Col> {
         .collect()
 }
 
+/// Whether lines nest in the process tree: a process tree (the default) with a column to
+/// draw it in (COMMAND). Only then are PPIDs needed (a pidfd ioctl or a /proc/PID/stat
+/// read each).
+fn process_tree_shown(plan: &Plan, cols: &[Col]) -> bool {
+    plan.tree == Tree::Process && cols.iter().any(|c| c.tree)
+}
+
 /// What the scan may look up for every representative as it meets it: what each line of
 /// a listing of all namespaces shows (see [`crate::scan::Prefetch`]). Nothing with a
 /// filter, `-p`, `-P` or a member list, whose lines are not all the representatives'.
@@ -372,7 +379,7 @@ pub fn prefetch(plan: &Plan) -> Prefetch {
         return Prefetch::default();
     }
     let shows = |c| plan.columns.contains(&c);
-    let nest = columns(plan).iter().any(|c| c.tree) && plan.tree == Tree::Process;
+    let nest = process_tree_shown(plan, &columns(plan));
     Prefetch {
         command: shows(Column::Command),
         ppid: shows(Column::Ppid) || nest,
@@ -387,7 +394,7 @@ pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Resu
     let m = scan.model();
     let rows = if plan.namespace.is_some() { m.members.len() } else { m.namespaces.len() };
     table.reserve(rows, 64);
-    let nest = table.cols.iter().any(|c| c.tree);
+    let nest = process_tree_shown(plan, &table.cols);
     let mut b = Builder { plan, scan, filter, table, nest };
     match plan.namespace {
         Some(ino) => {
