@@ -2,7 +2,7 @@
 //! definitions.
 //!
 //! The definition describes the command line as `--help` shows it; before generating,
-//! [`for_shell`] adapts a copy to what the generators understand: `{name}` becomes the
+//! `for_shell` adapts a copy to what the generators understand: `{name}` becomes the
 //! binary's name; value notations become plain words (zsh prints them as messages, and
 //! `:` or `[` would break its specs); where a short option takes no value while its long
 //! form takes an optional one (unshare's `-m` and `--mount[=<file>]`), the two become two

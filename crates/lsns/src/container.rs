@@ -39,10 +39,7 @@
 /// The label for the container that the `/proc/PID/cgroup` text `text` places a process
 /// in, if any. A last line without its newline (a read cut short) is not looked at.
 pub fn from_cgroup_file(text: &[u8]) -> Option<Vec<u8>> {
-    let complete = match text.iter().rposition(|&b| b == b'\n') {
-        Some(end) => &text[..end],
-        None => return None,
-    };
+    let complete = &text[..text.iter().rposition(|&b| b == b'\n')?];
     let lines = || complete.split(|&b| b == b'\n').filter_map(split_line);
     let v2 = lines().filter(|l| l.0 == b"0" && l.1.is_empty());
     let v1 = lines().filter(|l| !(l.0 == b"0" && l.1.is_empty()));

@@ -38,7 +38,7 @@
 //! 10. Entering a user namespace makes the program uid and gid 0 there, unless
 //!     `--preserve-credentials` or `-S`/`-G` say otherwise; `setgroups([])` is tried now,
 //!     while we still hold the old namespace's rights (whether it failed matters in 19).
-//! 11. Enter the namespaces, in two passes (see [`enter`]).
+//! 11. Enter the namespaces, in two passes (see `enter`).
 //! 12. With `-r` and neither `-w` nor `-W`: keep the working directory (as an fd).
 //! 13. `-r`: `fchdir` to the root's fd, `chroot(".")`, `chdir("/")`.
 //! 14. The working directory: `-W DIR` is opened now, inside the new root and mount

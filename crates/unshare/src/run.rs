@@ -36,7 +36,7 @@
 //!    - The child restores the signal mask, waits at the gate (persistence only), and
 //!      goes on with step 10.
 //! 9. Without `--fork`, this process makes the persistence bind mounts itself.
-//! 10. Inside the new namespaces ([`prepare`]): our own single maps (`-r`, `-c`,
+//! 10. Inside the new namespaces (`prepare`): our own single maps (`-r`, `-c`,
 //!     `--map-user`, `--map-group`: setgroups `deny` before `gid_map`, as the kernel
 //!     requires of a writer without CAP_SETGID in the parent namespace), `--setgroups`;
 //!     the root's propagation (`-m`, default private, so that our mounts stay ours);

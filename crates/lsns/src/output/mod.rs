@@ -1,7 +1,7 @@
 //! Rendering: a [`Table`] in, bytes out. Nothing here touches the system, so every format
 //! is unit-tested against bytes util-linux really printed.
 //!
-//! Every renderer walks the rows in print order ([`Order::walk`]) and writes as it goes:
+//! Every renderer walks the rows in print order (`Order::walk`) and writes as it goes:
 //! memory stays at the size of the table, whatever the size of the output (a deep tree's
 //! glyphs and JSON indentation grow with the square of its depth).
 
@@ -24,7 +24,7 @@ pub struct Col {
     pub name: &'static str,
     pub kind: Kind,
     pub right: bool,
-    /// The width the table prefers for this column (0: none); see [`layout`].
+    /// The width the table prefers for this column (0: none); see `layout`.
     pub hint: usize,
     /// This column carries the tree glyphs (and is then left-aligned).
     pub tree: bool,
