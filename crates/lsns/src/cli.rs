@@ -69,14 +69,27 @@ fn long_name(id: Id) -> &'static str {
     OPTIONS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or_default()
 }
 
-/// The option that `id` cannot be combined with: `-J` and `-r`, `-P` and `-p`.
+/// The option that `id` cannot be combined with: `-J` and `-r`, `-P` and `-p`. Every
+/// option is named (no `_`), so a new one does not compile until this says whether it
+/// excludes another.
 fn excluded_by(id: Id) -> Option<Id> {
     match id {
         Id::Json => Some(Id::Raw),
         Id::Raw => Some(Id::Json),
         Id::Persistent => Some(Id::Task),
         Id::Task => Some(Id::Persistent),
-        _ => None,
+        Id::List
+        | Id::Output
+        | Id::OutputAll
+        | Id::Notruncate
+        | Id::Noheadings
+        | Id::Help
+        | Id::Version
+        | Id::Type
+        | Id::Tree
+        | Id::Nowrap
+        | Id::Filter
+        | Id::ListColumns => None,
     }
 }
 

@@ -231,6 +231,15 @@ pub fn parse<S: Syscall>(args: &[OsString], sys: &mut S) -> Result<Action> {
     })
 }
 
+/// The options that name a directory: `-r` (root), `-w` (working directory, opened now),
+/// `-W` (working directory, looked up inside the namespaces).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    Root,
+    Wd,
+    Wdns,
+}
+
 /// The plan while the options come in, and the system that opens what they name.
 struct Builder<'s, S> {
     sys: &'s mut S,
@@ -238,15 +247,31 @@ struct Builder<'s, S> {
 }
 
 impl<S: Syscall> Builder<'_, S> {
-    /// Takes one option, checking its value.
+    /// Takes one option, checking its value. Every option has its own arm (no `_`), so an
+    /// option added to the definition in `crates/clidef` does not compile until it is
+    /// handled here.
     fn apply(&mut self, id: Id, v: Option<OsString>) -> Result<Flow> {
+        let p = &mut self.plan;
         match id {
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
             Id::Ns(t) => self.namespace(t, v)?,
-            Id::Target | Id::NetSocket | Id::Setuid | Id::Setgid => self.numbers(id, v.unwrap_or_default())?,
-            Id::Root | Id::Wd | Id::Wdns => self.directory(id, v)?,
-            _ => self.switch(id),
+            Id::Target if p.target.is_some() => return Err(Error::msg("option --target may be given only once")),
+            Id::Target => p.target = Some(parse_target(&v.unwrap_or_default())?),
+            Id::NetSocket => p.net_socket = parse_fd(&v.unwrap_or_default())?.or(p.net_socket),
+            Id::Setuid => p.uid = Some(parse_id_spec(&v.unwrap_or_default(), "uid")?),
+            Id::Setgid => p.gid = Some(parse_id_spec(&v.unwrap_or_default(), "gid")?),
+            Id::Root => self.directory(Dir::Root, v)?,
+            Id::Wd => self.directory(Dir::Wd, v)?,
+            Id::Wdns => self.directory(Dir::Wdns, v)?,
+            Id::All => p.all = true,
+            Id::UserParent => p.user_parent = true,
+            Id::PreserveCredentials => p.preserve_credentials = true,
+            Id::KeepCaps => p.keep_caps = true,
+            Id::Env => p.env = true,
+            Id::NoFork => p.no_fork = true,
+            Id::JoinCgroup => p.join_cgroup = true,
+            Id::FollowContext => p.follow_context = true,
         }
         Ok(Flow::Continue)
     }
@@ -265,55 +290,27 @@ impl<S: Syscall> Builder<'_, S> {
         Ok(())
     }
 
-    /// The options whose value is a number (or `follow`).
-    fn numbers(&mut self, id: Id, v: OsString) -> Result<()> {
-        let p = &mut self.plan;
-        match id {
-            Id::Target if p.target.is_some() => return Err(Error::msg("option --target may be given only once")),
-            Id::Target => p.target = Some(parse_target(&v)?),
-            Id::NetSocket => p.net_socket = parse_fd(&v)?.or(p.net_socket),
-            Id::Setuid => p.uid = Some(parse_id_spec(&v, "uid")?),
-            _ => p.gid = Some(parse_id_spec(&v, "gid")?),
-        }
-        Ok(())
-    }
-
     /// `-r`, `-w`, `-W`: `-w` and `-W` exclude each other; the directories of `-r` and
     /// `-w` are opened here, that of `-W` only inside the namespaces.
-    fn directory(&mut self, id: Id, val: Option<OsString>) -> Result<()> {
+    fn directory(&mut self, dir: Dir, val: Option<OsString>) -> Result<()> {
         let p = &mut self.plan;
-        match id {
-            Id::Wd if p.wdns.is_some() => return Err(Error::msg("options --wdns and --wd cannot be combined")),
-            Id::Wdns if p.wd.is_some() => return Err(Error::msg("options --wd and --wdns cannot be combined")),
-            _ => {}
+        match dir {
+            Dir::Wd if p.wdns.is_some() => return Err(Error::msg("options --wdns and --wd cannot be combined")),
+            Dir::Wdns if p.wd.is_some() => return Err(Error::msg("options --wd and --wdns cannot be combined")),
+            Dir::Root | Dir::Wd | Dir::Wdns => {}
         }
-        let spec = dir_spec(val.as_deref(), id != Id::Root);
-        let opened = match (&spec, id) {
-            (DirSpec::Path(path), Id::Root | Id::Wd) => Some(open_dir(self.sys, path)?),
+        let spec = dir_spec(val.as_deref(), dir != Dir::Root);
+        let opened = match (&spec, dir) {
+            (DirSpec::Path(path), Dir::Root | Dir::Wd) => Some(open_dir(self.sys, path)?),
             _ => None,
         };
         let p = &mut self.plan;
-        match id {
-            Id::Root => (p.root, p.named.root) = (Some(spec), opened),
-            Id::Wd => (p.wd, p.named.wd) = (Some(spec), opened),
-            _ => p.wdns = Some(spec),
+        match dir {
+            Dir::Root => (p.root, p.named.root) = (Some(spec), opened),
+            Dir::Wd => (p.wd, p.named.wd) = (Some(spec), opened),
+            Dir::Wdns => p.wdns = Some(spec),
         }
         Ok(())
-    }
-
-    /// The options without a value.
-    fn switch(&mut self, id: Id) {
-        let p = &mut self.plan;
-        *match id {
-            Id::All => &mut p.all,
-            Id::UserParent => &mut p.user_parent,
-            Id::PreserveCredentials => &mut p.preserve_credentials,
-            Id::KeepCaps => &mut p.keep_caps,
-            Id::Env => &mut p.env,
-            Id::NoFork => &mut p.no_fork,
-            Id::JoinCgroup => &mut p.join_cgroup,
-            _ => &mut p.follow_context,
-        } = true;
     }
 
     /// The checks between options, once all are known, and the program.

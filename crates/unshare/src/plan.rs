@@ -205,19 +205,47 @@ impl<'c> Builder<'c> {
         }
     }
 
-    /// Takes one option, checking its value.
+    /// Takes one option, checking its value. Every option has its own arm (no `_`), so an
+    /// option added to the definition in `crates/clidef` does not compile until it is
+    /// handled here; the helpers take values, not option ids.
     fn apply(&mut self, id: Id, v: Option<OsString>) -> Result<Flow> {
+        let text = || lossy(value(&v));
         match id {
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
             Id::Ns(t) => self.namespace(t, v),
-            Id::Fork | Id::KillChild | Id::ForwardSignals => self.process(id, v)?,
-            Id::MountProc | Id::MountBinfmt | Id::LoadInterp => self.mounts(id, v),
-            Id::MapUser | Id::MapGroup | Id::MapRootUser | Id::MapCurrentUser => self.single_map(id, v)?,
-            Id::MapAuto | Id::MapSubids | Id::MapUsers | Id::MapGroups | Id::Owner => self.range_map(id, v)?,
-            Id::Propagation | Id::Setgroups | Id::KeepCaps => self.user_setup(id, v)?,
-            Id::Setuid | Id::Setgid | Id::Root | Id::Wd => self.credentials_and_dirs(id, v)?,
-            Id::Monotonic | Id::Boottime | Id::ClearEnv | Id::WhitelistEnv => self.time_and_env(id, v)?,
+            Id::Fork => self.plan.fork = true,
+            Id::KillChild => (self.plan.fork, self.plan.kill_child) = (true, Some(kill_signal(v.as_deref())?)),
+            Id::ForwardSignals => (self.plan.fork, self.plan.forward_signals) = (true, true),
+            Id::MountProc => self.mount_proc(v),
+            Id::MountBinfmt => self.binfmt(v),
+            Id::LoadInterp => self.load_interp(v),
+            Id::MapUser => self.user_ns().map_user = Some(uid_from_str(value(&v)).map_err(|e| bad_map(&v, "uid", e))?),
+            Id::MapGroup => {
+                self.user_ns().map_group = Some(gid_from_str(value(&v)).map_err(|e| bad_map(&v, "gid", e))?)
+            }
+            Id::MapRootUser => self.single_maps(0, 0),
+            Id::MapCurrentUser => self.single_maps(self.ctx.euid, self.ctx.egid),
+            Id::MapAuto => self.both_range_maps(MapSpec::Auto),
+            Id::MapSubids => self.both_range_maps(MapSpec::Subids),
+            Id::MapUsers => self.user_ns().map_users.push(parse_map_spec(&text())?),
+            Id::MapGroups => self.user_ns().map_groups.push(parse_map_spec(&text())?),
+            Id::Owner => {
+                self.user_ns().owner = Some(parse_owner(value(&v)).ok_or_else(|| Error::msg("failed to parse owner"))?)
+            }
+            Id::Propagation => self.plan.propagation = Propagation::parse(&text())?,
+            Id::Setgroups => self.plan.setgroups = Some(parse_setgroups(value(&v))?),
+            Id::KeepCaps => self.plan.keep_caps = true,
+            Id::Setuid => self.plan.setuid = Some(parse_id_of(&v, "uid")?),
+            Id::Setgid => self.plan.setgid = Some(parse_id_of(&v, "gid")?),
+            Id::Root => self.plan.root = v.map(PathBuf::from),
+            Id::Wd => self.plan.wd = v.map(PathBuf::from),
+            Id::Monotonic => self.plan.monotonic = Some(parse_offset(&v, "monotonic offset")?),
+            Id::Boottime => self.plan.boottime = Some(parse_offset(&v, "boottime offset")?),
+            Id::ClearEnv => self.clear_env = true,
+            Id::WhitelistEnv => self
+                .whitelist
+                .extend(nscore::getopt::split_commas(value(&v)).filter(|s| !s.is_empty()).map(OsStr::to_os_string)),
         }
         Ok(Flow::Continue)
     }
@@ -230,107 +258,45 @@ impl<'c> Builder<'c> {
         }
     }
 
-    fn process(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        self.plan.fork = true;
-        match id {
-            Id::KillChild => {
-                self.plan.kill_child = Some(match v {
-                    None => libc::SIGKILL,
-                    Some(s) => nscore::signal::parse_signal_name(&lossy(&s))
-                        .ok_or_else(|| Error::msg(format!("unknown signal: {}", lossy(&s))))?,
-                })
-            }
-            Id::ForwardSignals => self.plan.forward_signals = true,
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn mounts(&mut self, id: Id, v: Option<OsString>) {
-        let ns = &mut self.plan.namespaces;
-        ns.insert(NsType::Mnt);
-        if id == Id::MountProc {
-            self.plan.mount_proc = Some(v.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/proc")));
-            return;
-        }
-        ns.insert(NsType::User);
-        match (id, v) {
-            (Id::MountBinfmt, Some(d)) => self.binfmt_dir = Some(PathBuf::from(d)),
-            (Id::MountBinfmt, None) => self.binfmt_default = true,
-            (_, interp) => {
-                self.interp = interp;
-                self.binfmt_default |= self.binfmt_dir.is_none();
-            }
-        }
-    }
-
-    /// `--map-user`, `--map-group`, `-r`, `-c`: the last one wins.
-    fn single_map(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+    /// The plan, for an option that implies `--user`: the id maps and `--owner`.
+    fn user_ns(&mut self) -> &mut Plan {
         self.plan.namespaces.insert(NsType::User);
-        let bad =
-            |kind: &str, e| Error::sys(format!("failed to parse {kind} '{}'", lossy(value(&v))), single_map_errno(e));
-        match id {
-            Id::MapUser => self.plan.map_user = Some(uid_from_str(value(&v)).map_err(|e| bad("uid", e))?),
-            Id::MapGroup => self.plan.map_group = Some(gid_from_str(value(&v)).map_err(|e| bad("gid", e))?),
-            Id::MapRootUser => (self.plan.map_user, self.plan.map_group) = (Some(0), Some(0)),
-            _ => (self.plan.map_user, self.plan.map_group) = (Some(self.ctx.euid), Some(self.ctx.egid)),
-        }
-        Ok(())
+        &mut self.plan
     }
 
-    /// Range maps (they add up) and `--owner`.
-    fn range_map(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
+    /// `--map-root-user`, `--map-current-user`: both single maps (the last such option wins).
+    fn single_maps(&mut self, uid: u32, gid: u32) {
+        let p = self.user_ns();
+        (p.map_user, p.map_group) = (Some(uid), Some(gid));
+    }
+
+    /// `--map-auto`, `--map-subids`: a range for users and one for groups (range maps add up).
+    fn both_range_maps(&mut self, spec: MapSpec) {
+        let p = self.user_ns();
+        p.map_users.push(spec);
+        p.map_groups.push(spec);
+    }
+
+    fn mount_proc(&mut self, dir: Option<OsString>) {
+        self.plan.namespaces.insert(NsType::Mnt);
+        self.plan.mount_proc = Some(dir.map_or_else(|| PathBuf::from("/proc"), PathBuf::from));
+    }
+
+    /// `--mount-binfmt[=DIR]` and `--load-interp` need a mount and a user namespace.
+    fn binfmt(&mut self, dir: Option<OsString>) {
+        self.plan.namespaces.insert(NsType::Mnt);
         self.plan.namespaces.insert(NsType::User);
-        match id {
-            Id::MapAuto | Id::MapSubids => {
-                let spec = if id == Id::MapAuto { MapSpec::Auto } else { MapSpec::Subids };
-                self.plan.map_users.push(spec);
-                self.plan.map_groups.push(spec);
-            }
-            Id::MapUsers => self.plan.map_users.push(parse_map_spec(&lossy(value(&v)))?),
-            Id::MapGroups => self.plan.map_groups.push(parse_map_spec(&lossy(value(&v)))?),
-            _ => self.plan.owner = Some(parse_owner(value(&v)).ok_or_else(|| Error::msg("failed to parse owner"))?),
+        match dir {
+            Some(d) => self.binfmt_dir = Some(PathBuf::from(d)),
+            None => self.binfmt_default = true,
         }
-        Ok(())
     }
 
-    fn user_setup(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        match id {
-            Id::Propagation => self.plan.propagation = Propagation::parse(&lossy(value(&v)))?,
-            Id::Setgroups => {
-                self.plan.setgroups = Some(match value(&v).as_bytes() {
-                    b"allow" => Setgroups::Allow,
-                    b"deny" => Setgroups::Deny,
-                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{}'", lossy(value(&v))))),
-                })
-            }
-            _ => self.plan.keep_caps = true,
-        }
-        Ok(())
-    }
-
-    fn credentials_and_dirs(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        let id_of = |what| parse_id(value(&v).as_bytes()).map_err(|e| Error::parse_failure(what, value(&v), e));
-        match id {
-            Id::Setuid => self.plan.setuid = Some(id_of("uid")?),
-            Id::Setgid => self.plan.setgid = Some(id_of("gid")?),
-            Id::Root => self.plan.root = v.map(PathBuf::from),
-            _ => self.plan.wd = v.map(PathBuf::from),
-        }
-        Ok(())
-    }
-
-    fn time_and_env(&mut self, id: Id, v: Option<OsString>) -> Result<()> {
-        let offset = |what| parse_i64(value(&v).as_bytes()).map_err(|e| Error::parse_failure(what, value(&v), e));
-        match id {
-            Id::Monotonic => self.plan.monotonic = Some(offset("monotonic offset")?),
-            Id::Boottime => self.plan.boottime = Some(offset("boottime offset")?),
-            Id::ClearEnv => self.clear_env = true,
-            _ => self
-                .whitelist
-                .extend(nscore::getopt::split_commas(value(&v)).filter(|s| !s.is_empty()).map(OsStr::to_os_string)),
-        }
-        Ok(())
+    fn load_interp(&mut self, interp: Option<OsString>) {
+        self.plan.namespaces.insert(NsType::Mnt);
+        self.plan.namespaces.insert(NsType::User);
+        self.interp = interp;
+        self.binfmt_default |= self.binfmt_dir.is_none();
     }
 
     /// The rules between options, once all are known, and the program.
@@ -361,6 +327,38 @@ fn kept_env(env: Vec<OsString>, names: &[OsString]) -> Vec<OsString> {
             names.iter().any(|w| w.as_bytes() == name)
         })
         .collect()
+}
+
+/// `--kill-child[=SIGNAL]`: SIGKILL without a name.
+fn kill_signal(v: Option<&OsStr>) -> Result<i32> {
+    match v {
+        None => Ok(libc::SIGKILL),
+        Some(s) => nscore::signal::parse_signal_name(&lossy(s))
+            .ok_or_else(|| Error::msg(format!("unknown signal: {}", lossy(s)))),
+    }
+}
+
+/// A `--map-user`/`--map-group` value that is not an id (`kind` is `uid` or `gid`).
+fn bad_map(v: &Option<OsString>, kind: &str, e: Errno) -> Error {
+    Error::sys(format!("failed to parse {kind} '{}'", lossy(value(v))), single_map_errno(e))
+}
+
+fn parse_setgroups(v: &OsStr) -> Result<Setgroups> {
+    match v.as_bytes() {
+        b"allow" => Ok(Setgroups::Allow),
+        b"deny" => Ok(Setgroups::Deny),
+        _ => Err(Error::msg(format!("unsupported --setgroups argument '{}'", lossy(v)))),
+    }
+}
+
+/// `--setuid`/`--setgid` (`what` is `uid` or `gid`).
+fn parse_id_of(v: &Option<OsString>, what: &str) -> Result<u32> {
+    parse_id(value(v).as_bytes()).map_err(|e| Error::parse_failure(what, value(v), e))
+}
+
+/// `--monotonic`/`--boottime`.
+fn parse_offset(v: &Option<OsString>, what: &str) -> Result<i64> {
+    parse_i64(value(v).as_bytes()).map_err(|e| Error::parse_failure(what, value(v), e))
 }
 
 /// util-linux reports a bad `--map-user` value with EINVAL; an out-of-range number keeps
