@@ -48,10 +48,13 @@ test: $(if $(CI_SET),lint,lint-advisory)
 # The second clippy run holds the code outside tests to clippy.toml's limits: functions
 # of at most 60 lines, at most four levels of nested blocks.
 # The doc build keeps every intra-doc link resolvable (public docs link no private item).
+# Unused dependencies are looked for in the libraries only: the binaries and the test
+# programs share their package's dependency lists, so each would report the others'.
 lint: rust-tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) clippy --workspace --locked -- -D warnings -W clippy::too_many_lines -W clippy::excessive_nesting
+	$(CARGO) clippy --workspace --lib --locked -- -D warnings -W unused-crate-dependencies
 	RUSTDOCFLAGS='-D warnings' $(CARGO) doc --workspace --no-deps --locked
 
 lint-advisory:
