@@ -134,6 +134,14 @@ fn compat_installs_util_linux_names() {
     }
     let out = Command::new(d.path("bin/unshare")).arg("--propagation=x").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stderr), "unshare: unsupported propagation mode: x\n");
+    // the help of either name starts as util-linux's and points to that name's man page
+    for name in ["unshare", "rs-unshare"] {
+        let out = Command::new(d.path(&format!("bin/{name}"))).arg("--help").output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.starts_with(&format!("\nUsage:\n {name} [options]")), "{help}");
+        assert!(help.ends_with(&format!("\nFor more details see {name}(1).\n")), "{help}");
+    }
+    compat_pages_say_util_linux_names(&d);
     // uninstall without COMPAT removes util-linux's names too, and the directories
     let (err, code) = make("uninstall", &d, false);
     assert_eq!((err.as_str(), code), ("", 0));
@@ -147,6 +155,41 @@ fn compat_installs_util_linux_names() {
     let (err, code) = make("uninstall", &d, true);
     assert_eq!((err.as_str(), code), ("", 0));
     assert!(d.is_empty(), "{:?}", d.files());
+}
+
+/// The man pages under util-linux's names are ours with every name of our tools
+/// renamed and util-linux's own pages out of SEE ALSO (they would be these pages again,
+/// or twice there); ours are as they are.
+fn compat_pages_say_util_linux_names(d: &DestDir) {
+    for (page, title) in [("man1/unshare.1", "UNSHARE 1"), ("man1/nsenter.1", "NSENTER 1"), ("man8/lsns.8", "LSNS 8")] {
+        let text = fs::read_to_string(d.path(&format!("share/man/{page}"))).unwrap();
+        assert!(text.starts_with(&format!(".TH {title} \"")), "{page}: {}", &text[..80]);
+        let (name, section) = page[5..].split_once('.').unwrap();
+        let source = fs::read_to_string(format!("{}/man/rs-{}", env!("CARGO_MANIFEST_DIR"), &page[5..])).unwrap();
+        let ours = d.path(&format!("share/man/man{section}/rs-{}", &page[5..]));
+        assert_eq!(fs::read_to_string(ours).unwrap(), source);
+        let mut renamed = source;
+        for tool in ["unshare", "nsenter", "lsns"] {
+            for (from, to) in [(format!("rs-{tool}"), tool.to_string()), (format!("rs\\-{tool}"), tool.to_string())] {
+                renamed = renamed.replace(&from, &to);
+            }
+            renamed = renamed.replace(&format!("RS-{}", tool.to_uppercase()), &tool.to_uppercase());
+        }
+        let (body, see_also) = renamed.split_once("\n.SH SEE ALSO\n").unwrap();
+        let mut seen = BTreeSet::from([format!(".BR {name} ({section}),"), format!(".BR {name} ({section})")]);
+        let see_also: Vec<&str> = see_also.lines().filter(|l| seen.insert(l.to_string())).collect();
+        let want = format!("{body}\n.SH SEE ALSO\n{}\n", see_also.join("\n"));
+        assert_eq!(text, want, "{page}");
+        for ours in ["rs-", "rs\\-", "RS-"] {
+            assert!(!text.contains(ours), "{page}: {ours}");
+        }
+    }
+    let lsns = fs::read_to_string(d.path("share/man/man8/lsns.8")).unwrap();
+    assert!(lsns.contains("\n.B lsns \\-t net \\-o +PNS,ONS\n"), "{lsns}");
+    assert!(
+        lsns.ends_with("\n.SH SEE ALSO\n.BR namespaces (7),\n.BR ioctl_ns (2),\n.BR unshare (1),\n.BR nsenter (1)\n"),
+        "{lsns}"
+    );
 }
 
 #[test]

@@ -41,6 +41,18 @@ sum_of() { cksum <"$1" | { read -r c s; printf '%s %s\n' "$c" "$s"; }; }
 # The section of the man page of a tool: 8 for lsns, 1 for the others.
 section() { case $1 in lsns) echo 8 ;; *) echo 1 ;; esac; }
 
+# Our man page for a tool under util-linux's name: the title, the name and every
+# mention of ours (rs-unshare, rs\-nsenter, \fBrs-lsns\fR) and of the other two tools
+# say util-linux's names; util-linux's own pages drop out of SEE ALSO, where they
+# would now be these pages again.
+compat_page() {
+    sed -E -e '/^\.SH "?SEE ALSO/,/^\.SH/{/^\.BR (unshare|nsenter) \(1\),?$/d;/^\.BR lsns \(8\),?$/d;}' \
+        -e 's/^\.TH RS-([A-Z]+) /.TH \1 /' \
+        -e ':a' \
+        -e 's/(^|[^A-Za-z0-9_\\-]|\\f[BIRP]|\\\([a-z][a-z])rs(\\?-)(unshare|nsenter|lsns)([^A-Za-z0-9_-]|$)/\1\3\4/' \
+        -e 'ta' "$1"
+}
+
 # What install writes, one `<source> <mode> <path>` a line (<mode> `link` for a
 # symbolic link, whose source is its target); with $1 = 1 util-linux's names too.
 plan() {
@@ -53,8 +65,9 @@ plan() {
     if [ "$1" = 1 ]; then
         for t in $TOOLS; do
             s=$(section "$t")
+            compat_page "man/rs-$t.$s" >"$tmp/$t.$s"
             echo "rs-$t link $PREFIX/bin/$t"
-            echo "man/rs-$t.$s 0644 $PREFIX/share/man/man$s/$t.$s"
+            echo "$tmp/$t.$s 0644 $PREFIX/share/man/man$s/$t.$s"
         done
         names="$names $TOOLS"
     fi
