@@ -1,26 +1,12 @@
 # nsutils: rs-unshare, rs-nsenter, rs-lsns
 PREFIX ?= /usr/local
 DESTDIR ?=
-BINDIR := $(DESTDIR)$(PREFIX)/bin
-SHAREDIR := $(DESTDIR)$(PREFIX)/share
-MANDIR := $(SHAREDIR)/man
-BASHDIR := $(SHAREDIR)/bash-completion/completions
-ZSHDIR := $(SHAREDIR)/zsh/site-functions
-FISHDIR := $(SHAREDIR)/fish/vendor_completions.d
 CARGO ?= cargo
 # Where `install` takes the binaries from.
 RELEASE ?= target/release
-# COMPAT=1: also install unshare, nsenter and lsns (links to ours), their man pages and
-# completions under those names, in place of util-linux's.
+# COMPAT=1: also install unshare, nsenter and lsns (links to ours), their man pages
+# (made from ours, renamed) and completions under those names, in place of util-linux's.
 COMPAT ?=
-
-# Binaries and their man pages (section 1 for the commands, 8 for lsns).
-BINS := rs-unshare rs-nsenter rs-lsns
-MAN1 := rs-unshare.1 rs-nsenter.1
-MAN8 := rs-lsns.8
-TOOLS := unshare nsenter lsns
-# The names completions are installed for.
-NAMES := $(BINS) $(if $(filter 1,$(COMPAT)),$(TOOLS))
 
 .PHONY: all build test lint lint-advisory rust-tools install uninstall clean bench completions
 
@@ -78,45 +64,17 @@ rust-tools:
 completions:
 	$(CARGO) run --locked -q -p nsutils-clidef -- completions
 
-# With COMPAT=1 an existing unshare, nsenter or lsns that is not our link is left alone:
-# install refuses before copying anything.
+# tools/install.sh does both; install records what it put there in
+# $(PREFIX)/share/nsutils/installed, and uninstall removes exactly that, whatever COMPAT
+# says, and only what is still as install left it. With COMPAT=1 an existing unshare,
+# nsenter or lsns (a dangling link too) that is not our link is left alone: install
+# refuses before copying anything.
+INSTALL_ENV = DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' COMPAT='$(COMPAT)' RELEASE='$(RELEASE)'
 install: build
-	@if [ "$(COMPAT)" = 1 ]; then for t in $(TOOLS); do \
-	    if [ -e $(BINDIR)/$$t ] && [ "$$(readlink $(BINDIR)/$$t)" != rs-$$t ]; then \
-	        echo "$(BINDIR)/$$t exists and is not a link to rs-$$t: not replacing it" >&2; exit 1; fi; \
-	done; fi
-	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man8 $(BASHDIR) $(ZSHDIR) $(FISHDIR)
-	for b in $(BINS); do install -m 0755 $(RELEASE)/$$b $(BINDIR)/$$b; done
-	for m in $(MAN1); do install -m 0644 man/$$m $(MANDIR)/man1/$$m; done
-	for m in $(MAN8); do install -m 0644 man/$$m $(MANDIR)/man8/$$m; done
-	for n in $(NAMES); do \
-	    install -m 0644 completions/bash/$$n $(BASHDIR)/$$n && \
-	    install -m 0644 completions/zsh/_$$n $(ZSHDIR)/_$$n && \
-	    install -m 0644 completions/fish/$$n.fish $(FISHDIR)/$$n.fish || exit 1; \
-	done
-	if [ "$(COMPAT)" = 1 ]; then \
-	    for t in $(TOOLS); do ln -sf rs-$$t $(BINDIR)/$$t || exit 1; done; \
-	    install -m 0644 man/rs-unshare.1 $(MANDIR)/man1/unshare.1 && \
-	    install -m 0644 man/rs-nsenter.1 $(MANDIR)/man1/nsenter.1 && \
-	    install -m 0644 man/rs-lsns.8 $(MANDIR)/man8/lsns.8; \
-	fi
+	$(INSTALL_ENV) sh tools/install.sh install
 
-# Removes what install put there (the same COMPAT): util-linux's names only where they
-# are still our link and our files.
 uninstall:
-	for b in $(BINS); do rm -f $(BINDIR)/$$b; done
-	for m in $(MAN1); do rm -f $(MANDIR)/man1/$$m; done
-	for m in $(MAN8); do rm -f $(MANDIR)/man8/$$m; done
-	for n in $(BINS); do rm -f $(BASHDIR)/$$n $(ZSHDIR)/_$$n $(FISHDIR)/$$n.fish; done
-	if [ "$(COMPAT)" = 1 ]; then for t in $(TOOLS); do \
-	    if [ "$$(readlink $(BINDIR)/$$t)" = rs-$$t ]; then rm -f $(BINDIR)/$$t; fi; \
-	    for f in bash/$$t:$(BASHDIR)/$$t zsh/_$$t:$(ZSHDIR)/_$$t fish/$$t.fish:$(FISHDIR)/$$t.fish; do \
-	        if cmp -s completions/$${f%%:*} $${f#*:}; then rm -f $${f#*:}; fi; \
-	    done; \
-	done; \
-	for m in man1/unshare.1:rs-unshare.1 man1/nsenter.1:rs-nsenter.1 man8/lsns.8:rs-lsns.8; do \
-	    if cmp -s man/$${m#*:} $(MANDIR)/$${m%%:*}; then rm -f $(MANDIR)/$${m%%:*}; fi; \
-	done; fi
+	$(INSTALL_ENV) sh tools/install.sh uninstall
 
 clean:
 	$(CARGO) clean

@@ -347,3 +347,32 @@ fn every_namespace_type_has_its_option() {
     every_type_has_its_option(unshare::cli::OPTIONS, unshare::cli::Id::Ns);
     every_type_has_its_option(nsenter::cli::OPTIONS, nsenter::cli::Id::Ns);
 }
+
+/// `--help` is laid out as util-linux's (an empty line, `Usage:`, the usage line, later
+/// `Options:`) and says the name the binary was called by, in the usage line and where
+/// it points to the man page: `unshare(1)` when installed as `unshare`.
+#[test]
+fn help_is_laid_out_as_util_linux_and_says_the_called_name() {
+    for tool in Tool::ALL {
+        let name = tool.util_linux_name();
+        let section = if tool == Tool::Lsns { 8 } else { 1 };
+        let out = Command::new(format!("/usr/bin/{name}")).arg("--help").output().unwrap();
+        let theirs = String::from_utf8(out.stdout).unwrap();
+        let theirs: Vec<&str> = theirs.lines().collect();
+        for called in [name.to_string(), tool.bin()] {
+            let out = Command::new(bin(tool)).arg0(&called).arg("--help").output().unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            let ours: Vec<&str> = text.lines().collect();
+            assert_eq!(ours[..2], theirs[..2], "{called}: {text}");
+            assert!(ours[2].starts_with(&format!(" {called} [options]")), "{called}: {text}");
+            assert!(ours.contains(&"Options:") && theirs.contains(&"Options:"), "{called}: {text}");
+            assert!(text.contains(&format!("{called}({section})")), "{called}: {text}");
+            if tool != Tool::Lsns {
+                assert_eq!(theirs.last(), Some(&format!("For more details see {name}({section}).").as_str()));
+                assert_eq!(ours.last(), Some(&format!("For more details see {called}({section}).").as_str()));
+            }
+            let other = if called == name { tool.bin() } else { format!(" {name}") };
+            assert!(!text.contains(&other), "{called}: {other} in {text}");
+        }
+    }
+}

@@ -13,10 +13,8 @@ pub fn render(def: &Def) -> String {
     let cmd = &def.cmd;
     let usage = cmd.clone().render_usage().to_string();
     let usage = usage.strip_prefix("Usage: ").unwrap_or(&usage);
-    let mut s = String::new();
-    if def.layout.leading_blank_line {
-        s.push('\n');
-    }
+    // util-linux's help starts with an empty line
+    let mut s = String::from("\n");
     let about = cmd.get_about().map(ToString::to_string).unwrap_or_default();
     s.push_str(&format!("Usage:\n {usage}\n\n{about}\n\nOptions:\n"));
     let mut opts: Vec<&Arg> = cmd.get_arguments().filter(|a| !a.is_positional()).collect();

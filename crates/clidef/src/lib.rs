@@ -81,8 +81,6 @@ pub struct Layout {
     pub column: usize,
     /// What stands before `--name` for an option without a short form.
     pub long_only_indent: &'static str,
-    /// Whether the text starts with an empty line.
-    pub leading_blank_line: bool,
 }
 
 /// The Rust source a tool's `build.rs` writes: `enum Id`, `OPTIONS`, `ORDERING` and
@@ -215,6 +213,20 @@ mod tests {
             sorted.dedup();
             assert_eq!(sorted.len(), names.len(), "{tool:?}: a name twice");
             assert!(rust_source(tool).contains("pub const OPTIONS"));
+        }
+    }
+
+    /// The help names the tool and its man page only by `{name}`, which the binary fills
+    /// in with the name it was called by (`unshare` under util-linux's name), and starts
+    /// with an empty line, as util-linux's does.
+    #[test]
+    fn help_says_the_called_name() {
+        for tool in Tool::ALL {
+            let help = help::render(&tool.def());
+            assert!(help.starts_with("\nUsage:\n {name} [options]"), "{tool:?}: {help}");
+            let section = if tool == Tool::Lsns { 8 } else { 1 };
+            assert!(help.contains(&format!("{{name}}({section})")), "{tool:?}: {help}");
+            assert!(!help.contains(&tool.bin()), "{tool:?}: {help}");
         }
     }
 }

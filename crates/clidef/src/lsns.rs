@@ -64,9 +64,5 @@ pub fn def() -> Def {
         flag('H', "list-columns", "describe the available columns").at(OPTS, 14),
         Arg::new("namespace").value_name("namespace"),
     ]);
-    Def {
-        cmd,
-        layout: Layout { column: 24, long_only_indent: "     ", leading_blank_line: true },
-        short_optional_values: true,
-    }
+    Def { cmd, layout: Layout { column: 24, long_only_indent: "     " }, short_optional_values: true }
 }

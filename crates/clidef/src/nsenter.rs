@@ -22,7 +22,7 @@ pub fn def() -> Def {
         "{name} [options] [<program> [<argument>...]]",
         "Run a program inside the namespaces of another process, or of namespace files.",
         "A <file> is /proc/<pid>/ns/<type> or a bind mount of one; :<id> names a namespace\n\
-         by its 64-bit ID (Linux 6.19 or newer).\n\nFor more details see rs-nsenter(1).",
+         by its 64-bit ID (Linux 6.19 or newer).\n\nFor more details see {name}(1).",
     )
     .args([
         flag('a', "all", "enter every namespace of the target that differs from ours").at(OPTS, 1),
@@ -58,9 +58,5 @@ pub fn def() -> Def {
         flag('Z', "follow-context", "take the target's SELinux context").at(OPTS, 23),
         program(),
     ]);
-    Def {
-        cmd,
-        layout: Layout { column: 24, long_only_indent: "     ", leading_blank_line: true },
-        short_optional_values: true,
-    }
+    Def { cmd, layout: Layout { column: 24, long_only_indent: "     " }, short_optional_values: true }
 }

@@ -56,16 +56,12 @@ pub fn def() -> Def {
         "rs-unshare",
         "{name} [options] [<program> [<argument>...]]",
         "Run a program in new namespaces, detached from those of the caller.",
-        "For more details see rs-unshare(1).",
+        "For more details see {name}(1).",
     )
     .args(namespaces_and_processes())
     .args(maps_and_set_up())
     .args(the_program());
-    Def {
-        cmd,
-        layout: Layout { column: 27, long_only_indent: " ", leading_blank_line: false },
-        short_optional_values: false,
-    }
+    Def { cmd, layout: Layout { column: 27, long_only_indent: " " }, short_optional_values: false }
 }
 
 // The options in util-linux's table order, in three runs.
