@@ -584,6 +584,85 @@ fn failed_persistence_leaves_nothing() {
     assert_eq!(t.mounted(), Vec::<String>::new());
 }
 
+/// Flips `$1` and `$2` (directories in one directory it may write) with
+/// `renameat2(RENAME_EXCHANGE)` until killed.
+const FLIPPER: &str = "import ctypes, sys\n\
+libc = ctypes.CDLL(None, use_errno=True)\n\
+a, b = sys.argv[1].encode(), sys.argv[2].encode()\n\
+while True:\n    libc.renameat2(-100, a, -100, b, 2)\n";
+
+/// The race of a failed run's rollback, in a mount namespace of its own (`$1`: a
+/// directory to cover with a tmpfs, `$2`: rs-unshare, `$3`: the flipper): a victim
+/// mount (a file bind-mounted onto `victim`); a directory `d` owned by uid 65534 in
+/// which uid 65534 swaps `p` (holding the persistence file `a`) and `q` (whose `a` is a
+/// symbolic link to the victim) as fast as it can, while root runs 200 times a
+/// rs-unshare whose first bind mount (`--uts=d/p/a`) must be rolled back because the
+/// second (`--ipc=/nonexistent/b`) fails. Prints each run's status and message, then
+/// the mount table.
+const ROLLBACK_RACE: &str = r#"set -e
+R=$1 BIN=$2
+mount -t tmpfs -o size=64k,mode=755 rs-test "$R"
+touch "$R/vsrc" "$R/victim"
+mount --bind "$R/vsrc" "$R/victim"
+mkdir -m 755 "$R/d" "$R/d/p" "$R/d/q"
+touch "$R/d/p/a"
+ln -s "$R/victim" "$R/d/q/a"
+chown -R 65534:65534 "$R/d"
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c "$3" "$R/d/p" "$R/d/q" &
+flipper=$!
+trap 'kill $flipper' EXIT
+set +e
+for i in $(seq 200); do
+    err=$("$BIN" --uts="$R/d/p/a" --ipc=/nonexistent/b true 2>&1)
+    echo "attempt $? $err"
+done
+echo "flipper $(grep -c . /proc/$flipper/stat)"
+cat /proc/self/mountinfo
+"#;
+
+/// A user who owns a directory on the path of a persistence file cannot turn the
+/// rollback of a failed run into the unmounting of a mount of their choice: the mount
+/// made is undone through the descriptor it was made on, never by its path again. Each
+/// run must fail with util-linux's message; afterwards the victim is still mounted and
+/// no namespace stays bound, neither under the swapped directory nor over the victim.
+#[test]
+fn rollback_never_unmounts_by_path() {
+    if !require_root("rollback_never_unmounts_by_path") {
+        return;
+    }
+    if !Path::new("/usr/bin/python3").exists() {
+        skip("rollback_never_unmounts_by_path", "/usr/bin/python3 is not installed");
+        return;
+    }
+    let t = TempDir::new("rollback");
+    let root = t.path().display().to_string();
+    let mut c = Command::new("/usr/bin/unshare");
+    c.args(["--mount", "--propagation", "private", "--fork", "--pid", "--mount-proc", "--kill-child"]);
+    c.args(["/bin/sh", "-c", ROLLBACK_RACE, "sh", &root, BIN, FLIPPER]);
+    let o = run_timeout(&mut c, 300);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 0, "{out}{}", String::from_utf8_lossy(&o.stderr));
+    let attempts: Vec<&str> = out.lines().filter(|l| l.starts_with("attempt ")).collect();
+    assert_eq!(attempts.len(), 200, "{out}");
+    for a in &attempts {
+        let msg = a.strip_prefix("attempt 1 rs-unshare: mount /proc/").unwrap_or_else(|| panic!("{a}"));
+        assert!(msg.ends_with("/ns/ipc on /nonexistent/b failed: No such file or directory"), "{a}");
+    }
+    assert!(out.contains("\nflipper 1\n"), "the flipper did not run to the end: {out}");
+    // mountinfo: ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS ... - FSTYPE SOURCE OPTIONS
+    let ours: Vec<(&str, &str)> = out
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            let fstype = f.iter().position(|w| *w == "-").and_then(|i| f.get(i + 1))?;
+            f.get(4).filter(|m| m.starts_with(&format!("{root}/"))).map(|m| (*m, *fstype))
+        })
+        .collect();
+    let victim = format!("{root}/victim");
+    assert!(ours.contains(&(victim.as_str(), "tmpfs")), "the victim was unmounted: {ours:?}");
+    assert!(!ours.iter().any(|(_, fs)| *fs == "nsfs"), "namespaces left bound: {ours:?}");
+}
+
 #[test]
 fn binfmt_misc_interpreter() {
     if !require_root("binfmt_misc_interpreter") {

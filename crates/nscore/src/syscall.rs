@@ -20,7 +20,7 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 
 use nix::errno::Errno;
@@ -101,8 +101,14 @@ pub trait Syscall {
 
     /// `mount(2)` without data.
     fn mount(&mut self, src: Option<&str>, target: &Path, fstype: Option<&str>, flags: MsFlags) -> Result<(), Errno>;
-    /// `umount2(2)`.
-    fn umount(&mut self, target: &Path, flags: MntFlags) -> Result<(), Errno>;
+    /// `mount(2)` with `MS_BIND` of `src` onto the very file `target` was opened as (an
+    /// `O_PATH` descriptor), through its `/proc/self/fd` link, which the kernel resolves
+    /// to that file, never to whatever the file's path names by now.
+    fn bind_onto_fd(&mut self, src: &str, target: BorrowedFd<'_>) -> Result<(), Errno>;
+    /// `umount2(2)` through the `/proc/self/fd` link of `target`: it takes the topmost
+    /// mount at the very file `target` was opened as, never one a path leads to. There
+    /// is no `umount2` by path: a path may have changed since it was checked.
+    fn umount_fd(&mut self, target: BorrowedFd<'_>, flags: MntFlags) -> Result<(), Errno>;
     /// `chroot(2)`.
     fn chroot(&mut self, path: &Path) -> Result<(), Errno>;
     /// `chdir(2)`.
@@ -276,9 +282,12 @@ impl Syscall for Os {
     fn mount(&mut self, src: Option<&str>, target: &Path, fstype: Option<&str>, flags: MsFlags) -> Result<(), Errno> {
         nix::mount::mount(src, target, fstype, flags, None::<&str>)
     }
-    #[inline]
-    fn umount(&mut self, target: &Path, flags: MntFlags) -> Result<(), Errno> {
-        nix::mount::umount2(target, flags)
+    fn bind_onto_fd(&mut self, src: &str, target: BorrowedFd<'_>) -> Result<(), Errno> {
+        nix::mount::mount(Some(src), fd_link(target).as_str(), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+    }
+    fn umount_fd(&mut self, target: BorrowedFd<'_>, flags: MntFlags) -> Result<(), Errno> {
+        // followed (no UMOUNT_NOFOLLOW): the link itself is no mount point
+        nix::mount::umount2(fd_link(target).as_str(), flags)
     }
     #[inline]
     fn chroot(&mut self, path: &Path) -> Result<(), Errno> {
@@ -391,6 +400,11 @@ impl Syscall for Os {
             None => nix::fcntl::readlink(path),
         }
     }
+}
+
+/// `/proc/self/fd/N`: a path the kernel resolves to the file descriptor `N` stands for.
+fn fd_link(fd: BorrowedFd<'_>) -> String {
+    format!("/proc/self/fd/{}", fd.as_raw_fd())
 }
 
 /// Reads `fd` to its end in page-sized steps. `std`'s `read_to_end` first asks for the

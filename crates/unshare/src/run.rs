@@ -638,7 +638,16 @@ mod tests {
     fn persistence_without_fork() {
         let (end, log) = trace(&["--uts=/run/uts", "true"], 0, |_| {});
         assert_eq!(end, Ended::Exec);
-        assert_eq!(log, ["default SIGCHLD", "unshare uts", "mount /proc/1000/ns/uts /run/uts - bind", "exec true"]);
+        assert_eq!(
+            log,
+            [
+                "default SIGCHLD",
+                "unshare uts",
+                "open /run/uts [path]",
+                "mount /proc/1000/ns/uts fd:/run/uts - bind",
+                "exec true"
+            ]
+        );
         let args = ["-m", "--uts=/run/uts", "true"];
         let (_, log) = trace(&args, 0, |_| {});
         assert_eq!(
@@ -656,7 +665,10 @@ mod tests {
         );
         let (end, log) = trace(&args, 0, child);
         assert_eq!(end, Ended::Exit(0));
-        assert_eq!(log[3..], ["read pipe1.r", "mount /proc/1000/ns/uts /run/uts - bind", "exit 0"]);
+        assert_eq!(
+            log[3..],
+            ["read pipe1.r", "open /run/uts [path]", "mount /proc/1000/ns/uts fd:/run/uts - bind", "exit 0"]
+        );
     }
 
     /// With `--fork` the parent binds (`pid_for_children` exists only once a child was
@@ -676,8 +688,10 @@ mod tests {
                 "block SIGINT,SIGTERM",
                 "pipe -> pipe1",
                 "fork -> 1001",
-                "mount /proc/1000/ns/pid_for_children /run/pid - bind",
-                "mount /proc/1000/ns/uts /run/uts - bind",
+                "open /run/pid [path]",
+                "mount /proc/1000/ns/pid_for_children fd:/run/pid - bind",
+                "open /run/uts [path]",
+                "mount /proc/1000/ns/uts fd:/run/uts - bind",
                 "write pipe1.w \"1\"",
                 "waitpid 1001",
             ]
@@ -688,7 +702,8 @@ mod tests {
     }
 
     /// A persistence mount that fails kills the waiting child, which never ran the
-    /// program, and undoes the mounts already made.
+    /// program, and undoes the mounts already made, through the descriptors they were
+    /// made on (never by path again). A file that cannot be opened fails the same way.
     #[test]
     fn a_failed_bind_kills_the_child() {
         let args = ["--fork", "--pid=/run/pid", "--uts=/run/uts", "true"];
@@ -700,13 +715,51 @@ mod tests {
             log[4..],
             [
                 "fork -> 1001",
-                "mount /proc/1000/ns/pid_for_children /run/pid - bind",
-                "mount /proc/1000/ns/uts /run/uts - bind -> EACCES",
-                "umount /run/pid detach",
+                "open /run/pid [path]",
+                "mount /proc/1000/ns/pid_for_children fd:/run/pid - bind",
+                "open /run/uts [path]",
+                "mount /proc/1000/ns/uts fd:/run/uts - bind -> EACCES",
+                "umount fd:/run/pid detach",
                 "kill 1001 SIGKILL",
                 "waitpid 1001",
             ]
         );
+        let (end, log) = trace(&args, 0, |f| {
+            f.fail("open /run/uts", Errno::ENOENT);
+        });
+        assert_eq!(
+            end,
+            Ended::Failed("mount /proc/1000/ns/uts on /run/uts failed: No such file or directory".into(), 1)
+        );
+        assert_eq!(
+            log[7..],
+            ["open /run/uts [path] -> ENOENT", "umount fd:/run/pid detach", "kill 1001 SIGKILL", "waitpid 1001"]
+        );
+    }
+
+    /// Without `--fork` a failed persistence mount undoes the ones made, through their
+    /// descriptors, in this process or in the bind helper (`-m`), and nothing runs.
+    #[test]
+    fn a_failed_bind_without_fork() {
+        let refuse_ipc = |f: &mut Fake| {
+            f.fail("mount /proc/1000/ns/ipc", Errno::ENOENT);
+        };
+        let undone = [
+            "open /run/uts [path]",
+            "mount /proc/1000/ns/uts fd:/run/uts - bind",
+            "open /b [path]",
+            "mount /proc/1000/ns/ipc fd:/b - bind -> ENOENT",
+            "umount fd:/run/uts detach",
+        ];
+        let failed = Ended::Failed("mount /proc/1000/ns/ipc on /b failed: No such file or directory".into(), 1);
+        let (end, log) = trace(&["--uts=/run/uts", "--ipc=/b", "true"], 0, refuse_ipc);
+        assert_eq!(end, failed);
+        assert_eq!(log[2..], undone);
+        let (end, log) = trace(&["-m", "--uts=/run/uts", "--ipc=/b", "true"], 0, |f| {
+            refuse_ipc(f.fork_as(Forked::Child));
+        });
+        assert_eq!(end, Ended::Exit(1), "the helper reports and fails");
+        assert_eq!(log[3..], [&["read pipe1.r"][..], &undone, &["exit 1"]].concat());
     }
 
     /// A failed `unshare(2)` cancels the helpers already forked (map helper first) and

@@ -9,7 +9,8 @@
 //!
 //! Descriptors are real (each is a fresh `/dev/null`), so the code under test handles
 //! `OwnedFd`s as it does for real; the fake remembers what each one stands for and logs
-//! that name (`/proc/42/ns/net`, `pipe1.w`, `pidfd 42`), never a descriptor number. Every
+//! that name (`/proc/42/ns/net`, `pipe1.w`, `pidfd 42`; `fd:/run/uts` where a call takes a
+//! descriptor in place of a path), never a descriptor number. Every
 //! `open` must ask for `O_CLOEXEC`: the fake panics otherwise, so the rule is tested too.
 //!
 //! Defaults, each overridable: every call succeeds; `read` on a pipe gets the go-ahead
@@ -421,9 +422,14 @@ impl Syscall for Fake {
         let (src, fstype) = (src.unwrap_or("-"), fstype.unwrap_or("-"));
         self.call(format!("mount {src} {} {fstype} {}", target.display(), msflags(flags)))
     }
-    fn umount(&mut self, target: &Path, flags: MntFlags) -> Result<(), Errno> {
+    fn bind_onto_fd(&mut self, src: &str, target: BorrowedFd<'_>) -> Result<(), Errno> {
+        let line = format!("mount {src} fd:{} - bind", self.label(target));
+        self.call(line)
+    }
+    fn umount_fd(&mut self, target: BorrowedFd<'_>, flags: MntFlags) -> Result<(), Errno> {
         let detach = if flags.contains(MntFlags::MNT_DETACH) { " detach" } else { "" };
-        self.call(format!("umount {}{detach}", target.display()))
+        let line = format!("umount fd:{}{detach}", self.label(target));
+        self.call(line)
     }
     fn chroot(&mut self, path: &Path) -> Result<(), Errno> {
         self.call(format!("chroot {}", path.display()))
