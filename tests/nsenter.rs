@@ -386,6 +386,172 @@ fn root_shell_name() -> String {
     root.rsplit(':').next().unwrap().rsplit('/').next().unwrap().to_string()
 }
 
+/// What a less privileged user might leave for a privileged `rs-nsenter -e`: in
+/// `their/`, a `foo`, `env`, `id` and `sh` and a shell that say they are theirs, a home
+/// whose `.profile` says so too, and files the start-up variables name; in `our/`, a
+/// `foo` that says it is ours and an empty home.
+struct EnvLab(TempDir);
+
+impl EnvLab {
+    fn new() -> EnvLab {
+        use std::os::unix::fs::PermissionsExt;
+        let lab = EnvLab(TempDir::new("envlab"));
+        for dir in ["their/home", "our/home"] {
+            fs::create_dir_all(lab.path(dir)).unwrap();
+        }
+        let put = |rel: &str, text: String| {
+            let p = lab.path(rel);
+            fs::write(&p, text).unwrap();
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        for name in ["foo", "env", "id", "sh", "true", "evilshell"] {
+            put(&format!("their/{name}"), format!("#!/bin/sh\necho THEIR-{name}\n"));
+        }
+        put("our/foo", "#!/bin/sh\necho OUR-foo\n".into());
+        put("their/evil.sh", "echo THEIR-startup-file\n".into());
+        put("their/home/.profile", "echo THEIR-profile\n".into());
+        lab
+    }
+
+    fn path(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.0.path().display())
+    }
+
+    /// The environment of the target: start-up variables, its own PATH, SHELL and HOME,
+    /// and an ordinary variable.
+    fn their_env(&self) -> Vec<String> {
+        let evil = self.path("their/evil.sh");
+        vec![
+            "FOO=bar".into(),
+            format!("BASH_ENV={evil}"),
+            "BASH_FUNC_foo%%=() {  echo THEIR-function; }".into(),
+            format!("ENV={evil}"),
+            format!("PYTHONSTARTUP={evil}"),
+            "IFS=/".into(),
+            "PS4=$(echo THEIR-ps4)".into(),
+            "SHELLOPTS=xtrace".into(),
+            format!("NODE_OPTIONS=--require={evil}"),
+            "LD_PRELOAD=/nonexistent/nsutils-preload.so".into(),
+            format!("PATH={}:/usr/bin:/bin", self.path("their")),
+            format!("SHELL={}", self.path("their/evilshell")),
+            format!("HOME={}", self.path("their/home")),
+        ]
+    }
+
+    /// A `sleep` with [`EnvLab::their_env`], started by `prefix` (which must exec);
+    /// uid 65534's, or without `prefix`.
+    fn target(&self, prefix: &[&str]) -> Target {
+        let prefix = [&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], prefix].concat();
+        let mut c = Command::new(prefix[0]);
+        c.args(&prefix[1..]).args(["/usr/bin/env", "-i"]).args(self.their_env()).args(["sleep", "300"]);
+        Target::spawn(c, 0)
+    }
+
+    /// Our own PATH, SHELL and HOME, for rs-nsenter started by `cmd`.
+    fn ours(&self, mut cmd: Command) -> Command {
+        cmd.env_clear().current_dir("/");
+        cmd.env("PATH", format!("{}:/usr/bin:/bin", self.path("our")));
+        cmd.env("SHELL", "/bin/sh").env("HOME", self.path("our/home"));
+        cmd
+    }
+
+    fn our_vars(&self) -> [String; 3] {
+        [
+            format!("PATH={}:/usr/bin:/bin", self.path("our")),
+            "SHELL=/bin/sh".into(),
+            format!("HOME={}", self.path("our/home")),
+        ]
+    }
+}
+
+/// Runs `cmd` with `input` on its standard input; stdout and stderr.
+fn feed(cmd: &mut Command, input: &str) -> (String, String) {
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let o = common::wait_timeout(child, 60);
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Sorted lines of `/usr/bin/env` run by `rs-nsenter args... -e` with our environment.
+fn env_inside(lab: &EnvLab, cmd: Command, args: &[&str]) -> Vec<String> {
+    let (out, err, code) = run(lab.ours(cmd).args(args).args(["-e", "/usr/bin/env"]));
+    assert_eq!(code, 0, "{args:?}: {err}");
+    let mut v: Vec<String> = out.lines().map(String::from).collect();
+    v.sort();
+    v
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// Root entering uid 65534's process with `-e`: what would make a shell or interpreter
+/// run the target's code goes, and PATH, SHELL and HOME are ours, so the program, the
+/// default shell and its start-up files are the ones we would find (util-linux passes
+/// everything on and runs the target's `env`, `foo` and `$SHELL`).
+#[test]
+fn env_of_a_less_privileged_target_runs_nothing_of_theirs() {
+    if !require_root("env_of_a_less_privileged_target_runs_nothing_of_theirs") {
+        return;
+    }
+    let lab = EnvLab::new();
+    let t = lab.target(&[]);
+    let pid = t.pid();
+    let mut want = vec!["FOO=bar".to_string()];
+    want.extend(lab.our_vars());
+    assert_eq!(env_inside(&lab, Command::new(BIN), &["-t", &pid, "-u"]), sorted(want));
+    // the program is looked for in our PATH
+    for (prog, want) in [("env", None), ("foo", Some("OUR-foo\n")), ("true", Some(""))] {
+        let (out, err, code) = run(lab.ours(Command::new(BIN)).args(["-t", &pid, "-u", "-e", prog]));
+        assert_eq!(code, 0, "{prog}: {err}");
+        assert!(!out.contains("THEIR") && want.is_none_or(|w| out == w), "{prog}: {out}");
+    }
+    // the default shell is ours, a login shell with our HOME and PATH
+    let (out, err) = feed(lab.ours(Command::new(BIN)).args(["-t", &pid, "-u", "-e"]), "echo $0\nfoo\n");
+    assert!(out.starts_with("-sh\n"), "{out}{err}");
+    assert!(!out.contains("THEIR") && !err.contains("THEIR"), "{out}{err}");
+}
+
+/// With the target's mount namespace (or root) entered, its files are what the program
+/// finds: its PATH and SHELL choose the program, though the start-up variables still go.
+#[test]
+fn env_of_a_less_privileged_target_in_its_mount_namespace() {
+    if !require_root("env_of_a_less_privileged_target_in_its_mount_namespace") {
+        return;
+    }
+    let lab = EnvLab::new();
+    let t = lab.target(&[]);
+    let pid = t.pid();
+    let theirs = lab.their_env();
+    let kept =
+        |keep: &[&str]| sorted(theirs.iter().filter(|v| keep.iter().any(|k| v.starts_with(k))).cloned().collect());
+    let want = kept(&["FOO=", "PATH=", "SHELL=", "HOME="]);
+    assert_eq!(env_inside(&lab, Command::new(BIN), &["-t", &pid, "-m"]), want);
+    assert_eq!(env_inside(&lab, Command::new(BIN), &["-t", &pid, "-u", "-r"]), want);
+    let (out, err, code) = run(lab.ours(Command::new(BIN)).args(["-t", &pid, "-m", "-e", "foo"]));
+    assert_eq!((out.as_str(), code), ("THEIR-foo\n", 0), "{err}");
+    let (out, err) = feed(lab.ours(Command::new(BIN)).args(["-t", &pid, "-m", "-e"]), "");
+    assert_eq!(out, "THEIR-evilshell\n", "{err}");
+}
+
+/// uid 65534 entering its own rootless container holds no privilege its processes lack:
+/// their environment comes whole, and their PATH finds the program.
+#[test]
+fn env_of_a_target_with_our_privileges_is_whole() {
+    if !require_unpriv("env_of_a_target_with_our_privileges_is_whole") {
+        return;
+    }
+    let lab = EnvLab::new();
+    let t = lab.target(&[UNSHARE, "-r", "-u"]);
+    let pid = t.pid();
+    let args = ["-t", pid.as_str(), "-U", "-u", "--preserve-credentials"];
+    assert_eq!(env_inside(&lab, as_nobody(BIN), &args), sorted(lab.their_env()));
+    let (out, err, code) = run(lab.ours(as_nobody(BIN)).args(args).args(["-e", "foo"]));
+    assert_eq!((out.as_str(), code), ("THEIR-foo\n", 0), "{err}");
+}
+
 #[test]
 fn user_parent() {
     if !require_root("user_parent") {

@@ -1,6 +1,7 @@
 //! Privilege boundaries: the tools refuse to run set-user-ID, set-group-ID or with file
 //! capabilities (checked on copies made so, run by uid 65534), and rs-nsenter `-e`
-//! leaves a less privileged target's loader variables behind.
+//! leaves a less privileged target's loader variables behind (tests/nsenter.rs has the
+//! shell and interpreter ones).
 
 mod common;
 
@@ -161,7 +162,16 @@ fn sorted(v: &[&str]) -> Vec<String> {
     v
 }
 
-const ORDINARY_ONLY: [&str; 2] = ["NSUTILS_ORDINARY=kept", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"];
+/// What `-e` gives a program from a less privileged target: the ordinary variable, and
+/// the caller's PATH (set by [`caller`]) in place of the target's.
+const ORDINARY_ONLY: [&str; 2] = ["NSUTILS_ORDINARY=kept", "PATH=/usr/bin:/bin"];
+
+/// rs-nsenter with an environment of only `PATH=/usr/bin:/bin`.
+fn caller() -> Command {
+    let mut c = Command::new(NSENTER);
+    c.env_clear().env("PATH", "/usr/bin:/bin");
+    c
+}
 
 #[test]
 fn env_of_a_less_privileged_target_loses_its_loader_variables() {
@@ -171,16 +181,16 @@ fn env_of_a_less_privileged_target_loses_its_loader_variables() {
     let mut p = Procs::new();
     // uid 65534's process: only the ordinary variables arrive (util-linux passes all on)
     let t = sleeper(&mut p, &["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ORDINARY_ONLY));
+    assert_eq!(entered_env(&mut caller(), &t, &["-u"]), sorted(&ORDINARY_ONLY));
     // a gid alone differs
     let t = sleeper(&mut p, &["setpriv", "--regid=65534", "--clear-groups"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ORDINARY_ONLY));
+    assert_eq!(entered_env(&mut caller(), &t, &["-u"]), sorted(&ORDINARY_ONLY));
     // root's IDs, but no capabilities (as in a container that shares our IDs)
     let t = sleeper(&mut p, &["setpriv", "--bounding-set=-all", "--inh-caps=-all"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ORDINARY_ONLY));
+    assert_eq!(entered_env(&mut caller(), &t, &["-u"]), sorted(&ORDINARY_ONLY));
     // root of a user namespace root made: its capabilities stop at that namespace
     let t = sleeper(&mut p, &["/usr/bin/unshare", "--user", "--map-root-user"]);
-    assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-U", "-u"]), sorted(&ORDINARY_ONLY));
+    assert_eq!(entered_env(&mut caller(), &t, &["-U", "-u"]), sorted(&ORDINARY_ONLY));
 }
 
 #[test]

@@ -33,48 +33,158 @@ pub fn parse_environ(buf: &[u8]) -> Vec<OsString> {
         .collect()
 }
 
-/// The variables glibc's dynamic loader and C library remove from the environment of a
-/// program started in secure-execution mode (set-user-ID, set-group-ID, file
-/// capabilities): each makes the loader or the library load or read files the variable
-/// names (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH, GCONV_PATH, ...), write where it says
-/// (LD_DEBUG_OUTPUT, LD_PROFILE, MALLOC_TRACE, TMPDIR) or change how code is linked and
-/// tuned (GLIBC_TUNABLES). This is glibc's documented list ("unsecure" variables: see
-/// ld.so(8), Secure-execution mode, and the glibc manual).
-pub const LOADER_VARIABLES: &[&str] = &[
-    "GCONV_PATH",
-    "GETCONF_DIR",
-    "GLIBC_TUNABLES",
-    "HOSTALIASES",
-    "LD_AUDIT",
-    "LD_DEBUG",
-    "LD_DEBUG_OUTPUT",
-    "LD_DYNAMIC_WEAK",
-    "LD_HWCAP_MASK",
-    "LD_LIBRARY_PATH",
-    "LD_ORIGIN_PATH",
-    "LD_PRELOAD",
-    "LD_PROFILE",
-    "LD_SHOW_AUXV",
-    "LD_USE_LOAD_BIAS",
-    "LOCALDOMAIN",
-    "LOCPATH",
-    "MALLOC_TRACE",
-    "NIS_PATH",
-    "NLSPATH",
-    "RESOLV_HOST_CONF",
-    "RES_OPTIONS",
-    "TMPDIR",
-    "TZDIR",
+/// The variables `-e` leaves out of a less privileged target's environment: each makes
+/// a program, or the loader, library, shell or interpreter that runs it, load or run code
+/// or read files that the variable names, so its owner, not we, would choose what runs
+/// with our privileges. An entry ending in `*` stands for every name it begins.
+///
+/// The model is sudo's default `env_delete` list (the `initial_badenv_table` of the
+/// sudoers plugin), here with glibc's variables for secure-execution mode spelled out
+/// (ld.so(8); `LD_*` covers its loader ones) and with kin sudo leaves to `env_reset`:
+/// the prompts an interactive bash expands (`PS0`..`PS4`, `PROMPT_COMMAND`), Python's
+/// start-up file, Node's and the Java launcher's option variables, and the directories
+/// fish and other programs take their start-up files from (`XDG_CONFIG_*`,
+/// `XDG_DATA_DIRS`). sudo's entries for other systems (`_RLD*`, `LDR_*`, `DYLD_*`, ...)
+/// are left out. Bash functions come in variables named `BASH_FUNC_*`; older bash took
+/// any value that begins with `()` for one, which [`inherit`] drops too.
+pub const UNSAFE_VARIABLES: &[&str] = &[
+    "BASHOPTS",          // bash: shopt options at start-up
+    "BASH_ENV",          // bash: a file a non-interactive shell runs first
+    "BASH_FUNC_*",       // bash: exported functions
+    "CDPATH",            // sh: where cd looks
+    "ENV",               // sh, ksh: a file an interactive shell runs first
+    "FPATH",             // ksh, zsh: where functions are loaded from
+    "GCONV_PATH",        // glibc: iconv modules it loads
+    "GETCONF_DIR",       // glibc
+    "GLIBC_TUNABLES",    // glibc
+    "GLOBIGNORE",        // bash
+    "HOSTALIASES",       // glibc resolver
+    "IFS",               // sh: how words are split
+    "JAVA_TOOL_OPTIONS", // Java: options such as -javaagent
+    "JDK_JAVA_OPTIONS",  // Java launcher
+    "KRB5_CONFIG*",      // Kerberos: its configuration (plugins)
+    "KRB5_KTNAME",       // Kerberos: the key table
+    "LD_*",              // the dynamic loader (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, ...)
+    "LOCALDOMAIN",       // glibc resolver
+    "LOCPATH",           // glibc: locale files
+    "MALLOC_TRACE",      // glibc: a file written
+    "NIS_PATH",          // glibc
+    "NLSPATH",           // glibc: message catalogs
+    "NODE_OPTIONS",      // Node.js: options such as --require
+    "NODE_PATH",         // Node.js: module search path
+    "NULLCMD",           // zsh
+    "PATH_LOCALE",       // BSD libc: locale files
+    "PERL5DB",           // Perl: the debugger's code
+    "PERL5LIB",          // Perl: module search path
+    "PERL5OPT",          // Perl: options such as -M
+    "PERLIO_DEBUG",      // Perl: a file written
+    "PERLLIB",           // Perl: module search path
+    "PROMPT_COMMAND",    // bash: run before each prompt
+    "PS0",               // bash: prompts, expanded with command substitution
+    "PS1",
+    "PS2",
+    "PS3",
+    "PS4",              // bash: the trace prefix (SHELLOPTS=xtrace expands it at once)
+    "PYTHONHOME",       // Python: the standard library's place
+    "PYTHONINSPECT",    // Python
+    "PYTHONPATH",       // Python: module search path
+    "PYTHONSTARTUP",    // Python: a file an interactive interpreter runs first
+    "PYTHONUSERBASE",   // Python: the user's site-packages
+    "READNULLCMD",      // zsh
+    "RESOLV_HOST_CONF", // glibc resolver
+    "RES_OPTIONS",      // glibc resolver
+    "RUBYLIB",          // Ruby: library search path
+    "RUBYOPT",          // Ruby: options such as -r
+    "SHELLOPTS",        // bash: set -o options at start-up
+    "TERMCAP",          // terminal descriptions read
+    "TERMINFO",
+    "TERMINFO_DIRS",
+    "TERMPATH",
+    "TMPDIR",          // glibc: where temporary files go
+    "TMPPREFIX",       // zsh: where temporary files go
+    "TZDIR",           // glibc: time zone files
+    "XDG_CONFIG_DIRS", // start-up files (fish's config.fish, ...)
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_DIRS",
+    "ZDOTDIR",       // zsh: where its start-up files are
+    "_JAVA_OPTIONS", // Java
 ];
 
-/// Removes the [`LOADER_VARIABLES`] from a list of `NAME=value` entries, keeping the
-/// rest in order: what glibc would do had the program been started set-user-ID by the
-/// environment's owner.
-pub fn drop_loader_variables(env: &mut Vec<OsString>) {
-    env.retain(|e| {
-        let name = e.as_bytes().split(|&b| b == b'=').next().unwrap_or_default();
-        !LOADER_VARIABLES.iter().any(|v| v.as_bytes() == name)
-    });
+/// The name of a `NAME=value` entry.
+fn name_of(entry: &OsString) -> &[u8] {
+    entry.as_bytes().split(|&b| b == b'=').next().unwrap_or_default()
+}
+
+/// Whether the entry `NAME=value` is one of the [`UNSAFE_VARIABLES`], or holds a bash
+/// function in the old form (a value beginning with `()`).
+fn is_unsafe(entry: &OsString) -> bool {
+    let name = name_of(entry);
+    let value = &entry.as_bytes()[name.len()..];
+    value.starts_with(b"=()")
+        || UNSAFE_VARIABLES.iter().any(|v| match v.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix.as_bytes()),
+            None => name == v.as_bytes(),
+        })
+}
+
+/// The variables that say where a program finds what it runs next: its start-up files
+/// (`HOME`: `~/.profile`, `~/.bashrc`), the programs it starts (`PATH`, also the one
+/// `-e` itself starts) and the shell (`SHELL`, also the default shell `-e` starts).
+pub const LOCATING_VARIABLES: [&str; 3] = ["HOME", "PATH", "SHELL"];
+
+/// How much of a target's environment `-e` passes to the program, which runs with our
+/// privileges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// The target holds our privileges: its environment is as good as ours, and comes
+    /// whole.
+    Whole,
+    /// A less privileged target whose root or mount namespace was entered: the files the
+    /// program finds are the target's anyway, so its [`LOCATING_VARIABLES`] are kept
+    /// (ours may name nothing there); the [`UNSAFE_VARIABLES`] go.
+    TheirFiles,
+    /// A less privileged target, with our own view of the files: the
+    /// [`UNSAFE_VARIABLES`] go, and the [`LOCATING_VARIABLES`] are ours, so that the
+    /// program, the default shell, and what they find by `HOME` and `PATH` (a login
+    /// shell's `~/.profile`, the `id` that `/etc/profile` runs) are the ones we would
+    /// find, not files the target's owner put there.
+    OurFiles,
+}
+
+impl Trust {
+    /// The trust for a target that holds our privileges or not, and whose root or mount
+    /// namespace was entered or not.
+    pub fn new(same_privilege: bool, entered_their_files: bool) -> Trust {
+        match (same_privilege, entered_their_files) {
+            (true, _) => Trust::Whole,
+            (false, true) => Trust::TheirFiles,
+            (false, false) => Trust::OurFiles,
+        }
+    }
+}
+
+/// The environment `-e` gives the program: the target's `env` as far as `trust` allows,
+/// with `ours` (our own environment) supplying the [`LOCATING_VARIABLES`] under
+/// [`Trust::OurFiles`]: each takes the place of the target's, is added at the end where
+/// the target has none, and is left out where we have none.
+pub fn inherit(mut env: Vec<OsString>, trust: Trust, ours: &[OsString]) -> Vec<OsString> {
+    if trust == Trust::Whole {
+        return env;
+    }
+    env.retain(|e| !is_unsafe(e));
+    if trust == Trust::OurFiles {
+        for name in LOCATING_VARIABLES.map(str::as_bytes) {
+            let slot = env.iter().position(|e| name_of(e) == name);
+            let mine = ours.iter().find(|e| name_of(e) == name).cloned();
+            match (slot, mine) {
+                (Some(i), Some(m)) => env[i] = m,
+                (Some(i), None) => drop(env.remove(i)),
+                (None, Some(m)) => env.push(m),
+                (None, None) => {}
+            }
+        }
+    }
+    env
 }
 
 /// The value of `name` in a list of `NAME=value` entries.
@@ -101,15 +211,112 @@ mod tests {
         assert_eq!(parse_environ(b"\xff=\xfe"), vec![OsString::from_vec(b"\xff=\xfe".to_vec())]);
     }
 
+    fn entries(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    /// A less privileged user's environment, with something in each group of the table.
+    const THEIRS: &[&str] = &[
+        "LD_PRELOAD=/tmp/x.so",
+        "FOO=1",
+        "LD_LIBRARY_PATH=/tmp",
+        "LD_PRELOADX=gone too",
+        "TMPDIR=/t",
+        "GLIBC_TUNABLES=glibc.malloc.check=3",
+        "PATH=/home/u/bin:/bin",
+        "TZ=UTC",
+        "BASH_ENV=/home/u/evil.sh",
+        "BASH_FUNC_ls%%=() { echo evil; }",
+        "OLDSTYLE=() { echo evil; }",
+        "IFS=/",
+        "PS1=$(evil)",
+        "PS4=$(evil)",
+        "SHELLOPTS=xtrace",
+        "PYTHONSTARTUP=/home/u/evil.py",
+        "NODE_OPTIONS=--require=/home/u/evil.js",
+        "PERL5OPT=-Mevil",
+        "KRB5_CONFIG_X=/x",
+        "JAVA_TOOL_OPTIONS=-javaagent:/x.jar",
+        "HOME=/home/u",
+        "SHELL=/home/u/evilshell",
+        "ENVX=kept",
+        "PS=kept",
+        "NOT_A_FUNCTION=a()",
+        "LD=kept",
+    ];
+
     #[test]
-    fn loader_variables_go() {
-        let mut env = parse_environ(
-            b"LD_PRELOAD=/tmp/x.so\0FOO=1\0LD_LIBRARY_PATH=/tmp\0LD_PRELOADX=keep\0TMPDIR=/t\0\
-              GLIBC_TUNABLES=glibc.malloc.check=3\0PATH=/bin\0TZ=UTC\0LD_AUDIT=a=b\0",
-        );
-        drop_loader_variables(&mut env);
-        assert_eq!(env, ["FOO=1", "LD_PRELOADX=keep", "PATH=/bin", "TZ=UTC"].map(OsString::from).to_vec());
-        assert!(LOADER_VARIABLES.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
-        assert_eq!(LOADER_VARIABLES.len(), 24);
+    fn whole_when_privileges_match() {
+        let ours = entries(&["PATH=/usr/bin", "HOME=/root"]);
+        assert_eq!(inherit(entries(THEIRS), Trust::new(true, false), &ours), entries(THEIRS));
+        assert_eq!(inherit(entries(THEIRS), Trust::new(true, true), &ours), entries(THEIRS));
+    }
+
+    /// The entries of [`THEIRS`] that no trust leaves out.
+    fn harmless(e: &str) -> bool {
+        ["FOO=", "TZ=", "ENVX=", "PS=", "NOT_A_FUNCTION=", "LD="].iter().any(|p| e.starts_with(p))
+    }
+
+    #[test]
+    fn unsafe_variables_go_and_their_files_keep_their_paths() {
+        let ours = entries(&["PATH=/usr/bin", "HOME=/root", "SHELL=/bin/bash"]);
+        let got = inherit(entries(THEIRS), Trust::new(false, true), &ours);
+        let locating = |e: &str| LOCATING_VARIABLES.iter().any(|v| e.starts_with(&format!("{v}=")));
+        let kept: Vec<&str> = THEIRS.iter().copied().filter(|e| harmless(e) || locating(e)).collect();
+        assert_eq!(kept.len(), 9);
+        assert_eq!(got, entries(&kept));
+    }
+
+    #[test]
+    fn our_files_take_our_paths() {
+        let ours = entries(&["SHELL=/bin/bash", "PATH=/usr/bin", "X=1"]);
+        let got = inherit(entries(THEIRS), Trust::new(false, false), &ours);
+        // ours in the place of theirs, and HOME left out, as we have none
+        let want: Vec<&str> = THEIRS
+            .iter()
+            .filter_map(|e| match e.split('=').next() {
+                Some("PATH") => Some("PATH=/usr/bin"),
+                Some("SHELL") => Some("SHELL=/bin/bash"),
+                _ => Some(*e).filter(|e| harmless(e)),
+            })
+            .collect();
+        assert_eq!(got, entries(&want));
+        // ours added where the target has none
+        let got = inherit(entries(&["A=1", "SHELL=/x"]), Trust::OurFiles, &entries(&["HOME=/root"]));
+        assert_eq!(got, entries(&["A=1", "HOME=/root"]));
+    }
+
+    #[test]
+    fn table_is_sorted_and_has_the_loader_variables() {
+        assert!(UNSAFE_VARIABLES.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
+        // glibc's secure-execution list (ld.so(8)), all covered
+        for v in [
+            "GCONV_PATH",
+            "GETCONF_DIR",
+            "GLIBC_TUNABLES",
+            "HOSTALIASES",
+            "LD_AUDIT",
+            "LD_DEBUG",
+            "LD_DEBUG_OUTPUT",
+            "LD_DYNAMIC_WEAK",
+            "LD_HWCAP_MASK",
+            "LD_LIBRARY_PATH",
+            "LD_ORIGIN_PATH",
+            "LD_PRELOAD",
+            "LD_PROFILE",
+            "LD_SHOW_AUXV",
+            "LD_USE_LOAD_BIAS",
+            "LOCALDOMAIN",
+            "LOCPATH",
+            "MALLOC_TRACE",
+            "NIS_PATH",
+            "NLSPATH",
+            "RESOLV_HOST_CONF",
+            "RES_OPTIONS",
+            "TMPDIR",
+            "TZDIR",
+        ] {
+            assert!(is_unsafe(&OsString::from(format!("{v}=x"))), "{v}");
+        }
     }
 }

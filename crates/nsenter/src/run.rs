@@ -23,8 +23,7 @@
 //!    old kernel, a thread id) the target's namespaces are opened one by one through
 //!    `/proc/PID/ns/TYPE` instead.
 //! 5. What is read by PID, through that directory: `root` (`-r`), `cwd` (`-w`),
-//!    `environ` (`-e`; less the loader variables when the target's privileges differ
-//!    from ours), the owner of `/proc/PID` (`follow`, a first check that it can be read),
+//!    `environ` (`-e`), and whether the target holds our privileges (its `status`), the owner of `/proc/PID` (`follow`, a first check that it can be read),
 //!    the cgroup (`-c`, cgroup v2 only: `cgroup.procs` of the target's cgroup is opened
 //!    for writing), the SELinux context (`-Z`).
 //! 6. `--user-parent`: the user namespace to enter is the parent (`NS_GET_PARENT`) of
@@ -44,7 +43,12 @@
 //! 14. The working directory: `-W DIR` is opened now, inside the new root and mount
 //!     namespace; else the `-w` fd, or the one kept in 12. Without any of them, entering
 //!     a mount namespace leaves us at its root (the kernel moves root and directory).
-//! 15. `-e`: the environment read in 5 becomes the program's (given to exec).
+//! 15. `-e`: the environment read in 5 becomes the program's (given to exec), whole if
+//!     the target holds our privileges; else without the variables that make a program,
+//!     shell or interpreter run code their owner chose (`nscore::environ::inherit`),
+//!     and, unless 11 entered the target's mount namespace or 13 its root, with our own
+//!     `HOME`, `PATH` and `SHELL`, which pick the program, the default shell and their
+//!     start-up files in our view of the files.
 //! 16. `-c`: our PID is written to `cgroup.procs`, before the fork, so the child is
 //!     born in the cgroup.
 //! 17. `follow`: uid and gid of `/proc/PID`, as the entered user namespace sees them.
@@ -70,6 +74,7 @@ use nix::sys::statfs::{CGROUP2_SUPER_MAGIC, NSFS_MAGIC};
 use nix::sys::wait::WaitPidFlag;
 use nix::unistd::Pid;
 use nscore::creds::{self, DropGroups};
+use nscore::environ::Trust;
 use nscore::exec::{default_shell, Program};
 use nscore::getopt::lossy;
 use nscore::process::{pass_on, pidfd_exited, wait_retrying, ChildState};
@@ -419,8 +424,9 @@ fn add_target_namespaces<S: Syscall>(sys: &mut S, plan: &Plan, target: &Target, 
 
 /// Whether the target holds exactly our privileges, so that its environment is as
 /// trustworthy as our own. If not (root entering a user's process, or a container's
-/// less privileged root), its loader variables would make the program we start with our
-/// privileges run code its owner chose. Anything we cannot read counts as different.
+/// less privileged root), its loader and shell variables would make the program we start
+/// with our privileges run code its owner chose. Anything we cannot read counts as
+/// different.
 fn same_privilege<S: Syscall>(sys: &mut S, t: &Target) -> bool {
     use nscore::creds::Creds;
     let theirs = t.read(sys, "status", "").ok().and_then(|s| Creds::parse(&s));
@@ -437,7 +443,8 @@ fn same_privilege<S: Syscall>(sys: &mut S, t: &Target) -> bool {
 struct FromTarget {
     root: Option<OwnedFd>,
     wd: Option<OwnedFd>,
-    env: Option<Vec<OsString>>,
+    /// `-e`: the target's environment, and whether it holds our privileges.
+    env: Option<(Vec<OsString>, bool)>,
     cgroup_procs: Option<OwnedFd>,
     exec_context: Option<Vec<u8>>,
 }
@@ -452,11 +459,7 @@ fn read_from_target<S: Syscall>(sys: &mut S, plan: &Plan, t: &Target) -> Result<
     }
     if plan.env {
         let raw = t.read(sys, "environ", "failed to get environment variables")?;
-        let mut env = nscore::environ::parse_environ(&raw);
-        if !same_privilege(sys, t) {
-            nscore::environ::drop_loader_variables(&mut env);
-        }
-        r.env = Some(env);
+        r.env = Some((nscore::environ::parse_environ(&raw), same_privilege(sys, t)));
     }
     if plan.uid == Some(IdSpec::Follow) || plan.gid == Some(IdSpec::Follow) {
         dir_owner(sys, t)?;
@@ -613,6 +616,12 @@ pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
     enter(sys, pidfd, ns.via_target, &mut ns.files)?;
     // 12.-14.
     change_directories(sys, plan, target.as_ref(), dirs.root.or(from.root.take()), dirs.wd.or(from.wd.take()))?;
+    // 15.
+    let their_files = entered.contains(NsType::Mnt) || plan.root.is_some();
+    let env = from
+        .env
+        .take()
+        .map(|(env, same)| nscore::environ::inherit(env, Trust::new(same, their_files), &nscore::exec::current_env()));
     // 16. Join the cgroup before forking, so the child is born in it.
     if let Some(procs) = from.cgroup_procs.take() {
         let me = sys.getpid();
@@ -637,8 +646,8 @@ pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
         set_exec_context(sys, &ctx)?;
     }
     // 21.
-    let prog = program(sys, plan, from.env.as_deref());
-    Err(sys.exec(&prog, from.env.as_deref()))
+    let prog = program(sys, plan, env.as_deref());
+    Err(sys.exec(&prog, env.as_deref()))
 }
 
 /// `-Z`: the SELinux context the program gets at exec.
