@@ -2,8 +2,10 @@
 //! use: a process in a new uts namespace is moved into them, one after the other, and
 //! listed in every output form (table, `-r`, `-J`, `-o +CONTAINER`, `-Q` with `=~`, the
 //! processes of one namespace). In cgroup v2, mounted by a helper in a private mount
-//! namespace (so whatever this machine mounts), and in the v1 `pids` hierarchy where it
-//! is mounted. The cgroups are removed afterwards, also when a test fails.
+//! namespace (so whatever this machine mounts), and in the v1 hierarchies where they are
+//! mounted; a container's own cgroup named like another container's below its runtime's
+//! (the outermost wins), and a `/proc/PID/cgroup` longer than 8 KiB. The cgroups are
+//! removed afterwards, also when a test fails.
 
 mod common;
 
@@ -112,7 +114,20 @@ impl<'a> Sleeper<'a> {
 
     /// Cgroup `rel` under the sleeper's own directory, made (with its parents) if need be.
     fn make(&mut self, rel: &str) -> PathBuf {
-        let mut dirs = vec![self.base.clone()];
+        self.make_in(&self.base.clone(), rel)
+    }
+
+    /// Moves the process into cgroup `rel` under a directory named like its own in another
+    /// hierarchy, `h` (one mounted here, which needs no helper to outlive the cgroups).
+    fn move_to_in(&mut self, h: &Hierarchy, rel: &str) {
+        assert!(h.helper.is_none());
+        let dir = self.make_in(&h.root.join(self.base.file_name().unwrap()), rel);
+        fs::write(dir.join("cgroup.procs"), self.pid.to_string()).unwrap();
+    }
+
+    /// Cgroup `rel` under `base`, made with its parents if need be (and removed on drop).
+    fn make_in(&mut self, base: &std::path::Path, rel: &str) -> PathBuf {
+        let mut dirs = vec![base.to_path_buf()];
         for part in rel.split('/') {
             dirs.push(dirs[dirs.len() - 1].join(part));
         }
@@ -326,4 +341,86 @@ fn seen_from_a_cgroup_namespace() {
     s.move_to(&format!("docker/{other}"));
     assert_eq!(s.lsns_rooted_at(&format!("docker/{HEX}"), &args), "\n");
     assert_eq!(s.lsns_rooted_at(&inside, &args), "docker:0123456789ab\n");
+}
+
+/// A container's process in a cgroup it made below its own, named like another
+/// container's: the outermost name, the one the runtime made, is its container (as root
+/// and as uid 65534, in every form and in the filter).
+#[test]
+fn outermost_runtime_cgroup_wins() {
+    if !require_unpriv("outermost_runtime_cgroup_wins") {
+        return;
+    }
+    let other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let h = Hierarchy::private_v2();
+    for nobody in [false, true] {
+        let mut s = Sleeper::new(&h, nobody);
+        let (uts, pid) = (s.uts.to_string(), s.pid.to_string());
+        for rel in [
+            format!("system.slice/docker-{HEX}.scope/docker-{other}.scope"),
+            format!("system.slice/docker-{HEX}.scope/init.scope/docker-{other}.scope"),
+            format!("docker/{HEX}/docker-{other}.scope"),
+            format!("docker/{HEX}/docker/{other}"),
+        ] {
+            s.move_to(&rel);
+            let run = |args: &[&str]| match nobody {
+                true => checked(as_nobody(BIN).args(args), args),
+                false => lsns(args),
+            };
+            let shown = run(&["-o", "NS,CONTAINER", "-p", &pid, "-t", "uts"]);
+            assert_eq!(shown, format!("        NS CONTAINER\n{uts} docker:{ID}\n"), "{rel}");
+            let q = format!("CONTAINER == \"docker:{ID}\" && NS == {uts}");
+            assert_eq!(run(&["-r", "-n", "-o", "NS,PID", "-Q", &q]), format!("{uts} {pid}\n"), "{rel}");
+            let q = format!("CONTAINER == \"docker:{}\" && NS == {uts}", &other[..12]);
+            assert_eq!(run(&["-r", "-n", "-o", "NS", "-Q", &q]), "", "{rel}");
+        }
+        if !nobody {
+            check_forms(&s, &format!("docker:{ID}"));
+        }
+    }
+}
+
+/// On a hybrid host the cgroup v2 line comes last in `/proc/PID/cgroup`, after one line per
+/// v1 hierarchy: with long v1 paths, the file is longer than 8 KiB, and the v2 line, which
+/// decides, is beyond them. The process's v1 cgroups name an LXC container here, its v2
+/// cgroup a Docker one.
+#[test]
+fn cgroup_file_longer_than_8_kib() {
+    if !require_root("cgroup_file_longer_than_8_kib") {
+        return;
+    }
+    let v1: Vec<Hierarchy> = ["name=systemd", "pids", "blkio", "freezer", "devices", "cpu", "cpuacct"]
+        .iter()
+        .filter_map(|c| Hierarchy::mounted_v1(c))
+        .collect();
+    if v1.len() < 3 {
+        common::skip_unavailable("cgroup_file_longer_than_8_kib", "fewer than 3 cgroup v1 hierarchies are mounted");
+        return;
+    }
+    let h = Hierarchy::private_v2();
+    let mut s = Sleeper::new(&h, false);
+    if !cell(&s).is_empty() {
+        common::skip_unavailable("cgroup_file_longer_than_8_kib", "the tests run in a container");
+        return;
+    }
+    // 14 components of 255 bytes: each v1 path some 3,700 bytes, below the kernel's 4096
+    let deep = format!("lxc/web1{}", format!("/{}", "d".repeat(255)).repeat(14));
+    for hv1 in &v1 {
+        s.move_to_in(hv1, &deep);
+    }
+    s.move_to(&format!("system.slice/docker-{HEX}.scope"));
+    let text = fs::read_to_string(format!("/proc/{}/cgroup", s.pid)).unwrap();
+    assert!(text.len() > 3 * 3600, "{} bytes", text.len());
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("0::") && last.ends_with(&format!("/docker-{HEX}.scope")), "{last}");
+    check_forms(&s, &format!("docker:{ID}"));
+    // and as uid 65534 for a process of its own
+    let mut n = Sleeper::new(&h, true);
+    for hv1 in &v1 {
+        n.move_to_in(hv1, &deep);
+    }
+    n.move_to(&format!("system.slice/docker-{HEX}.scope"));
+    let args = ["-r", "-n", "-o", "NS,CONTAINER", "-p"];
+    let out = checked(as_nobody(BIN).args(args).arg(n.pid.to_string()).args(["-t", "uts"]), &args);
+    assert_eq!(out, format!("{} docker:{ID}\n", n.uts));
 }

@@ -1,7 +1,7 @@
 //! rs-lsns output layout: column widths for PIDs of 1 to 5 digits (in a PID namespace of
 //! the test's own, where PIDs are chosen), with and without headings, on terminals of
-//! several widths; JSON for any bytes; the COMMAND length limit; the empty JSON document;
-//! and JSON of a deep process tree in constant memory. Compared with /usr/bin/lsns where
+//! several widths; JSON for any bytes; backslashes in the table; the COMMAND length limit;
+//! the empty JSON document; and JSON of a deep process tree in constant memory. Compared with /usr/bin/lsns where
 //! 2.38.1 prints the same, else with expected text built here.
 
 mod common;
@@ -225,6 +225,73 @@ fn json_is_utf8_for_any_bytes() {
     for f in [&["-n"][..], &[][..]] {
         let args = [&t[..], f].concat();
         assert_eq!(root_out(BIN, &args, &[]), root_out(UL, &args, &[]), "{f:?}");
+    }
+}
+
+/// The forms of the table [`backslashes_are_escaped_before_an_x`] compares, with the
+/// namespaces of `pid`: its own user and uts ones (and in a tree the initial user namespace
+/// above them), TYPE only for the uts one: 2.38.1 gives a TYPE column whose widest value
+/// (`user`) is as wide as the header the 5 columns of its hint, the newest util-linux and
+/// we 4. With whether the form has a PID column: 2.38.1 gives a PID of fewer than five
+/// digits the 5 columns of its hint too, the newest util-linux and we its own width.
+fn backslash_forms(pid: &str) -> Vec<(Vec<String>, bool)> {
+    let forms: [(&[&str], bool); 8] = [
+        (&["-n", "-o", "NS,COMMAND", "-t", "uts"], false),
+        (&["-o", "NS,TYPE,NPROCS,USER,COMMAND,PATH,NSFS", "-t", "uts"], false),
+        (&["--tree", "-o", "NS,USER,COMMAND", "-t", "user", "-t", "uts"], false),
+        (&["-r", "-t", "uts"], false),
+        (&["-J", "-t", "user", "-t", "uts"], false),
+        (&["-t", "uts"], true),
+        (&["-l", "-t", "uts"], true),
+        (&["-l", "-o", "NS,NPROCS,PID,USER,COMMAND", "-t", "user", "-t", "uts"], true),
+    ];
+    forms.iter().map(|(f, p)| ([f, &["-p", pid][..]].concat().iter().map(|a| a.to_string()).collect(), *p)).collect()
+}
+
+/// A command line holding the text `\x0a` and other backslashes: the table (default,
+/// `-l`, `-n -o`, the tree) writes a backslash before an `x` as `\x5c` and leaves the
+/// others, as util-linux does, so the text cannot pass for an escaped newline; `-r` and
+/// `-J` escape as ever. As root and as uid 65534, in the C and a UTF-8 locale.
+#[test]
+fn backslashes_are_escaped_before_an_x() {
+    if !common::require_unpriv("backslashes_are_escaped_before_an_x") {
+        return;
+    }
+    let argv0 = br"x \x0a a\b \X\\x e\";
+    let shown = r"x \x5cx0a a\b \X\\x5cx e\ 600";
+    for nobody in [false, true] {
+        let mut unshare = if nobody { common::nobody("/usr/bin/unshare") } else { Command::new("/usr/bin/unshare") };
+        unshare.args(["-U", "-u", "bash", "-c", "exec -a \"$ARGV0\" sleep 600"]);
+        let mut p = Procs::new();
+        let pid = p.start(unshare.env("ARGV0", OsString::from_vec(argv0.to_vec()))).to_string();
+        let run = |bin: &str, args: &[String], locale: &str| {
+            let mut cmd = match (nobody, bin == BIN) {
+                (false, _) => Command::new(bin),
+                (true, true) => common::as_nobody(bin),
+                (true, false) => common::nobody(bin),
+            };
+            let o = run_lsns_retrying(cmd.args(args).env("LC_ALL", locale), 60);
+            assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+            let out = String::from_utf8(o.stdout).unwrap();
+            // as uid 65534 the tree's top row, the initial user namespace, is lsns itself
+            match nobody && bin == BIN {
+                true => out.replace(&format!("{} ", common::world_exec_copy(BIN).display()), &format!("{UL} ")),
+                false => out,
+            }
+        };
+        let n = ["-n", "-o", "COMMAND", "-t", "uts", "-p", &pid].map(String::from);
+        assert_eq!(run(BIN, &n, "C"), format!("{shown}\n"), "nobody: {nobody}");
+        let forms = backslash_forms(&pid);
+        for ((args, has_pid), locale) in forms.iter().flat_map(|f| [(f, "C"), (f, "C.UTF-8")]) {
+            let ours = run(BIN, args, locale);
+            // (the row is there, whatever the form)
+            assert!(ours.contains("x0a"), "{args:?}: {ours}");
+            if *has_pid && pid.len() < 5 {
+                assert!(ours.lines().skip(1).all(|l| l.ends_with(shown)), "{args:?}: {ours}");
+            } else {
+                assert_eq!(ours, run(UL, args, locale), "nobody: {nobody}, {locale}: {args:?}");
+            }
+        }
     }
 }
 

@@ -1,14 +1,23 @@
 //! The CONTAINER column (ours; util-linux has none): the container a process runs in,
-//! recognised by the names container runtimes give the cgroups they make. Pure: the text
-//! of `/proc/PID/cgroup` in, a label such as `docker:4f1c2a9b8e7d` out.
+//! recognised by the names container runtimes give the cgroups they make. Pure: the lines
+//! of `/proc/PID/cgroup` in (one at a time, as they are read: see [`Verdict`]), a label
+//! such as `docker:4f1c2a9b8e7d` out.
 //!
 //! Which line decides: the cgroup v2 line (`0::PATH`) first, then the v1 lines
 //! (`ID:CONTROLLERS:PATH`, e.g. `pids`, `memory`, `name=systemd`) in the order the file
 //! lists them; the first line whose path names a container wins. On a cgroup v2 host the
 //! v2 line is the only one; on a hybrid or v1 host a runtime with the cgroupfs driver may
 //! place its containers in the v1 controllers only, while the v2 line shows systemd's
-//! service. Within a path the innermost component that names a container wins: a Docker
-//! container inside an LXC one is the Docker container.
+//! service. The whole file counts: on a hybrid host the v2 line comes last, after v1
+//! lines that may be long (the kernel prints up to 4095 bytes of each path).
+//!
+//! Within a path the outermost component that names a container wins. That is the cgroup
+//! the runtime made, which the container cannot rename or leave; below it the container
+//! may make cgroups of its own, with any name: a process of container A in a cgroup
+//! `docker-B.scope` it made is still in container A (and `-Q 'CONTAINER == "docker:A"'`
+//! finds it). A Docker container inside an LXC one is therefore the LXC container. (A
+//! path longer than 4095 bytes the kernel cuts at the end, where the container's own
+//! cgroups are: the runtime's outer one is still there.)
 //!
 //! The names recognised (`HEX` is a 64-digit lowercase container ID, shown by its first
 //! twelve digits):
@@ -22,6 +31,9 @@
 //! | `lxc.payload.NAME`, `lxc/NAME`                              | `lxc:NAME`      |
 //! | `machine-NAME.scope` (`\xHH` escapes undone)                | `nspawn:NAME`   |
 //!
+//! Kubernetes' own cgroups (`kubepods…`, the pod's `podUID`) name no container, so the
+//! outermost match in a pod is the container's cgroup below the pod's.
+//!
 //! Runtimes' helpers on the host are not containers and do not match:
 //! `libpod-conmon-HEX.scope`, `crio-conmon-HEX.scope`, `lxc.monitor.NAME`, and the
 //! `supervisor` cgroup systemd-nspawn keeps for itself under the machine's scope. A
@@ -30,20 +42,36 @@
 //! The paths are relative to the root of the *reader's* cgroup namespace. Run on the
 //! host, rs-lsns sees every container's full path. Run inside a container with its own
 //! cgroup namespace, its own processes sit at `/` (no label: that container's name lies
-//! above the root it can see), containers nested inside it are recognised, and cgroups
+//! above the root it can see), containers nested inside it are recognised (there the
+//! outermost cgroup it can see wins, which may be one its processes made), and cgroups
 //! outside its root are reached through `..` (`/../docker-HEX.scope`). The forms that
 //! carry the name in one component match there too; those that need the parent
 //! (`docker/HEX`, `lxc/NAME`) do not when the parent is above the reader's root: seen
 //! from `/docker/A`, container `/docker/B` is `/../B`.
 
-/// The label for the container that the `/proc/PID/cgroup` text `text` places a process
-/// in, if any. A last line without its newline (a read cut short) is not looked at.
-pub fn from_cgroup_file(text: &[u8]) -> Option<Vec<u8>> {
-    let complete = &text[..text.iter().rposition(|&b| b == b'\n')?];
-    let lines = || complete.split(|&b| b == b'\n').filter_map(split_line);
-    let v2 = lines().filter(|l| l.0 == b"0" && l.1.is_empty());
-    let v1 = lines().filter(|l| !(l.0 == b"0" && l.1.is_empty()));
-    v2.chain(v1).find_map(|(_, _, path)| from_path(path))
+/// What the lines of a `/proc/PID/cgroup` file say, fed to [`Verdict::line`] one by one
+/// in file order (so that the file need not be held whole): the label of the v2 line, or
+/// else of the first v1 line that names a container.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    v2: Option<Vec<u8>>,
+    v1: Option<Vec<u8>>,
+}
+
+impl Verdict {
+    /// Takes one line (without its newline). A line without two colons is no cgroup line.
+    pub fn line(&mut self, line: &[u8]) {
+        let Some((id, controllers, path)) = split_line(line) else { return };
+        let slot = if id == b"0" && controllers.is_empty() { &mut self.v2 } else { &mut self.v1 };
+        if slot.is_none() {
+            *slot = from_path(path);
+        }
+    }
+
+    /// The label for the container the lines place the process in, if any.
+    pub fn label(self) -> Option<Vec<u8>> {
+        self.v2.or(self.v1)
+    }
 }
 
 /// `ID:CONTROLLERS:PATH`; the path may hold colons itself.
@@ -52,10 +80,11 @@ fn split_line(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     Some((it.next()?, it.next()?, it.next()?))
 }
 
-/// The label for the container a cgroup path names, by its innermost matching component.
+/// The label for the container a cgroup path names, by its outermost matching component
+/// (the runtime's, not one the container made below it).
 pub fn from_path(path: &[u8]) -> Option<Vec<u8>> {
     let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|p| !p.is_empty()).collect();
-    (0..parts.len()).rev().find_map(|i| component(&parts, i))
+    (0..parts.len()).find_map(|i| component(&parts, i))
 }
 
 /// Whether `parts[i]` (with what comes before and after it) names a container.
@@ -162,8 +191,13 @@ mod tests {
         from_path(path.as_bytes()).map(|v| String::from_utf8(v).unwrap())
     }
 
+    /// The label for a `/proc/PID/cgroup` text, its lines fed as the scan feeds them: a
+    /// last line without its newline (a read cut short) is not looked at.
     fn file(text: &str) -> Option<String> {
-        from_cgroup_file(text.as_bytes()).map(|v| String::from_utf8(v).unwrap())
+        let complete = &text[..text.rfind('\n')?];
+        let mut verdict = Verdict::default();
+        complete.split('\n').for_each(|l| verdict.line(l.as_bytes()));
+        verdict.label().map(|v| String::from_utf8(v).unwrap())
     }
 
     fn is(path: &str, want: &str) {
@@ -181,9 +215,45 @@ mod tests {
             "docker:4f1c2a9b8e7d",
         );
         is(&format!("/system.slice/docker-{HEX}.scope/init.scope"), "docker:4f1c2a9b8e7d");
-        // Docker in Docker: the inner one
-        let inner = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-        is(&format!("/docker/{HEX}/docker/{inner}"), "docker:0123456789ab");
+    }
+
+    /// A container may make cgroups below its own with any name, a runtime's too (or run
+    /// a runtime of its own): the outermost name, the one its runtime made, wins.
+    #[test]
+    fn outermost_container_wins() {
+        let b = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let uid = "pod7c2b0a6e-1f3d-4c5b-9a8e-2d4f6b8c0e1a";
+        let suid = "pod7c2b0a6e_1f3d_4c5b_9a8e_2d4f6b8c0e1a";
+        // Docker, systemd and cgroupfs drivers, a fake scope or a real Docker inside
+        is(&format!("/system.slice/docker-{HEX}.scope/docker-{b}.scope"), "docker:4f1c2a9b8e7d");
+        is(&format!("/system.slice/docker-{HEX}.scope/x/docker-{b}.scope/y"), "docker:4f1c2a9b8e7d");
+        is(&format!("/docker/{HEX}/docker-{b}.scope"), "docker:4f1c2a9b8e7d");
+        is(&format!("/docker/{HEX}/docker/{b}"), "docker:4f1c2a9b8e7d");
+        is(&format!("/docker/{HEX}/lxc.payload.x"), "docker:4f1c2a9b8e7d");
+        // Podman (systemd and cgroupfs), containerd, CRI-O, nspawn, LXC
+        is(&format!("/machine.slice/libpod-{HEX}.scope/container/libpod-{b}.scope"), "podman:4f1c2a9b8e7d");
+        is(&format!("/machine.slice/libpod-{HEX}.scope/docker-{b}.scope"), "podman:4f1c2a9b8e7d");
+        is(&format!("/libpod_parent/libpod-{HEX}/libpod_parent/libpod-{b}"), "podman:4f1c2a9b8e7d");
+        is(&format!("/system.slice/cri-containerd-{HEX}.scope/docker-{b}.scope"), "containerd:4f1c2a9b8e7d");
+        is(&format!("/system.slice/crio-{HEX}.scope/crio-{b}.scope"), "cri-o:4f1c2a9b8e7d");
+        is("/machine.slice/machine-debian.scope/payload/system.slice/machine-evil.scope", "nspawn:debian");
+        is(&format!("/machine.slice/machine-debian.scope/payload/docker-{b}.scope"), "nspawn:debian");
+        is(&format!("/lxc.payload.web1/system.slice/docker-{HEX}.scope"), "lxc:web1");
+        is("/lxc/web1/lxc/web2", "lxc:web1");
+        // in a Kubernetes pod: the container, not the pod (which names none)
+        is(&format!("/kubepods/burstable/{uid}/{HEX}/docker-{b}.scope"), "containerd:4f1c2a9b8e7d");
+        is(&format!("/kubepods/burstable/{uid}/{HEX}/kubepods/{uid}/{b}"), "containerd:4f1c2a9b8e7d");
+        is(&format!("/kubepods/{uid}/crio-{HEX}/crio-{b}.scope"), "cri-o:4f1c2a9b8e7d");
+        is(
+            &format!(
+                "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-{suid}.slice/cri-containerd-{HEX}.scope/\
+                 docker-{b}.scope"
+            ),
+            "containerd:4f1c2a9b8e7d",
+        );
+        // a helper's cgroup is no container: one below it still counts
+        is(&format!("/machine.slice/libpod-conmon-{HEX}.scope/docker-{b}.scope"), "docker:0123456789ab");
+        is(&format!("/machine.slice/machine-debian.scope/supervisor/docker-{b}.scope"), "docker:0123456789ab");
     }
 
     #[test]
@@ -231,8 +301,6 @@ mod tests {
         is("/machine.slice/machine-debian.scope", "nspawn:debian");
         is("/machine.slice/machine-my\\x2dbox.scope/payload", "nspawn:my-box");
         is("/machine.slice/machine-a\\x2db\\x2dc.scope/payload/system.slice/cron.service", "nspawn:a-b-c");
-        // a Docker container inside an LXC one: the inner
-        is(&format!("/lxc.payload.web1/system.slice/docker-{HEX}.scope"), "docker:4f1c2a9b8e7d");
         assert_eq!(unescape(b"x\\x2"), b"x\\x2");
         assert_eq!(unescape(b"\\xzz\\x41"), b"\\xzzA");
     }
@@ -306,10 +374,27 @@ mod tests {
         // a path with colons; a v1 hierarchy numbered 0 with a controller is v1
         assert_eq!(file("5:cpu,cpuacct:/lxc/a:b\n").as_deref(), Some("lxc:a:b"));
         assert_eq!(file("0:pids:/lxc/a\n0::/\n").as_deref(), Some("lxc:a"));
-        // a line cut short by the read is left out; so is a line without two colons
-        assert_eq!(file("0::/lxc/a"), None);
-        assert_eq!(file("0::/\n0::/lxc/cut"), None);
+        // a line without two colons is no cgroup line
         assert_eq!(file("garbage /lxc/a\n"), None);
         assert_eq!(file(""), None);
+        // the first v1 line that names a container, the first v2 line
+        assert_eq!(file("3:pids:/\n2:memory:/lxc/b\n1:cpu:/lxc/c\n").as_deref(), Some("lxc:b"));
+        assert_eq!(file("0::/lxc/a\n0::/lxc/b\n").as_deref(), Some("lxc:a"));
+    }
+
+    /// A hybrid host's file lists the v2 line last, after v1 lines that may be long (each
+    /// path up to 4095 bytes): more than 8 KiB before it, which must not decide.
+    #[test]
+    fn long_file_with_the_v2_line_last() {
+        let deep = format!("/lxc/web1{}", format!("/{}", "d".repeat(255)).repeat(15));
+        let mut text = String::new();
+        for (n, c) in ["pids", "memory", "cpu", "blkio"].iter().enumerate() {
+            text.push_str(&format!("{}:{c}:{deep}\n", 9 - n));
+        }
+        text.push_str(&format!("0::/system.slice/docker-{HEX}.scope\n"));
+        assert!(text.len() > 12 << 10, "{}", text.len());
+        assert_eq!(file(&text).as_deref(), Some("docker:4f1c2a9b8e7d"));
+        // without it, the v1 lines decide
+        assert_eq!(file(&text[..text.rfind("0::").unwrap()]).as_deref(), Some("lxc:web1"));
     }
 }

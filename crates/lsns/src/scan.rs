@@ -742,16 +742,19 @@ impl Facts for Scan {
     }
 
     /// The CONTAINER column, from `/proc/PID/cgroup` (read once per process, and only
-    /// for lines that show or filter on it). A file longer than we read is judged by its
-    /// complete lines.
+    /// for lines that show or filter on it). The whole file is read, a line at a time
+    /// through the scratch buffer: on a hybrid host the v2 line comes last, after v1 lines
+    /// that can make the file longer than the buffer.
     fn container(&mut self, pid: i32) -> Vec<u8> {
         let (proc_dir, path, scratch) = (&self.proc_dir, &mut self.path, &mut self.scratch);
         self.containers
             .entry(pid)
             .or_insert_with(|| {
-                let path = proc_path(path, pid, b"cgroup");
-                let text = path.and_then(|p| read_at(proc_dir.as_fd(), p, READ_MAX, scratch)).unwrap_or_default();
-                crate::container::from_cgroup_file(&text).unwrap_or_default()
+                // (a file not read to its end tells nothing: the v2 line may be missing)
+                let mut verdict = crate::container::Verdict::default();
+                let whole = proc_path(path, pid, b"cgroup")
+                    .is_some_and(|p| each_line(proc_dir.as_fd(), p, scratch, |line| verdict.line(line)));
+                whole.then(|| verdict.label()).flatten().unwrap_or_default()
             })
             .clone()
     }
@@ -802,21 +805,55 @@ fn read_at(dir: BorrowedFd<'_>, path: &CStr, max: usize, buf: &mut [u8]) -> Opti
 fn read_into(dir: BorrowedFd<'_>, path: &CStr, max: usize, buf: &mut [u8]) -> Option<usize> {
     let fd = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
     let max = max.min(buf.len());
+    fill(fd.as_fd(), &mut buf[..max]).map(|(len, _)| len)
+}
+
+/// Reads `fd` into `buf` until it is full or the file ends: how much was read, and
+/// whether the end was met. procfs hands out as much as fits in one read; a short read is
+/// the end of the file.
+fn fill(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Option<(usize, bool)> {
     let mut len = 0;
-    // procfs hands out as much as fits in one read; a short read is the end of the file
-    while len < max {
-        match nix::unistd::read(fd.as_fd(), &mut buf[len..max]) {
-            Ok(0) => break,
-            Ok(n) if len + n < max => {
-                len += n;
-                break;
-            }
+    while len < buf.len() {
+        match nix::unistd::read(fd, &mut buf[len..]) {
+            Ok(0) => return Some((len, true)),
+            Ok(n) if len + n < buf.len() => return Some((len + n, true)),
             Ok(n) => len += n,
             Err(Errno::EINTR) => continue,
             Err(_) => return None,
         }
     }
-    Some(len)
+    Some((len, false))
+}
+
+/// Calls `f` for every line (without its newline) of a /proc file relative to `dir`,
+/// reading it to its end through `buf`: memory stays at the buffer's size, however long
+/// the file. A line longer than `buf` is left out, and so is a last line without its
+/// newline (neither is whole); a `/proc/PID/cgroup` line holds one path, which the kernel
+/// cuts at 4095 bytes (keeping its outer components), so all fit in [`READ_MAX`].
+/// Returns whether the file was read to its end (not when it could not be opened, or a
+/// read failed).
+fn each_line(dir: BorrowedFd<'_>, path: &CStr, buf: &mut [u8], mut f: impl FnMut(&[u8])) -> bool {
+    let Ok(fd) = openat(dir, path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) else { return false };
+    // the start of an unfinished line kept at the front of `buf`; whether the line being
+    // read is one too long, left out up to its newline
+    let (mut kept, mut too_long) = (0, false);
+    while let Some((n, end)) = fill(fd.as_fd(), &mut buf[kept..]) {
+        let (filled, mut start) = (kept + n, 0);
+        while let Some(len) = buf[start..filled].iter().position(|&b| b == b'\n') {
+            if !too_long {
+                f(&buf[start..start + len]);
+            }
+            too_long = false;
+            start += len + 1;
+        }
+        if end {
+            return true;
+        }
+        too_long |= start == 0 && filled == buf.len();
+        kept = if too_long { 0 } else { filled - start };
+        buf.copy_within(start..start + kept, 0);
+    }
+    false
 }
 
 #[cfg(test)]
@@ -862,6 +899,38 @@ mod tests {
         // cut at 8192 bytes by the read, or at a page by the kernel: no NUL at the end
         assert_eq!(cmdline_text(b"sleep\x00300"), b"sleep 30");
         assert_eq!(cmdline_text(&[b'x'; 8192]).len(), 8191);
+    }
+
+    /// The lines of a file of `text`, read by [`each_line`] through a buffer of `size`.
+    fn lines_of(text: &[u8], size: usize) -> Vec<Vec<u8>> {
+        let dir = std::env::temp_dir().join(format!("nsutils-scan-lines-{}-{size}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("f"), text).unwrap();
+        let fd = nix::fcntl::open(&dir, DIR_FLAGS, Mode::empty()).unwrap();
+        let mut lines = Vec::new();
+        assert!(each_line(fd.as_fd(), c"f", &mut vec![0; size], |l| lines.push(l.to_vec())));
+        std::fs::remove_dir_all(&dir).unwrap();
+        lines
+    }
+
+    /// The whole file, however many buffers it takes; lines that are not whole (longer
+    /// than the buffer, or last without a newline) left out.
+    #[test]
+    fn every_line_to_the_end() {
+        let long: Vec<u8> = [b"9:pids:/".as_slice(), &[b'd'; 4000], b"\n"].concat();
+        let text = [&long[..], &long, &long, b"0::/system.slice/docker-x.scope\n"].concat();
+        assert!(text.len() > READ_MAX);
+        let lines = lines_of(&text, READ_MAX);
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[3], b"0::/system.slice/docker-x.scope");
+        assert!(lines[..3].iter().all(|l| l[..] == long[..long.len() - 1]));
+        let text = b"ab\n0123456789abcdefghijklmnopqrstuvwxyz\n\n123456789012345\n1234567890123456\ncd\ntail";
+        assert_eq!(lines_of(text, 16), [&b"ab"[..], b"", b"123456789012345", b"cd"]);
+        assert_eq!(lines_of(b"", 16), Vec::<Vec<u8>>::new());
+        // a file that is not there, one that cannot be read (a directory)
+        let dir = nix::fcntl::open("/proc/self", DIR_FLAGS, Mode::empty()).unwrap();
+        assert!(!each_line(dir.as_fd(), c"no-such-file", &mut [0; 16], |_| panic!()));
+        assert!(!each_line(dir.as_fd(), c"ns", &mut [0; 16], |_| panic!()));
     }
 
     #[test]

@@ -64,13 +64,16 @@ pub struct Table {
     next_col: usize,
 }
 
-/// Printable ASCII (0x20 to 0x7e): a byte the table shows as it is, in one column.
+/// Printable ASCII (0x20 to 0x7e) but the backslash: a byte the table shows as it is, in
+/// one column. A backslash is not, because the table writes it `\x5c` where an `x`
+/// follows it (as util-linux does), so that text such as `\x0a` in a command line cannot
+/// pass for an escaped byte.
 pub(crate) fn plain_byte(b: u8) -> bool {
-    b.wrapping_sub(0x20) < 0x5f
+    b.wrapping_sub(0x20) < 0x5f && b != b'\\'
 }
 
-/// Only [`plain_byte`]s (no control, no newline, nothing above 0x7e): a cell the table
-/// shows as it is, one column per byte. Nearly every cell of a listing is plain.
+/// Only [`plain_byte`]s (no control, no newline, no backslash, nothing above 0x7e): a cell
+/// the table shows as it is, one column per byte. Nearly every cell of a listing is plain.
 pub(crate) fn plain(bytes: &[u8]) -> bool {
     // (no early exit: the loop is vectorised, and cells are short)
     bytes.iter().fold(true, |ok, &b| ok & plain_byte(b))
@@ -408,12 +411,12 @@ pub(crate) mod tests {
 
     #[test]
     fn plain_is_printable_ascii() {
-        assert!(plain(b"") && plain(b" sleep 3600 ~{}|\\"));
-        for b in [0u8, b'\t', b'\n', 0x1f, 0x7f, 0x80, 0xc3, 0xff] {
+        assert!(plain(b"") && plain(b" sleep 3600 ~{}|"));
+        for b in [0u8, b'\t', b'\n', 0x1f, b'\\', 0x7f, 0x80, 0xc3, 0xff] {
             assert!(!plain(&[b'a', b]), "{b:#x}");
         }
         // every byte, against the renderers' definition of a byte shown as it is
-        assert!((0..=255u8).all(|b| plain(&[b]) == (0x20..0x7f).contains(&b)));
+        assert!((0..=255u8).all(|b| plain(&[b]) == ((0x20..0x7f).contains(&b) && b != b'\\')));
     }
 
     #[test]

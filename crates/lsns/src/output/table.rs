@@ -8,8 +8,10 @@ use super::{glyph_width, glyphs, hex_escape, plain, plain_byte, Col, Order, Styl
 
 /// Makes a cell safe for a terminal, appending to `out` (the renderer reuses one buffer
 /// for every cell): control bytes, invalid UTF-8 and (outside a UTF-8 locale) every
-/// non-ASCII byte become `\xHH`, so what it appends is always valid UTF-8. Returns its
-/// display width.
+/// non-ASCII byte become `\xHH`, so what it appends is always valid UTF-8. A backslash
+/// before an `x` becomes `\x5c`, as util-linux writes it (others stay as they are): the
+/// text `\x0a` prints `\x5cx0a`, so every `\x` the table shows starts an escape. Returns
+/// its display width.
 fn encode_into(bytes: &[u8], utf8: bool, out: &mut Vec<u8>) -> usize {
     let mut width = 0;
     let mut rest = bytes;
@@ -20,6 +22,12 @@ fn encode_into(bytes: &[u8], utf8: bool, out: &mut Vec<u8>) -> usize {
         width += n;
         rest = &rest[n..];
         let Some(&b) = rest.first() else { break };
+        if b == b'\\' && rest.get(1) != Some(&b'x') {
+            out.push(b);
+            width += 1;
+            rest = &rest[1..];
+            continue;
+        }
         if let Some((c, len)) = utf8.then(|| printable_char(rest)).flatten() {
             out.extend_from_slice(&rest[..len]);
             width += char_width(c);
@@ -289,11 +297,67 @@ mod tests {
         assert_eq!(safe_encode(b"\xe2\x94", true).0, "\\xe2\\x94");
     }
 
+    /// A backslash before an `x` is `\x5c`, so no text passes for an escape; other
+    /// backslashes stay (bytes and widths as the newest util-linux printed them, in a UTF-8
+    /// locale and in the C locale).
+    #[test]
+    fn backslashes() {
+        let args = br"\x \X \\ e\ \xzz \n \x5c \\x ";
+        let shown = r"\x5cx \X \\ e\ \x5cxzz \n \x5cx5c \\x5cx ";
+        for utf8 in [true, false] {
+            assert_eq!(safe_encode(args, utf8), (shown.into(), shown.len()));
+            assert_eq!(safe_encode(b"true \\x0a a\\b", utf8), (r"true \x5cx0a a\b".into(), 16));
+            assert_eq!(safe_encode(b"\\\t\\\xff\\", utf8), (r"\\x09\\xff\".into(), 11));
+        }
+        assert_eq!(safe_encode("\\\u{e9}\\x".as_bytes(), true), (r"\é\x5cx".into(), 7));
+        assert_eq!(safe_encode("\\\u{e9}\\x".as_bytes(), false), (r"\\xc3\xa9\x5cx".into(), 14));
+    }
+
+    /// Columns are as wide as the escaped text, in the fast and the slow row writer alike,
+    /// the tree column included (util-linux's table for a command line `\x0a a\b`).
+    #[test]
+    fn backslashes_in_a_table() {
+        let cmd = "sh -c sleep 1000; true \\x0a a\\b";
+        let cols =
+            vec![col("NS", Kind::Number, true), col("COMMAND", Kind::String, false), col("PID", Kind::Number, true)];
+        let t = table(
+            "namespaces",
+            cols,
+            &[(&["4026531836", "kthreadd", "2"], None), (&["4026532174", cmd, "17809"], None)],
+        );
+        let out = String::from_utf8(render(&t, &Style::new(Mode::Table))).unwrap();
+        assert_eq!(
+            out,
+            "        NS COMMAND                              PID\n\
+             4026531836 kthreadd                               2\n\
+             4026532174 sh -c sleep 1000; true \\x5cx0a a\\b 17809\n"
+        );
+        let mut ns = col("NS", Kind::Number, true);
+        ns.tree = true;
+        let t = table(
+            "namespaces",
+            vec![ns, col("COMMAND", Kind::String, false)],
+            &[(&["1", "a"], None), (&["2\\x", "b"], Some(0))],
+        );
+        let out = String::from_utf8(render(&t, &Style::new(Mode::Table))).unwrap();
+        assert_eq!(out, "NS       COMMAND\n1        a\n`-2\\x5cx b\n");
+    }
+
     /// The width pass's shortcut for plain cells measures what the encoder writes.
     #[test]
     fn width_without_encoding() {
-        let cells: [&[u8]; 8] =
-            [b"", b"sleep 300", b" ~}", b"a\x7f", b"\x1f", "\u{e9}t\u{e9}".as_bytes(), b"\xff", b"\t"];
+        let cells: [&[u8]; 10] = [
+            b"",
+            b"sleep 300",
+            b" ~}",
+            b"a\x7f",
+            b"\x1f",
+            "\u{e9}t\u{e9}".as_bytes(),
+            b"\xff",
+            b"\t",
+            b"\\x0a",
+            b"a\\b",
+        ];
         for c in cells {
             for utf8 in [true, false] {
                 assert_eq!(safe_width(c, utf8, &mut Vec::new()), safe_encode(c, utf8).1, "{c:?} {utf8}");
