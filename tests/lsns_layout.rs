@@ -272,17 +272,18 @@ fn backslashes_are_escaped_before_an_x() {
             };
             let o = run_lsns_retrying(cmd.args(args).env("LC_ALL", locale), 60);
             assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-            let out = String::from_utf8(o.stdout).unwrap();
-            // as uid 65534 the tree's top row, the initial user namespace, is lsns itself
-            match nobody && bin == BIN {
-                true => out.replace(&format!("{} ", common::world_exec_copy(BIN).display()), &format!("{UL} ")),
-                false => out,
-            }
+            String::from_utf8(o.stdout).unwrap()
         };
         let n = ["-n", "-o", "COMMAND", "-t", "uts", "-p", &pid].map(String::from);
         assert_eq!(run(BIN, &n, "C"), format!("{shown}\n"), "nobody: {nobody}");
         let forms = backslash_forms(&pid);
         for ((args, has_pid), locale) in forms.iter().flat_map(|f| [(f, "C"), (f, "C.UTF-8")]) {
+            // As uid 65534, a `-t user` form shows the initial user namespace too, whose
+            // representative is the lowest PID of whatever else uid 65534 runs on the
+            // machine (another test's process, or lsns itself): not this test's to compare.
+            if nobody && args.iter().any(|a| a == "user") {
+                continue;
+            }
             let ours = run(BIN, args, locale);
             // (the row is there, whatever the form)
             assert!(ours.contains("x0a"), "{args:?}: {ours}");
