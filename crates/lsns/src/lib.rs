@@ -13,6 +13,7 @@ pub mod model;
 pub mod netlink;
 pub mod output;
 pub mod scan;
+pub mod sockets;
 
 use std::cell::OnceCell;
 use std::ffi::OsString;
@@ -89,7 +90,7 @@ fn list(plan: &Plan, locale: &Locale) -> Result<Listing, Error> {
         None => None,
     };
     let prefetch = assemble::prefetch(plan);
-    let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace, prefetch };
+    let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace, prefetch, single: locale.single };
     let mut scan = Scan::run(&opts)?;
     let table = assemble::build(plan, &mut scan, filter)?;
     let mut style = style(plan.format, plan.headings, locale);

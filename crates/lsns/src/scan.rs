@@ -16,7 +16,11 @@
 //! Nothing here opens, for reading, a file that another user can exchange under us: an
 //! fd's file or a mount point is opened with `O_PATH` (which opens nothing: a FIFO cannot
 //! block it), checked to be the expected nsfs inode, and only then reopened through
-//! `/proc/self/fd`; sockets are duplicated with `pidfd_getfd` and checked before the ioctl.
+//! `/proc/self/fd`. A socket's network namespace needs a duplicate of the socket, and the
+//! fd may hold a FUSE file by the time it is duplicated, whose close can hang for ever:
+//! sockets are duplicated, checked and closed by a helper process, never by rs-lsns
+//! (see [`crate::sockets`]), and a process that holds the helper up costs at most a
+//! second or two and a warning.
 
 use std::collections::HashSet;
 use std::ffi::{CStr, CString, OsStr};
@@ -30,12 +34,13 @@ use nix::sys::stat::{fstatat, Mode};
 use nix::unistd::Pid;
 use nscore::ids::{parse_u64, push_decimal};
 use nscore::procfs::{parse_mountinfo, parse_stat};
-use nscore::sys::{self, FileId};
+use nscore::sys::{self, FileId, SingleThreaded};
 use nscore::{Error, NsSet, NsType};
 
 use crate::assemble::Facts;
 use crate::model::{Access, IdMap, Model, Namespace, Origin};
 use crate::netlink;
+use crate::sockets::{self, Socket};
 
 /// What the scan must look for.
 #[derive(Clone, Debug)]
@@ -47,6 +52,9 @@ pub struct ScanOpts {
     /// What every representative's line will show, looked up as soon as the scan meets
     /// the process (see [`Prefetch`]).
     pub prefetch: Prefetch,
+    /// `main`'s promise of a single thread, which the helper that examines sockets needs
+    /// to be forked (see [`crate::sockets`]); without it sockets are not examined.
+    pub single: Option<SingleThreaded>,
 }
 
 /// What to learn about a representative while the scan is at it. The kernel's data for
@@ -178,6 +186,8 @@ pub struct Scan {
     path: Vec<u8>,
     /// The first ns ioctl the kernel lacked: warned about once, and exit status 2.
     pub unsupported: Option<&'static str>,
+    /// The processes whose sockets could not be examined (see [`crate::sockets`]).
+    socket_warnings: Vec<String>,
 }
 
 impl Scan {
@@ -209,12 +219,13 @@ impl Scan {
             scratch: vec![0; READ_MAX].into_boxed_slice(),
             path: Vec::with_capacity(32),
             unsupported: None,
+            socket_warnings: Vec::new(),
         };
         if s.proc_is_ours() {
             s.pid_infos = Some(IdMap::default());
         }
         let refs = s.scan_processes(o);
-        s.add_fd_namespaces(o.types, refs);
+        s.add_fd_namespaces(o.types, refs, o.single);
         s.add_mounts(o.types)?;
         Ok(s)
     }
@@ -391,32 +402,30 @@ impl Scan {
     }
 
     /// Namespaces that only an fd or a socket keeps alive, with the owners and parents
-    /// that nothing else shows us. `refs` come in /proc order, so one process's sockets
-    /// are together and one pidfd at a time serves them.
-    fn add_fd_namespaces(&mut self, types: NsSet, refs: Vec<FdRef>) {
+    /// that nothing else shows us. The sockets' namespaces are asked of a helper process
+    /// (see [`crate::sockets`]), which needs `single` to be forked; without it (unit tests)
+    /// sockets are not examined.
+    fn add_fd_namespaces(&mut self, types: NsSet, refs: Vec<FdRef>, single: Option<SingleThreaded>) {
         let mut seen: HashSet<u64> = HashSet::new();
         let mut seen_sockets: HashSet<u64> = HashSet::new();
-        let mut pidfd: Option<(i32, Option<OwnedFd>)> = None;
+        let mut sockets = Vec::new();
         for r in refs {
             match r {
                 // once its type is known it is in the model or not wanted: done
                 FdRef::Ns { ino, pid, fd } if !self.model.index.contains_key(&ino) && !seen.contains(&ino) => {
                     seen.extend(self.add_fd_namespace(ino, pid, fd, types).map(|_| ino));
                 }
-                FdRef::Socket { ino, pid, fd } if seen_sockets.insert(ino) => {
-                    self.add_socket(pidfd_of(&mut pidfd, pid), fd, ino, types);
-                }
+                FdRef::Socket { ino, pid, fd } if seen_sockets.insert(ino) => sockets.push(Socket { pid, fd, ino }),
                 _ => {}
             }
         }
-    }
-
-    /// Socket `fd` (inode `ino`) of the pidfd's process: its network namespace, unless
-    /// known already.
-    fn add_socket(&mut self, pidfd: Option<BorrowedFd<'_>>, fd: i32, ino: u64, types: NsSet) {
-        if let Some(netns) = pidfd.and_then(|p| socket_netns(p, fd, ino)) {
+        let Some(single) = single else { return };
+        let index = &self.model.index;
+        let found = sockets::netns_of(single, &sockets, &|ino| index.contains_key(&ino));
+        for netns in found.namespaces {
             self.add_socket_namespace(netns, types);
         }
+        self.socket_warnings = found.warnings;
     }
 
     /// Namespace `ino`, which fd `fd` of `pid` was seen to hold, if it still does: its
@@ -623,7 +632,8 @@ impl Scan {
     /// What to warn about once the lines are known: an ioctl the kernel lacks (util-linux
     /// prints that while it builds its table, before printing it).
     pub fn warnings(&self) -> Vec<Error> {
-        self.unsupported.iter().map(|name| Error::msg(format!("Unsupported ioctl {name}"))).collect()
+        let unsupported = self.unsupported.iter().map(|name| Error::msg(format!("Unsupported ioctl {name}")));
+        self.socket_warnings.iter().map(Error::msg).chain(unsupported).collect()
     }
 
     /// The inode behind an ancestor ioctl's result, adding it as a ghost if asked to.
@@ -760,33 +770,12 @@ impl Facts for Scan {
     }
 }
 
-/// A pidfd of `pid`, from `cache` when it holds that process's (one process's fds come
-/// together, so one `pidfd_open` serves all its sockets).
-fn pidfd_of(cache: &mut Option<(i32, Option<OwnedFd>)>, pid: i32) -> Option<BorrowedFd<'_>> {
-    if cache.as_ref().map(|p| p.0) != Some(pid) {
-        *cache = Some((pid, sys::pidfd_open(Pid::from_raw(pid), 0).ok()));
-    }
-    cache.as_ref().and_then(|(_, fd)| fd.as_ref()).map(AsFd::as_fd)
-}
-
 /// Appends a non-empty `/proc/PID/cmdline` as util-linux shows it: the last byte read dropped
 /// (the terminating NUL, or the 8192nd byte of a longer line, which leaves 8191), the
 /// other NULs turned into spaces (so a blanked-out argument area shows as blanks).
 fn push_cmdline(out: &mut Vec<u8>, raw: &[u8]) {
     let raw = &raw[..raw.len().saturating_sub(1)];
     out.extend(raw.iter().map(|&b| if b == 0 { b' ' } else { b }));
-}
-
-/// The network namespace of socket `fd` of the pidfd's process, if that fd still is the
-/// socket `ino` (it may have been closed or replaced since we looked: the ioctl is only
-/// sent to the socket we meant).
-fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32, ino: u64) -> Option<OwnedFd> {
-    let sock = sys::pidfd_getfd(pidfd, fd).ok()?;
-    let id = sys::file_id_at(sock.as_fd(), c"").ok()?;
-    if !id.is_socket() || id.ino != ino {
-        return None;
-    }
-    sys::socket_netns(sock.as_fd()).ok()
 }
 
 /// The most read of a /proc file: `stat` fits in 4 KiB, and util-linux shows no more of
