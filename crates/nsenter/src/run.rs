@@ -273,14 +273,21 @@ fn dir_fd<S: Syscall>(sys: &mut S, path: &OsStr, opened: Option<Opened>) -> Resu
     }
 }
 
-/// `-N fd`: the network namespace of the target's socket `fd`.
+/// `-N fd`: the network namespace of the target's socket `fd`. `SIOCGSKNS` goes only to a
+/// socket: the number is a device ioctl's too, and `fd` may hold any device; for what is
+/// not a socket the kernel's answer (`Inappropriate ioctl for device`) is given without
+/// asking, in util-linux's words.
 fn socket_netns<S: Syscall>(sys: &mut S, target: &Target, fd: i32) -> Result<OwnedFd> {
     let pidfd = target.pidfd()?;
     let sock = sys
         .pidfd_getfd(pidfd.as_fd(), fd)
         .map_err(|e| Error::sys(format!("pidfd_getfd({}, {fd})", pidfd.as_raw_fd()), e))?;
-    sys.fstat(sock.as_fd()).map_err(|e| Error::sys(format!("fstat({})", sock.as_raw_fd()), e))?;
-    sys.socket_netns(sock.as_fd()).map_err(|e| Error::sys(format!("ioctl({}, SIOCGSKNS)", sock.as_raw_fd()), e))
+    let st = sys.fstat(sock.as_fd()).map_err(|e| Error::sys(format!("fstat({})", sock.as_raw_fd()), e))?;
+    let ioctl_failed = |e| Error::sys(format!("ioctl({}, SIOCGSKNS)", sock.as_raw_fd()), e);
+    if st.mode & libc::S_IFMT != libc::S_IFSOCK {
+        return Err(ioctl_failed(Errno::ENOTTY));
+    }
+    sys.socket_netns(sock.as_fd()).map_err(ioctl_failed)
 }
 
 /// `-c`: `cgroup.procs` of the target's cgroup, opened for appending.
@@ -715,6 +722,30 @@ mod tests {
     }
 
     const ALL_BUT_USER: &str = "cgroup,ipc,uts,net,pid,mnt,time";
+
+    /// `-N`: `SIOCGSKNS` is asked of a socket only; another file (a device, whose driver
+    /// might take the number for one of its own ioctls) fails as the kernel would answer.
+    #[test]
+    fn net_socket_asks_sockets_only() {
+        let socket = |mode| {
+            move |f: &mut Fake| {
+                f.fork_as(Forked::Child);
+                f.set_stat("fd 3 of pidfd 42", Stat { mode, ..Stat::default() });
+            }
+        };
+        let (end, log) = trace(&["-t", "42", "-N", "3", "true"], socket(libc::S_IFSOCK | 0o777));
+        assert_eq!(end, Ended::Exec);
+        assert_eq!(
+            only(&log, &["pidfd_getfd", "fstat", "SIOCGSKNS"]),
+            ["pidfd_getfd pidfd 42 3", "fstat fd 3 of pidfd 42", "SIOCGSKNS fd 3 of pidfd 42"]
+        );
+        let (end, log) = trace(&["-t", "42", "-N", "3", "true"], socket(libc::S_IFCHR | 0o666));
+        match end {
+            Ended::Failed(e, 1) => assert!(e.ends_with(", SIOCGSKNS): Inappropriate ioctl for device"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!log.iter().any(|l| l.starts_with("SIOCGSKNS")), "{log:?}");
+    }
 
     /// `-a` through the pidfd: pass 1 enters everything but the user namespace at once
     /// (a privileged caller keeps its rights), pass 2 the user namespace last; the
