@@ -76,6 +76,17 @@ install: build
 uninstall:
 	$(INSTALL_ENV) sh tools/install.sh uninstall
 
+# Debian packages (tools/deb.sh): $(DEBDIR)/nsutils_<version>_<arch>.deb with the three
+# binaries, their man pages and completions, and nsutils-util-linux-names_<version>_all.deb,
+# which installs unshare, nsenter and lsns in place of util-linux's (diverted while it is
+# installed). Built with dpkg-deb alone; dpkg-shlibdeps (dpkg-dev) works out Depends
+# where it is installed.
+DEBDIR ?= target/debian
+DEB_MAINTAINER ?= nsutils developers <nsutils@example.invalid>
+.PHONY: deb
+deb: build
+	DEBDIR='$(DEBDIR)' RELEASE='$(RELEASE)' DEB_MAINTAINER='$(DEB_MAINTAINER)' sh tools/deb.sh
+
 clean:
 	$(CARGO) clean
 
