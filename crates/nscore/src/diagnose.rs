@@ -152,7 +152,7 @@ pub fn unshare_limit(types: NsSet, sysctls: &[Sysctl], pid_level: Option<u32>) -
     };
     for t in types.iter() {
         if let Some((name, 0)) = per_type(t) {
-            return Some(format!("{name} = 0 in this user namespace: no new {t} namespace is allowed here"));
+            return Some(format!("{name} = 0 in this user namespace: it allows no new {t} namespace"));
         }
     }
     if let (true, Some(level)) = (types.contains(NsType::Pid), pid_level) {
@@ -167,7 +167,7 @@ pub fn unshare_limit(types: NsSet, sysctls: &[Sysctl], pid_level: Option<u32>) -
     // but those are per user and in the hundred thousands).
     match per_type(NsType::User) {
         Some((name, v)) if types.contains(NsType::User) && v == i64::from(i32::MAX) => Some(format!(
-            "{name} = {v} here, so the nesting limit was reached: at most {MAX_USERNS_LEVEL} user namespaces deep"
+            "{MAX_USERNS_LEVEL} nested user namespaces are the kernel's limit, reached here ({name} = {v})"
         )),
         _ => None,
     }
@@ -215,12 +215,12 @@ pub fn subid_range(kind: IdKind, own: u32, ranges: &[IdRange], blocks: &[(u32, u
     Some(format!("{id}s {}-{last} are not yours in {file} ({id} {own} has: {have})", bad.outer))
 }
 
-/// newuidmap/newgidmap ran but is not set-user-ID root, so it cannot write the map.
-pub fn helper_not_setuid(path: &Path, mode: u32, uid: u32) -> Option<String> {
-    if mode & libc::S_ISUID != 0 && uid == 0 {
-        return None;
-    }
-    Some(format!("{} is not set-user-ID root, so it may not write maps: reinstall it", path.display()))
+/// newuidmap/newgidmap ran but is not set-user-ID, so it cannot write the map. (Its
+/// owner is not looked at: the caller is in the new user namespace by then, where root
+/// shows as the overflow uid.)
+pub fn helper_not_setuid(path: &Path, mode: u32) -> Option<String> {
+    (mode & libc::S_ISUID == 0)
+        .then(|| format!("{} is not set-user-ID, so it may not write id maps: reinstall it", path.display()))
 }
 
 /// Writing `setgroups` refused (EPERM) after a gid map was written: the kernel fixes it

@@ -74,7 +74,7 @@ fn limits() {
     let uts = [s("user.max_uts_namespaces", 0), s("user.max_user_namespaces", 5)];
     assert_eq!(
         unshare_limit(set(&[NsType::User, NsType::Uts]), &uts, None).unwrap(),
-        "user.max_uts_namespaces = 0 in this user namespace: no new uts namespace is allowed here"
+        "user.max_uts_namespaces = 0 in this user namespace: it allows no new uts namespace"
     );
     assert_eq!(
         unshare_limit(set(&[NsType::Pid]), &[s("user.max_pid_namespaces", 9)], Some(32)).unwrap(),
@@ -82,7 +82,9 @@ fn limits() {
     );
     assert_eq!(unshare_limit(set(&[NsType::Pid]), &[], Some(31)), None);
     let user = [s("user.max_user_namespaces", 2147483647)];
-    assert!(unshare_limit(set(&[NsType::User]), &user, None).unwrap().contains("at most 33 user namespaces deep"));
+    assert!(unshare_limit(set(&[NsType::User]), &user, None)
+        .unwrap()
+        .contains("33 nested user namespaces are the kernel's limit"));
     // a lowered limit may be the one reached: not known
     assert_eq!(unshare_limit(set(&[NsType::User]), &[s("user.max_user_namespaces", 5)], None), None);
 }
@@ -112,8 +114,8 @@ fn id_maps() {
         subid_range(IdKind::Gid, 1000, &[r(0, 165530, 10)], &[(100000, 65536)]).unwrap(),
         "gids 165530-165539 are not yours in /etc/subgid (gid 1000 has: 100000-165535)"
     );
-    assert!(helper_not_setuid(Path::new("/x/newuidmap"), 0o100755, 0).is_some());
-    assert_eq!(helper_not_setuid(Path::new("/x/newuidmap"), 0o104755, 0), None);
+    assert!(helper_not_setuid(Path::new("/x/newuidmap"), 0o100755).is_some());
+    assert_eq!(helper_not_setuid(Path::new("/x/newuidmap"), 0o104755), None);
     assert!(setgroups_after_gid_map("0 65534 1\n").is_some());
     assert_eq!(setgroups_after_gid_map(""), None);
     assert!(gid_map_with_setgroups("allow\n").is_some());
