@@ -91,11 +91,11 @@ fn refused_by_owner(me: &Caller, t: NsType, owner: UserNs, whose: &str) -> Strin
     if !ours && owner.owner == me.euid {
         return format!("the {t} namespace of {whose} is in your user namespace {}: add -U (or -a)", owner.ino);
     }
-    format!(
-        "the {t} namespace of {whose} belongs to user namespace {} (owner uid {}), \
-         where uid {} lacks CAP_SYS_ADMIN",
-        owner.ino, owner.owner, me.euid
-    )
+    let what = match owner.owner {
+        0 => "run as root".to_string(),
+        o => format!("run as uid {o} with -U, or as root"),
+    };
+    format!("the {t} namespace of {whose} is owned by uid {} (user namespace {}): {what}", owner.owner, owner.ino)
 }
 
 /// A sysctl as read: name (`user.max_net_namespaces`) and value.

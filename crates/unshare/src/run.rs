@@ -468,7 +468,7 @@ fn prepare_and_exec<S: Syscall>(sys: &mut S, plan: &Plan, parent_fd: Option<Owne
     match prepare(sys, plan, parent_fd) {
         Ok(()) => match (sys.exec(&plan.program, plan.env.as_deref()), &plan.root) {
             (e @ Error::Exec { errno: Errno::ENOENT, .. }, Some(root)) => {
-                let found = program_exists(sys, &plan.program, plan.env.as_deref());
+                let found = nscore::exec::program_exists(sys, &plan.program, plan.env.as_deref());
                 let place = format!("the root {}", root.display());
                 let hint = nscore::diagnose::missing_inside(&plan.program.display_name(), &place, found);
                 e.with_hint(hint)
@@ -477,24 +477,6 @@ fn prepare_and_exec<S: Syscall>(sys: &mut S, plan: &Plan, parent_fd: Option<Owne
         },
         Err(e) => e,
     }
-}
-
-/// Whether the file `execvp` looks for exists (after a failed exec: then its
-/// interpreter or a library is what is missing).
-fn program_exists<S: Syscall>(sys: &mut S, prog: &nscore::exec::Program, env: Option<&[OsString]>) -> bool {
-    let name = prog.path.as_bytes();
-    if name.contains(&b'/') {
-        return sys.exists(Path::new(&prog.path));
-    }
-    let path_var = match env {
-        Some(e) => e
-            .iter()
-            .find_map(|v| v.as_bytes().strip_prefix(b"PATH=").map(|p| std::ffi::OsStr::from_bytes(p).to_os_string())),
-        None => std::env::var_os("PATH"),
-    };
-    nscore::exec::search_path(path_var.as_deref())
-        .into_iter()
-        .any(|dir| sys.exists(&Path::new(std::ffi::OsStr::from_bytes(&dir)).join(&prog.path)))
 }
 
 /// Inside the new namespaces, in util-linux's order: our own single maps (setgroups
