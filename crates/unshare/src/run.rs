@@ -348,7 +348,8 @@ fn explain_map_helper<S: Syscall>(
     e: Error,
 ) -> Error {
     use nscore::diagnose::{self, facts};
-    if plan.euid == 0 || !matches!(e, Error::Exit(_)) {
+    // (126 and 127: the helper could not run it, and has said why)
+    if plan.euid == 0 || !matches!(e, Error::Exit(code) if code != 126 && code != 127) {
         return e;
     }
     let name = nscore::ids::user_name(plan.euid);
