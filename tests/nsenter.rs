@@ -722,7 +722,15 @@ fn unprivileged_rootless_container() {
     // no permission: namespaces of a root-owned target
     let root_target = Target::unshare(&["-n"]);
     let (_, err, code) = run(as_nobody(BIN).args(["-t", &root_target.pid(), "-n", "true"]));
-    assert_eq!((err.as_str(), code), ("rs-nsenter: reassociate to namespaces failed: Operation not permitted\n", 1));
+    let hint = format!(
+        "rs-nsenter: hint: the net namespace of PID {} is owned by uid 0 (user namespace {}): run as root\n",
+        root_target.pid(),
+        common::own_ns("user")
+    );
+    assert_eq!(
+        (err.as_str(), code),
+        (format!("rs-nsenter: reassociate to namespaces failed: Operation not permitted\n{hint}").as_str(), 1)
+    );
     let file = format!("--net=/proc/{}/ns/net", root_target.pid());
     let (_, err, code) = run(as_nobody(BIN).args([&file, "true"]));
     assert_eq!(code, 1);

@@ -864,7 +864,6 @@ fn namespace_limit_is_explained() {
     assert_eq!(
         err,
         "rs-unshare: unshare failed: No space left on device\n\
-         rs-unshare: hint: a namespace limit was reached: see sysctl user.max_uts_namespaces \
-         (or the user namespace nesting limit of 32)\n"
+         rs-unshare: hint: user.max_uts_namespaces = 0 in this user namespace: it allows no new uts namespace\n"
     );
 }

@@ -86,12 +86,7 @@ pub fn exec(prog: &Program, env: Option<&[OsString]>) -> Error {
     if name.contains(&b'/') {
         return fail(exec_one(name, &argv, envp.as_deref()));
     }
-    let path_var = match env {
-        Some(e) => {
-            e.iter().find_map(|v| v.as_bytes().strip_prefix(b"PATH=").map(|p| OsStr::from_bytes(p).to_os_string()))
-        }
-        None => std::env::var_os("PATH"),
-    };
+    let path_var = path_var(env);
     let mut saw_eacces = false;
     let mut last = Errno::ENOENT;
     for dir in search_path(path_var.as_deref()) {
@@ -123,6 +118,29 @@ fn exec_one(path: &[u8], argv: &[CString], envp: Option<&[CString]>) -> Errno {
         };
     }
     err
+}
+
+/// Whether the file `execvp` looks for exists (after a failed exec: then its
+/// interpreter or a library is what is missing).
+pub fn program_exists<S: crate::syscall::Syscall>(sys: &mut S, prog: &Program, env: Option<&[OsString]>) -> bool {
+    let name = prog.path.as_bytes();
+    if name.contains(&b'/') {
+        return sys.exists(Path::new(&prog.path));
+    }
+    let path_var = path_var(env);
+    search_path(path_var.as_deref())
+        .into_iter()
+        .any(|dir| sys.exists(&Path::new(OsStr::from_bytes(&dir)).join(&prog.path)))
+}
+
+/// PATH as `execvp` sees it: from `env` when given, else our own.
+fn path_var(env: Option<&[OsString]>) -> Option<OsString> {
+    match env {
+        Some(e) => {
+            e.iter().find_map(|v| v.as_bytes().strip_prefix(b"PATH=").map(|p| OsStr::from_bytes(p).to_os_string()))
+        }
+        None => std::env::var_os("PATH"),
+    }
 }
 
 /// The environment as `NAME=value` entries.

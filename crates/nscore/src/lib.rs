@@ -33,6 +33,7 @@
 pub mod caps;
 pub mod cli;
 pub mod creds;
+pub mod diagnose;
 pub mod environ;
 pub mod error;
 pub mod exec;

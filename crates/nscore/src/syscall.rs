@@ -87,6 +87,10 @@ pub trait Syscall {
     fn ns_get_nstype(&mut self, fd: BorrowedFd<'_>) -> Result<libc::c_int, Errno>;
     /// `ioctl(NS_GET_PARENT)`: the parent of a pid or user namespace.
     fn ns_get_parent(&mut self, fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno>;
+    /// `ioctl(NS_GET_USERNS)`: the user namespace that owns a namespace.
+    fn ns_get_userns(&mut self, fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno>;
+    /// `ioctl(NS_GET_OWNER_UID)`: the uid that created a user namespace, as ours sees it.
+    fn ns_get_owner_uid(&mut self, fd: BorrowedFd<'_>) -> Result<u32, Errno>;
     /// `open_by_handle_at(2)` with an nsfs handle: a namespace by its 64-bit ID.
     fn open_ns_by_id(&mut self, nsfs: BorrowedFd<'_>, id: u64) -> Result<OwnedFd, Errno>;
     /// `ioctl(SIOCGSKNS)`: the network namespace of a socket.
@@ -254,6 +258,12 @@ impl Syscall for Os {
     #[inline]
     fn ns_get_parent(&mut self, fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
         sys::ns_get_parent(fd)
+    }
+    fn ns_get_userns(&mut self, fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+        sys::ns_get_userns(fd)
+    }
+    fn ns_get_owner_uid(&mut self, fd: BorrowedFd<'_>) -> Result<u32, Errno> {
+        sys::ns_get_owner_uid(fd)
     }
     #[inline]
     fn open_ns_by_id(&mut self, nsfs: BorrowedFd<'_>, id: u64) -> Result<OwnedFd, Errno> {

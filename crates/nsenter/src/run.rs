@@ -620,7 +620,7 @@ pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
     let setgroups_failed_before = user_entered && ids.1.is_some() && sys.setgroups(&[]).is_err();
     // 11.
     let pidfd = target.as_ref().and_then(|t| t.pidfd.as_ref().ok());
-    enter(sys, pidfd, ns.via_target, &mut ns.files)?;
+    enter(sys, pidfd, ns.via_target, &mut ns.files).map_err(|e| explain_setns(sys, plan, entered, e))?;
     // 12.-14.
     change_directories(sys, plan, target.as_ref(), dirs.root.or(from.root.take()), dirs.wd.or(from.wd.take()))?;
     // 15.
@@ -654,7 +654,45 @@ pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
     }
     // 21.
     let prog = program(sys, plan, env.as_deref());
-    Err(sys.exec(&prog, env.as_deref()))
+    match sys.exec(&prog, env.as_deref()) {
+        e @ Error::Exec { errno: Errno::ENOENT, .. } => Err(explain_missing(sys, plan, &prog, env.as_deref(), e)),
+        e => Err(e),
+    }
+}
+
+/// A refused `setns(2)`: who owns the namespaces, and what would let us in (read only
+/// now, on the failure path).
+fn explain_setns<S: Syscall>(sys: &mut S, plan: &Plan, entered: NsSet, e: Error) -> Error {
+    use nscore::diagnose::{self, facts};
+    if e.errno() != Some(Errno::EPERM) {
+        return e;
+    }
+    let files: Vec<(NsType, String)> = NsType::ALL
+        .into_iter()
+        .filter_map(|t| match plan.ns_source(t) {
+            Some(NsSource::File(p)) => Some((t, lossy(p))),
+            _ => None,
+        })
+        .collect();
+    let me = facts::caller(sys);
+    let found = facts::setns(sys, &me, plan.target.map(|t| t.pid), entered, &files);
+    match diagnose::setns_eperm(&me, &found) {
+        Some(h) => e.with_hint(h),
+        None => e,
+    }
+}
+
+/// The program was not found after entering a mount namespace or root: say where.
+fn explain_missing<S: Syscall>(sys: &mut S, plan: &Plan, prog: &Program, env: Option<&[OsString]>, e: Error) -> Error {
+    let whose = plan.target.map_or_else(String::new, |t| format!(" of PID {}", t.pid));
+    let place = match (&plan.root, plan.ns_source(NsType::Mnt)) {
+        (Some(DirSpec::Path(p)), _) => format!("the root {}", lossy(p)),
+        (Some(DirSpec::Target), _) => format!("the root{whose}"),
+        (None, Some(_)) => format!("the mount namespace{whose}"),
+        (None, None) => return e,
+    };
+    let found = nscore::exec::program_exists(sys, prog, env);
+    e.with_hint(nscore::diagnose::missing_inside(&prog.display_name(), &place, found))
 }
 
 /// `-Z`: the SELinux context the program gets at exec.

@@ -66,7 +66,7 @@ use nscore::persist::bind_namespaces;
 use nscore::process::{pass_on, pidfd_exited, wait_retrying, ChildState};
 use nscore::sys::Forked;
 use nscore::syscall::Syscall;
-use nscore::{Error, NsType, Result};
+use nscore::{Error, NsSet, NsType, Result};
 
 use crate::plan::{Binfmt, Plan, Propagation, Setgroups};
 
@@ -187,6 +187,8 @@ fn run_with_helpers<S: Syscall>(
     let mut ranges = |sys: &mut S, kind| resolve_ranges(sys, plan, kind, &mut name).map(Some);
     let uid_ranges = if plan.uid_map_by_helper() { ranges(sys, IdKind::Uid)? } else { None };
     let gid_ranges = if plan.gid_map_by_helper() { ranges(sys, IdKind::Gid)? } else { None };
+    // kept for explaining a refusal of newuidmap or newgidmap
+    let asked = [(IdKind::Uid, uid_ranges.clone()), (IdKind::Gid, gid_ranges.clone())];
     if uid_ranges.is_some() || gid_ranges.is_some() {
         let euid = plan.euid;
         let body = move |sys: &mut S| write_maps_from_outside(sys, me, euid, uid_ranges, gid_ranges);
@@ -196,10 +198,12 @@ fn run_with_helpers<S: Syscall>(
         creds::switch(sys, Some(gid), Some(uid), DropGroups::Required)?;
     }
 
-    sys.unshare(plan.namespaces.clone_flags()).map_err(|e| unshare_error(plan, e))?;
+    if let Err(e) = sys.unshare(plan.namespaces.clone_flags()) {
+        return Err(unshare_error(sys, plan, e));
+    }
 
     if let Some(h) = helpers.maps.take() {
-        h.release(sys)?;
+        h.release(sys).map_err(|e| explain_map_helper(sys, plan, &asked, e))?;
     }
     write_time_offsets(sys, plan)?;
 
@@ -210,24 +214,26 @@ fn run_with_helpers<S: Syscall>(
     Err(prepare_and_exec(sys, plan, None))
 }
 
-/// The error for a failed `unshare(2)`, with advice where util-linux leaves users
-/// guessing.
-fn unshare_error(plan: &Plan, errno: Errno) -> Error {
+/// The error for a failed `unshare(2)`, with the cause where it can be found (on this
+/// failure path only: [`nscore::diagnose`]).
+fn unshare_error<S: Syscall>(sys: &mut S, plan: &Plan, errno: Errno) -> Error {
+    use nscore::diagnose::{self, facts};
     let e = Error::sys("unshare failed", errno);
-    match errno {
-        Errno::EPERM if !plan.namespaces.contains(NsType::User) => e.with_hint(
-            "creating namespaces needs privileges; run as root or add --map-root-user (-r) for a user namespace",
-        ),
-        Errno::ENOSPC | Errno::EUSERS => {
-            let limits: Vec<String> =
-                plan.namespaces.iter().map(|t| format!("user.max_{}_namespaces", t.proc_name())).collect();
-            e.with_hint(format!(
-                "a namespace limit was reached: see sysctl {} (or the user namespace nesting limit of 32)",
-                limits.join(", ")
-            ))
+    let types = plan.namespaces;
+    let hint = match errno {
+        Errno::EPERM => {
+            let me = facts::caller(sys);
+            let sysctls = facts::sysctls(sys, &facts::limit_names(NsSet::default()));
+            diagnose::unshare_eperm(&me, types, &sysctls)
         }
-        _ => e,
-    }
+        Errno::ENOSPC | Errno::EUSERS => {
+            let sysctls = facts::sysctls(sys, &facts::limit_names(types));
+            let level = if types.contains(NsType::Pid) { facts::pid_level(sys) } else { None };
+            diagnose::unshare_limit(types, &sysctls, level)
+        }
+        _ => None,
+    };
+    with_optional_hint(e, hint)
 }
 
 /// Resolves the range specs of one kind into the map a helper writes, merging the
@@ -333,6 +339,45 @@ fn exec_newidmap<S: Syscall>(sys: &mut S, kind: IdKind, target: Pid, ranges: &[I
     }
 }
 
+/// newuidmap or newgidmap failed (and said so): why, where it can be found. It is not
+/// set-user-ID root, or a range lies outside the caller's blocks in /etc/subuid.
+fn explain_map_helper<S: Syscall>(
+    sys: &mut S,
+    plan: &Plan,
+    asked: &[(IdKind, Option<Vec<IdRange>>)],
+    e: Error,
+) -> Error {
+    use nscore::diagnose::{self, facts};
+    // (126 and 127: the helper could not run it, and has said why)
+    if plan.euid == 0 || !matches!(e, Error::Exit(code) if code != 126 && code != 127) {
+        return e;
+    }
+    let name = nscore::ids::user_name(plan.euid);
+    for (kind, ranges) in asked {
+        let Some(ranges) = ranges else { continue };
+        if let Some((path, st)) = find_in_path(sys, kind.helper()) {
+            if let Some(h) = diagnose::helper_not_setuid(&path, st.mode) {
+                return e.with_hint(h);
+            }
+        }
+        let own = if *kind == IdKind::Uid { plan.euid } else { plan.egid };
+        let blocks = facts::subid_blocks(sys, *kind, name.as_deref(), own);
+        if let Some(h) = diagnose::subid_range(*kind, own, ranges, &blocks) {
+            return e.with_hint(h);
+        }
+    }
+    e
+}
+
+/// The file `execvp` would run for `name`: the first in PATH that exists.
+fn find_in_path<S: Syscall>(sys: &mut S, name: &str) -> Option<(std::path::PathBuf, nscore::syscall::Stat)> {
+    let path_var = std::env::var_os("PATH");
+    nscore::exec::search_path(path_var.as_deref()).into_iter().find_map(|dir| {
+        let p = Path::new(std::ffi::OsStr::from_bytes(&dir)).join(name);
+        sys.stat(None, &p).ok().map(|st| (p, st))
+    })
+}
+
 /// Writes `--boottime`/`--monotonic` in one write, before any process enters the
 /// new time namespace.
 fn write_time_offsets<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
@@ -422,7 +467,15 @@ fn parent_after_fork<S: Syscall>(
 /// The steps inside the new namespaces, then exec. Returns only the error.
 fn prepare_and_exec<S: Syscall>(sys: &mut S, plan: &Plan, parent_fd: Option<OwnedFd>) -> Error {
     match prepare(sys, plan, parent_fd) {
-        Ok(()) => sys.exec(&plan.program, plan.env.as_deref()),
+        Ok(()) => match (sys.exec(&plan.program, plan.env.as_deref()), &plan.root) {
+            (e @ Error::Exec { errno: Errno::ENOENT, .. }, Some(root)) => {
+                let found = nscore::exec::program_exists(sys, &plan.program, plan.env.as_deref());
+                let place = format!("the root {}", root.display());
+                let hint = nscore::diagnose::missing_inside(&plan.program.display_name(), &place, found);
+                e.with_hint(hint)
+            }
+            (e, _) => e,
+        },
         Err(e) => e,
     }
 }
@@ -472,7 +525,7 @@ fn write_own_maps<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
     if plan.writes_own_gid_map() {
         write_setgroups(sys, Setgroups::Deny)?;
         let inner = plan.map_group.unwrap_or_default();
-        idmap::write_map_file(sys, "/proc/self/gid_map", &[IdRange { inner, outer: plan.egid, count: 1 }])?;
+        write_own_gid_map(sys, IdRange { inner, outer: plan.egid, count: 1 })?;
     }
     match plan.setgroups {
         // already written before gid_map, and it may be written only once after that
@@ -519,14 +572,41 @@ fn mount_proc<S: Syscall>(sys: &mut S, plan: &Plan, dir: &Path) -> Result<()> {
         }
     }
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV;
-    sys.mount(Some("proc"), dir, Some("proc"), flags)
-        .map_err(|e| Error::sys(format!("mount {} failed", dir.display()), e))
+    sys.mount(Some("proc"), dir, Some("proc"), flags).map_err(|errno| {
+        let e = Error::sys(format!("mount {} failed", dir.display()), errno);
+        let covered = (errno == Errno::EPERM)
+            .then(|| nscore::diagnose::covered_proc(&nscore::diagnose::facts::mountinfo(sys)))
+            .flatten();
+        with_optional_hint(e, covered)
+    })
 }
 
 fn write_setgroups<S: Syscall>(sys: &mut S, sg: Setgroups) -> Result<()> {
     match idmap::write_proc_file(sys, "/proc/self/setgroups", sg.as_str().as_bytes(), "cannot open", "write failed") {
         Err(e) if e.errno() == Some(Errno::ENOENT) => Ok(()),
+        Err(e) if e.errno() == Some(Errno::EPERM) => {
+            let map = sys.read_text(Path::new("/proc/self/gid_map")).unwrap_or_default();
+            Err(with_optional_hint(e, nscore::diagnose::setgroups_after_gid_map(&map)))
+        }
         other => other,
+    }
+}
+
+/// Our own single gid map; refused, explained when `setgroups` is the reason.
+fn write_own_gid_map<S: Syscall>(sys: &mut S, range: IdRange) -> Result<()> {
+    match idmap::write_map_file(sys, "/proc/self/gid_map", &[range]) {
+        Err(e) if e.errno() == Some(Errno::EPERM) => {
+            let sg = sys.read_text(Path::new("/proc/self/setgroups")).unwrap_or_default();
+            Err(with_optional_hint(e, nscore::diagnose::gid_map_with_setgroups(&sg)))
+        }
+        other => other,
+    }
+}
+
+fn with_optional_hint(e: Error, hint: Option<String>) -> Error {
+    match hint {
+        Some(h) => e.with_hint(h),
+        None => e,
     }
 }
 
@@ -771,6 +851,9 @@ mod tests {
             f.fail("unshare", Errno::EPERM);
         });
         assert!(matches!(end, Ended::Failed(ref m, 1) if m == "unshare failed: Operation not permitted"), "{end:?}");
+        // (what the diagnosis reads in between is the next test's)
+        let log: Vec<&String> =
+            log.iter().filter(|l| !l.contains("/proc/self/") && !l.contains("/proc/sys/")).collect();
         assert_eq!(
             log,
             [
@@ -784,6 +867,33 @@ mod tests {
                 "waitpid 1001",
             ]
         );
+    }
+
+    /// A refused `unshare(2)` is explained from what the system says at that moment,
+    /// read only then: the missing capability, or the limit that was reached.
+    #[test]
+    fn a_refused_unshare_is_explained() {
+        let plan = plan_of(&["-n", "true"], 65534);
+        let mut fake = Fake::new();
+        fake.set_file("/proc/self/status", b"Uid:\t65534\t65534\t65534\t65534\nCapEff:\t0000000000000000\n");
+        let e = unshare_error(&mut fake, &plan, Errno::EPERM);
+        assert_eq!(
+            e.render("rs-unshare", "rs-unshare"),
+            "rs-unshare: unshare failed: Operation not permitted\n\
+             rs-unshare: hint: a net namespace needs CAP_SYS_ADMIN, which uid 65534 lacks: add -r (--map-root-user)\n"
+        );
+        let plan = plan_of(&["-r", "-u", "true"], 65534);
+        let mut fake = Fake::new();
+        fake.set_file("/proc/sys/user/max_uts_namespaces", b"0\n")
+            .set_file("/proc/sys/user/max_user_namespaces", b"9\n");
+        let e = unshare_error(&mut fake, &plan, Errno::ENOSPC);
+        assert_eq!(
+            e.render("u", "u").lines().nth(1).unwrap(),
+            "u: hint: user.max_uts_namespaces = 0 in this user namespace: it allows no new uts namespace"
+        );
+        // no cause found, no hint
+        let e = unshare_error(&mut Fake::new(), &plan, Errno::ENOSPC);
+        assert_eq!(e.render("u", "u"), "u: unshare failed: No space left on device\n");
     }
 
     /// `--mount-proc` with `--root` and `--wd`: propagation first, then the new root and
