@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::mount::MntFlags;
+use nix::mount::{MntFlags, MsFlags};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
@@ -50,7 +50,7 @@ pub fn bind_namespaces<S: Syscall>(sys: &mut S, pid: Pid, files: &[(NsType, Path
 /// first, with the same errors).
 fn bind_onto<S: Syscall>(sys: &mut S, src: &str, file: &Path) -> Result<OwnedFd, Errno> {
     let target = sys.open(None, file, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())?;
-    sys.bind_onto_fd(src, target.as_fd())?;
+    sys.mount_onto_fd(Some(src), target.as_fd(), None, MsFlags::MS_BIND)?;
     Ok(target)
 }
 

@@ -105,10 +105,17 @@ pub trait Syscall {
 
     /// `mount(2)` without data.
     fn mount(&mut self, src: Option<&str>, target: &Path, fstype: Option<&str>, flags: MsFlags) -> Result<(), Errno>;
-    /// `mount(2)` with `MS_BIND` of `src` onto the very file `target` was opened as (an
-    /// `O_PATH` descriptor), through its `/proc/self/fd` link, which the kernel resolves
-    /// to that file, never to whatever the file's path names by now.
-    fn bind_onto_fd(&mut self, src: &str, target: BorrowedFd<'_>) -> Result<(), Errno>;
+    /// `mount(2)` without data onto the very file `target` was opened as (an `O_PATH`
+    /// descriptor), through its `/proc/self/fd` link, which the kernel resolves to that
+    /// file, never to whatever the file's path names by now: a bind mount (`MS_BIND`), a
+    /// new file system, or a change of propagation.
+    fn mount_onto_fd(
+        &mut self,
+        src: Option<&str>,
+        target: BorrowedFd<'_>,
+        fstype: Option<&str>,
+        flags: MsFlags,
+    ) -> Result<(), Errno>;
     /// `umount2(2)` through the `/proc/self/fd` link of `target`: it takes the topmost
     /// mount at the very file `target` was opened as, never one a path leads to. There
     /// is no `umount2` by path: a path may have changed since it was checked.
@@ -292,8 +299,14 @@ impl Syscall for Os {
     fn mount(&mut self, src: Option<&str>, target: &Path, fstype: Option<&str>, flags: MsFlags) -> Result<(), Errno> {
         nix::mount::mount(src, target, fstype, flags, None::<&str>)
     }
-    fn bind_onto_fd(&mut self, src: &str, target: BorrowedFd<'_>) -> Result<(), Errno> {
-        nix::mount::mount(Some(src), fd_link(target).as_str(), None::<&str>, MsFlags::MS_BIND, None::<&str>)
+    fn mount_onto_fd(
+        &mut self,
+        src: Option<&str>,
+        target: BorrowedFd<'_>,
+        fstype: Option<&str>,
+        flags: MsFlags,
+    ) -> Result<(), Errno> {
+        nix::mount::mount(src, fd_link(target).as_str(), fstype, flags, None::<&str>)
     }
     fn umount_fd(&mut self, target: BorrowedFd<'_>, flags: MntFlags) -> Result<(), Errno> {
         // followed (no UMOUNT_NOFOLLOW): the link itself is no mount point

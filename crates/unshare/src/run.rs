@@ -56,8 +56,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use nix::errno::Errno;
+use nix::fcntl::OFlag;
 use nix::mount::MsFlags;
 use nix::sys::signal::SigSet;
+use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 use nscore::cli::Invocation;
 use nscore::creds::{self, DropGroups};
@@ -564,15 +566,33 @@ fn change_root<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
 
 /// `--mount-proc`: a fresh proc, made private first where the root's propagation would
 /// otherwise carry the mount back to the original namespace.
+/// `--mount-proc`. Where the directory's propagation is changed first (no `--root`, and a
+/// propagation other than private), the two mounts go through one look-up of `dir` (an
+/// `O_PATH` descriptor, used through its `/proc/self/fd` link), so that a path someone
+/// else can change between them cannot send the second one elsewhere: onto a shared
+/// mount, say, from where it would propagate out of the new namespace. Without a
+/// `/proc/self/fd` to go through (no proc mounted yet) both go by path, as util-linux's.
 fn mount_proc<S: Syscall>(sys: &mut S, plan: &Plan, dir: &Path) -> Result<()> {
-    if plan.root.is_none() && plan.propagation != Propagation::Private {
-        match sys.mount(Some("none"), dir, None, MsFlags::MS_PRIVATE | MsFlags::MS_REC) {
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV;
+    let two_steps = plan.root.is_none() && plan.propagation != Propagation::Private;
+    let at = match two_steps && sys.exists(Path::new("/proc/self/fd")) {
+        true => Some(
+            sys.open(None, dir, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty())
+                .map_err(|e| Error::sys(format!("cannot change {} filesystem propagation", dir.display()), e))?,
+        ),
+        false => None,
+    };
+    let mount = |sys: &mut S, src, fstype, flags| match &at {
+        Some(fd) => sys.mount_onto_fd(Some(src), fd.as_fd(), fstype, flags),
+        None => sys.mount(Some(src), dir, fstype, flags),
+    };
+    if two_steps {
+        match mount(sys, "none", None, MsFlags::MS_PRIVATE | MsFlags::MS_REC) {
             Ok(()) | Err(Errno::EINVAL) => {}
             Err(e) => return Err(Error::sys(format!("cannot change {} filesystem propagation", dir.display()), e)),
         }
     }
-    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV;
-    sys.mount(Some("proc"), dir, Some("proc"), flags).map_err(|errno| {
+    mount(sys, "proc", Some("proc"), flags).map_err(|errno| {
         let e = Error::sys(format!("mount {} failed", dir.display()), errno);
         let covered = (errno == Errno::EPERM)
             .then(|| nscore::diagnose::covered_proc(&nscore::diagnose::facts::mountinfo(sys)))
@@ -918,11 +938,35 @@ mod tests {
                 "exec true",
             ]
         );
-        let (_, log) = trace(&["-fp", "--mount-proc", "--propagation=slave", "true"], 0, child);
+    }
+
+    /// `--mount-proc` with a propagation other than private makes the directory private,
+    /// then mounts proc on it: both through one `O_PATH` look-up of it, so that whoever
+    /// can change the path between the two cannot send proc onto another (shared) mount.
+    /// Without `/proc/self/fd` to go through, both go by path.
+    #[test]
+    fn mount_proc_looks_its_directory_up_once() {
+        let (_, log) = trace(&["-fp", "--mount-proc=/home/u/p", "--propagation=slave", "true"], 0, child);
         assert_eq!(
             log[5..],
             [
                 "mount none / - rec,slave",
+                "exists /proc/self/fd",
+                "open /home/u/p [path]",
+                "mount none fd:/home/u/p - rec,private",
+                "mount proc fd:/home/u/p proc nosuid,nodev,noexec",
+                "exec true",
+            ]
+        );
+        let no_proc = |f: &mut Fake| {
+            child(f);
+            f.set_missing("/proc/self/fd");
+        };
+        let (_, log) = trace(&["-fp", "--mount-proc", "--propagation=unchanged", "true"], 0, no_proc);
+        assert_eq!(
+            log[5..],
+            [
+                "exists /proc/self/fd",
                 "mount none /proc - rec,private",
                 "mount proc /proc proc nosuid,nodev,noexec",
                 "exec true",

@@ -440,8 +440,15 @@ impl Syscall for Fake {
         let (src, fstype) = (src.unwrap_or("-"), fstype.unwrap_or("-"));
         self.call(format!("mount {src} {} {fstype} {}", target.display(), msflags(flags)))
     }
-    fn bind_onto_fd(&mut self, src: &str, target: BorrowedFd<'_>) -> Result<(), Errno> {
-        let line = format!("mount {src} fd:{} - bind", self.label(target));
+    fn mount_onto_fd(
+        &mut self,
+        src: Option<&str>,
+        target: BorrowedFd<'_>,
+        fstype: Option<&str>,
+        flags: MsFlags,
+    ) -> Result<(), Errno> {
+        let (src, fstype) = (src.unwrap_or("-"), fstype.unwrap_or("-"));
+        let line = format!("mount {src} fd:{} {fstype} {}", self.label(target), msflags(flags));
         self.call(line)
     }
     fn umount_fd(&mut self, target: BorrowedFd<'_>, flags: MntFlags) -> Result<(), Errno> {
