@@ -1,13 +1,17 @@
 //! The shell completions in `completions/`, as the shells themselves give them: bash
 //! with the bash-completion package, loading our script as it loads an installed one;
 //! zsh in a pseudo-terminal (zpty), recording the matches its completion functions
-//! add; fish with `complete -C`. Each shell is skipped (visibly; failing in CI) where
+//! add; fish with `complete -C`; and a real `bash -i` in a pseudo-terminal, to see what
+//! readline inserts. Each shell is skipped (visibly; failing in CI) where
 //! it is not installed: `.ci/run` installs them.
 mod common;
 
 use std::collections::BTreeSet;
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use clidef::COLUMNS;
 
@@ -108,6 +112,66 @@ fn bash(line: &str) -> Option<BashReply> {
 
 fn bash_words(line: &str) -> Option<Vec<String>> {
     bash(line).map(|r| r.words)
+}
+
+/// Types each line and a TAB into a real interactive bash (`bash -i` under `script`, in
+/// a pseudo-terminal, bash-completion loaded) and returns what readline's line holds
+/// then: the completion as inserted, with its space or without.
+fn interactive_bash(lines: &[&str]) -> Option<Vec<String>> {
+    if !have("bash") || !have(BASH_COMPLETION) || !have("script") {
+        return None;
+    }
+    let home = common::TempDir::new("bash-completion-user-dir");
+    std::os::unix::fs::symlink(repo().join("completions/bash"), home.path().join("completions")).unwrap();
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", "bash --norc --noprofile -i", "/dev/null"])
+        .env("BASH_COMPLETION_USER_DIR", home.path())
+        .envs([("PS1", "$ "), ("TERM", "dumb"), ("INPUTRC", "/dev/null")])
+        .env("PATH", path_with_ours())
+        .current_dir(home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            let _ = tx.send(buf[..n].to_vec());
+        }
+    });
+    let mut seen = Vec::new();
+    // the output, once `needle` is in it `count` times (10 s at most)
+    let mut wait_for = |needle: &str, count: usize| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while String::from_utf8_lossy(&seen).matches(needle).count() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(chunk) => seen.extend(chunk),
+                Err(_) => panic!("bash -i: no {needle:?} in {:?}", String::from_utf8_lossy(&seen)),
+            }
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    // Ctrl-X p prints readline's line (printf's format so that its echo differs)
+    // and the prompt says readline waits for keys: typed before, they would be read as
+    // a line is (the echo of these commands cannot match either)
+    let setup = r#"source /usr/share/bash-completion/bash_completion; bind -x '"\C-xp": printf "\nLI%sNE=[%s]\n" "" "$READLINE_LINE"'; PS1='r\[\]l> '"#;
+    stdin.write_all(format!("{setup}\n").as_bytes()).unwrap();
+    wait_for("rl> ", 1);
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        // the line, TAB, Ctrl-X p, and Ctrl-U to empty the line again
+        stdin.write_all(format!("{line}\t\x18p\x15").as_bytes()).unwrap();
+        out = wait_for("LINE=[", i + 1);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let got = out.split("LINE=[").skip(1).map(|s| s.split("]\r").next().unwrap_or_default().to_string()).collect();
+    Some(got)
 }
 
 // zsh
@@ -309,4 +373,25 @@ fn bash_options_and_the_program() {
     // and the program itself: commands
     let cmds = bash_words("unshare --fork -- ech").unwrap();
     assert!(cmds.contains(&"echo".to_string()), "{cmds:?}");
+}
+
+#[test]
+fn interactive_bash_inserts_the_completion() {
+    let lines = [
+        "rs-lsns -o NS,TY",
+        "lsns --output=+CONT",
+        "rs-lsns --tree=ow",
+        "rs-unshare --kill-child=TE",
+        "nsenter -S fol",
+    ];
+    let Some(got) = interactive_bash(&lines) else { return };
+    // a column comes with the comma and no space; a whole value with a space
+    let want = [
+        "rs-lsns -o NS,TYPE,",
+        "lsns --output=+CONTAINER,",
+        "rs-lsns --tree=owner ",
+        "rs-unshare --kill-child=TERM ",
+        "nsenter -S follow ",
+    ];
+    assert_eq!(got, want);
 }

@@ -8,7 +8,7 @@ out=$work/matches
 : >| $out
 cat >| $work/setup.zsh <<SETUP
 unsetopt AUTO_LIST AUTO_MENU LIST_BEEP BEEP
-PS1='' RPS1=''
+RPS1=''
 fpath=(${(q)dir} \$fpath)
 autoload -U compinit && compinit -u -D
 zmodload zsh/zutil
@@ -28,7 +28,8 @@ compadd() {
 # run once the completion is over
 comppostfuncs=(__nsutils_done)
 __nsutils_done() { print -r -- END >> ${(q)out} }
-print RE''ADY
+# the prompt says zle waits for keys (typed before, they could be lost)
+PS1='zl> '
 SETUP
 zpty z zsh -f -i || exit 3
 # waits (10 s at most) for \$1 in the terminal's output, or the completion's end
@@ -45,7 +46,7 @@ await() {
     return 1
 }
 zpty -w z "source ${(q)work}/setup.zsh"
-await READY || exit 4
+await 'zl> ' || exit 4
 zpty -w -n z "$line"$'\t'
 await __no_such_output__
 zpty -d z
