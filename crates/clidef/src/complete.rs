@@ -1,15 +1,15 @@
 //! Shell completions for bash, zsh and fish, generated from the definitions.
 //!
 //! What a value completes as is read from the definition ([`values`]). The bash script
-//! is written here ([`bash`]); the zsh and fish scripts are `clap_complete`'s, from a
+//! is written here (`complete/bash.rs`); the zsh and fish scripts are `clap_complete`'s, from a
 //! copy of the definition that `for_shell` adapts to what the generators understand:
 //! `{name}` becomes the binary's name; value notations become plain words (zsh prints
 //! them as messages, and `:` or `[` would break its specs); where a short option takes
 //! no value while its long form takes an optional one (unshare's `-m` and
 //! `--mount[=<file>]`), the two become two options. A value the generators have no
 //! words for (process IDs, user IDs, signals, lsns's comma list of columns) gets a
-//! placeholder there, which [`finish`] replaces by the shell's own action, calling
-//! functions it adds to the script ([`zsh`], [`fish`]).
+//! placeholder there, which `finish` replaces by the shell's own action, calling
+//! functions it adds to the script (`complete/zsh.rs`, `complete/fish.rs`).
 
 use clap::{Arg, ArgAction, Command};
 use clap_complete::Shell;
