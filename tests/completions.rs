@@ -328,6 +328,7 @@ fn unshare_propagation_and_setgroups() {
     offers("unshare --propagation=s", "--propagation=", &["slave", "shared"]);
     offers("rs-unshare --setgroups=", "--setgroups=", &["allow", "deny"]);
     offers("unshare --setgroups d", "", &["deny"]);
+    offers("rs-unshare --map-users=a", "--map-users=", &["auto", "all"]);
 }
 
 #[test]

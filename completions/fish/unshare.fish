@@ -17,9 +17,13 @@ complete -c unshare -l mount-proc -d 'mount a proc filesystem first (implies --m
 complete -c unshare -l mount-binfmt -d 'mount a binfmt_misc filesystem (implies --user, --mount)' -r -f -a "(__fish_complete_directories)"
 complete -c unshare -s l -l load-interp -d 'register a binfmt_misc interpreter (implies --mount-binfmt)' -r
 complete -c unshare -l map-user -d 'map the current user to <uid> (implies --user)' -r -f -a "(__fish_complete_users)"
-complete -c unshare -l map-users -d 'map <count> users from <outeruid> outside to <inneruid> inside; also auto, subids or all (implies --user)' -r
+complete -c unshare -l map-users -d 'map <count> users from <outeruid> outside to <inneruid> inside; also auto, subids or all (implies --user)' -r -f -a "auto\t''
+subids\t''
+all\t''"
 complete -c unshare -l map-group -d 'map the current group to <gid> (implies --user)' -r -f -a "(__fish_complete_groups)"
-complete -c unshare -l map-groups -d 'the same for groups (implies --user)' -r
+complete -c unshare -l map-groups -d 'the same for groups (implies --user)' -r -f -a "auto\t''
+subids\t''
+all\t''"
 complete -c unshare -l owner -d 'owner of the new user namespace (implies --user)' -r
 complete -c unshare -l propagation -d 'mount propagation of / in the new mount namespace' -r -f -a "slave\t''
 shared\t''

@@ -79,6 +79,7 @@ fn maps_and_set_up() -> Vec<Arg> {
         flag(' ', "map-users", "map <count> users from <outeruid> outside to <inneruid> inside; also auto, subids or all (implies --user)")
             .long_help("map <count> users from <outeruid> outside to <inneruid>\n  inside; also auto, subids or all (implies --user)")
             .value_eq("<inneruid>:<outeruid>:<count>")
+            .completing(&["auto", "subids", "all"])
             .repeated()
             .at(USER, 17),
         flag(' ', "map-group", "map the current group to <gid> (implies --user)").value_eq("<gid>|<name>")
@@ -86,6 +87,7 @@ fn maps_and_set_up() -> Vec<Arg> {
             .at(USER, 12),
         flag(' ', "map-groups", "the same for groups (implies --user)")
             .value_eq("<innergid>:<outergid>:<count>")
+            .completing(&["auto", "subids", "all"])
             .repeated()
             .at(USER, 18),
         flag('r', "map-root-user", "map the current user and group to root (implies --user)").at(USER, 13),
