@@ -102,12 +102,19 @@ fn bash(line: &str) -> Option<BashReply> {
     let home = common::TempDir::new("bash-completion-user-dir");
     std::os::unix::fs::symlink(repo().join("completions/bash"), home.path().join("completions")).unwrap();
     let mut c = Command::new("bash");
-    c.args(["--norc", "--noprofile", "-c", BASH_DRIVER, "bash"]).arg(home.path()).arg(line);
-    c.args(readline_words(line)).current_dir(home.path());
-    let mut lines = output_lines(&common::run_timeout(&mut c, 30), line);
+    c.current_dir(home.path());
+    Some(bash_in(c, home.path(), line))
+}
+
+/// What `bash` (a command running bash) offers at the end of `line`, our scripts in
+/// `user_dir/completions`.
+fn bash_in(mut bash: Command, user_dir: &Path, line: &str) -> BashReply {
+    bash.args(["--norc", "--noprofile", "-c", BASH_DRIVER, "bash"]).arg(user_dir).arg(line);
+    bash.args(readline_words(line));
+    let mut lines = output_lines(&common::run_timeout(&mut bash, 30), line);
     let opts = lines.pop().unwrap_or_default();
     let words = lines.into_iter().filter(|l| !l.is_empty()).collect();
-    Some(BashReply { words, nospace: opts.contains("nospace") })
+    BashReply { words, nospace: opts.contains("nospace") }
 }
 
 fn bash_words(line: &str) -> Option<Vec<String>> {
@@ -395,4 +402,24 @@ fn interactive_bash_inserts_the_completion() {
         "nsenter -S follow ",
     ];
     assert_eq!(got, want);
+}
+
+#[test]
+fn bash_completes_for_uid_65534_too() {
+    if !common::require_root("bash_completes_for_uid_65534_too") || !have("bash") || !have(BASH_COMPLETION) {
+        return;
+    }
+    // copies it may read (the checkout may be under a private directory)
+    let home = common::TempDir::new("bash-completion-nobody");
+    std::fs::create_dir(home.path().join("completions")).unwrap();
+    for name in ["rs-lsns", "unshare"] {
+        let from = repo().join("completions/bash").join(name);
+        std::fs::copy(from, home.path().join("completions").join(name)).unwrap();
+    }
+    let ask = |line| bash_in(common::nobody("bash"), home.path(), line).words;
+    assert_eq!(ask("rs-lsns -o NS,TY"), ["NS,TYPE,"]);
+    // every process's ID, root's too
+    assert!(ask("rs-lsns --task=").contains(&"1".to_string()));
+    assert_eq!(ask("unshare -S 6553"), ["65534"]);
+    assert_eq!(ask("unshare --kill-child=TE"), ["TERM"]);
 }
