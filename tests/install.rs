@@ -96,7 +96,7 @@ fn install_and_uninstall() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(d.files(), plain_install());
     let completion = fs::read_to_string(d.path("share/bash-completion/completions/rs-nsenter")).unwrap();
-    assert!(completion.contains("complete -F _rs-nsenter"), "{completion}");
+    assert!(completion.contains("complete -F _rs_nsenter rs-nsenter"), "{completion}");
     let out = Command::new(d.path("bin/rs-lsns")).arg("--version").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("rs-lsns from nsutils {}\n", env!("CARGO_PKG_VERSION")));
     let (err, code) = make("uninstall", &d, false);

@@ -284,43 +284,6 @@ fn completion_files_are_generated_from_the_definitions() {
     }
 }
 
-/// What bash's completion function for `words` offers (the last word is being completed).
-fn bash_completes(name: &str, words: &[&str]) -> Vec<String> {
-    let file =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(file_path(clap_complete::Shell::Bash, name));
-    let body = r#"file=$1; shift; source "$file" || exit 1
-        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-        "_$1" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-        printf '%s\n' "${COMPREPLY[@]}""#;
-    let mut c = Command::new("bash");
-    c.args(["--norc", "--noprofile", "-c", body, "bash"]).arg(file).args(words);
-    let out = common::run_timeout(&mut c, 20);
-    assert_eq!(common::code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
-}
-
-#[test]
-fn bash_completion_runs() {
-    assert_eq!(bash_completes("rs-unshare", &["rs-unshare", "--map-gr"]), ["--map-group", "--map-groups"]);
-    assert_eq!(
-        bash_completes("unshare", &["unshare", "--propagation", ""]),
-        ["slave", "shared", "private", "unchanged"]
-    );
-    assert_eq!(bash_completes("rs-unshare", &["rs-unshare", "--setgroups", "d"]), ["deny"]);
-    let types = ["mnt", "net", "ipc", "user", "pid", "uts", "cgroup", "time"];
-    assert_eq!(bash_completes("rs-lsns", &["rs-lsns", "-t", ""]), types);
-    assert_eq!(bash_completes("lsns", &["lsns", "-o", "N"]), ["NS", "NPROCS", "NETNSID", "NSFS"]);
-    let all = bash_completes("rs-nsenter", &["rs-nsenter", "--"]);
-    let longs: Vec<String> = table_of(Tool::Nsenter).into_iter().map(|(_, l)| format!("--{l}")).collect();
-    assert!(longs.iter().all(|l| all.contains(l)), "{all:?}");
-    // process IDs: this test's own is one of them
-    let me = std::process::id().to_string();
-    for (name, words) in [("rs-nsenter", ["rs-nsenter", "-t", ""]), ("rs-lsns", ["rs-lsns", "--task", ""])] {
-        let pids = bash_completes(name, &words);
-        assert!(pids.contains(&me) && pids.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())), "{pids:?}");
-    }
-}
-
 #[test]
 fn help_and_version_act_where_they_stand() {
     for tool in Tool::ALL {

@@ -1,18 +1,36 @@
+
+# -o: a comma list of columns, each once, `+` first to add them to the default ones
+function __lsns_columns
+    set -l value (commandline -ct | string replace -r -- '^-(-[^=]*=|[^-])' '')
+    set -l head (string replace -r -- '[^,]*$' '' "$value")
+    set -l last (string replace -r -- '^.*,' '' "$value")
+    if test -z "$head"; and string match -q -- '+*' "$last"
+        set head +
+        set last (string sub -s 2 -- "$last")
+    end
+    set -l used (string split -n , -- (string trim -l -c + -- "$head"))
+    set -l found
+    for c in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS CONTAINER
+        if not contains -- $c $used; and string match -qi -- "$last*" $c
+            set -a found "$head$c"
+        end
+    end
+    # the one column left that fits: with the comma for the next one, while more remain
+    if test (count $found) -eq 1 -a (count $used) -lt 13
+        set found "$found,"
+    end
+    string join \n -- $found
+end
+
+# -Q: the column name being typed in the expression
+function __lsns_filter
+    set -l head (commandline -ct | string replace -r -- '^-(-[^=]*=|[^-])' '' | string replace -r -- '[A-Za-z0-9_]*$' '')
+    for c in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS CONTAINER
+        printf '%s%s\n' "$head" $c
+    end
+end
 complete -c lsns -s p -l task -d 'only the namespaces of this process' -r -f -a "(__fish_complete_pids)"
-complete -c lsns -s o -l output -d 'the columns to print (+<list> adds to the default ones)' -r -f -a "NS\t''
-TYPE\t''
-PATH\t''
-NPROCS\t''
-PID\t''
-PPID\t''
-COMMAND\t''
-UID\t''
-USER\t''
-NETNSID\t''
-NSFS\t''
-PNS\t''
-ONS\t''
-CONTAINER\t''"
+complete -c lsns -s o -l output -d 'the columns to print (+<list> adds to the default ones)' -r -f -a "(__lsns_columns)"
 complete -c lsns -s t -l type -d 'only this type: mnt, net, ipc, user, pid, uts, cgroup, time' -r -f -a "mnt\t''
 net\t''
 ipc\t''
@@ -24,7 +42,7 @@ time\t''"
 complete -c lsns -s T -l tree -d 'tree by: owner (bare -T), parent, process (default)' -r -f -a "process\t''
 owner\t''
 parent\t''"
-complete -c lsns -s Q -l filter -d 'only lines for which the expression holds' -r
+complete -c lsns -s Q -l filter -d 'only lines for which the expression holds' -r -f -a "(__lsns_filter)"
 complete -c lsns -s J -l json -d 'print JSON'
 complete -c lsns -s l -l list -d 'a flat list instead of the default process tree'
 complete -c lsns -s P -l persistent -d 'only namespaces without processes (bind mounts, fds)'

@@ -8,8 +8,8 @@ complete -c nsenter -s p -l pid -d 'enter the PID namespace (the program runs in
 complete -c nsenter -s C -l cgroup -d 'enter the cgroup namespace' -r -F
 complete -c nsenter -s U -l user -d 'enter the user namespace' -r -F
 complete -c nsenter -s T -l time -d 'enter the time namespace' -r -F
-complete -c nsenter -s S -l setuid -d 'user ID to run as (follow: the target\'s owner)' -r -f -a "follow\t''"
-complete -c nsenter -s G -l setgid -d 'group ID to run as, without supplementary groups' -r -f -a "follow\t''"
+complete -c nsenter -s S -l setuid -d 'user ID to run as (follow: the target\'s owner)' -r -f -a "follow (__fish_complete_user_ids)"
+complete -c nsenter -s G -l setgid -d 'group ID to run as, without supplementary groups' -r -f -a "follow (__fish_complete_group_ids)"
 complete -c nsenter -s r -l root -d 'change the root directory (default: the target\'s)' -r -f -a "(__fish_complete_directories)"
 complete -c nsenter -s w -l wd -d 'change the working directory (default: the target\'s)' -r -f -a "(__fish_complete_directories)"
 complete -c nsenter -s W -l wdns -d 'change to a directory looked up inside the namespaces' -r -f -a "(__fish_complete_directories)"

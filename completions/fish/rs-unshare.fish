@@ -1,3 +1,9 @@
+
+# signal names as `kill -L` lists them (fish's kill completion reads them)
+function __rs_unshare_signals
+    __fish_make_completion_signals
+    string replace -r -- '^(\d+) (.*)' '$2\tsignal $1' $__kill_signals
+end
 complete -c rs-unshare -l mount -d 'new mount namespace' -r -F
 complete -c rs-unshare -l uts -d 'new UTS namespace (host and domain name)' -r -F
 complete -c rs-unshare -l ipc -d 'new System V IPC namespace' -r -F
@@ -6,44 +12,18 @@ complete -c rs-unshare -l pid -d 'new PID namespace (for the children of the pro
 complete -c rs-unshare -l user -d 'new user namespace' -r -F
 complete -c rs-unshare -l cgroup -d 'new cgroup namespace' -r -F
 complete -c rs-unshare -l time -d 'new time namespace' -r -F
-complete -c rs-unshare -l kill-child -d 'send the child a signal (default SIGKILL) when rs-unshare dies (implies --fork)' -r -f -a "SIGHUP\t''
-SIGINT\t''
-SIGQUIT\t''
-SIGILL\t''
-SIGTRAP\t''
-SIGABRT\t''
-SIGBUS\t''
-SIGFPE\t''
-SIGKILL\t''
-SIGUSR1\t''
-SIGSEGV\t''
-SIGUSR2\t''
-SIGPIPE\t''
-SIGALRM\t''
-SIGTERM\t''
-SIGSTKFLT\t''
-SIGCHLD\t''
-SIGCONT\t''
-SIGSTOP\t''
-SIGTSTP\t''
-SIGTTIN\t''
-SIGTTOU\t''
-SIGURG\t''
-SIGXCPU\t''
-SIGXFSZ\t''
-SIGVTALRM\t''
-SIGPROF\t''
-SIGWINCH\t''
-SIGIO\t''
-SIGPWR\t''
-SIGSYS\t''"
+complete -c rs-unshare -l kill-child -d 'send the child a signal (default SIGKILL) when rs-unshare dies (implies --fork)' -r -f -a "(__rs_unshare_signals)"
 complete -c rs-unshare -l mount-proc -d 'mount a proc filesystem first (implies --mount)' -r -f -a "(__fish_complete_directories)"
 complete -c rs-unshare -l mount-binfmt -d 'mount a binfmt_misc filesystem (implies --user, --mount)' -r -f -a "(__fish_complete_directories)"
 complete -c rs-unshare -s l -l load-interp -d 'register a binfmt_misc interpreter (implies --mount-binfmt)' -r
 complete -c rs-unshare -l map-user -d 'map the current user to <uid> (implies --user)' -r -f -a "(__fish_complete_users)"
-complete -c rs-unshare -l map-users -d 'map <count> users from <outeruid> outside to <inneruid> inside; also auto, subids or all (implies --user)' -r
-complete -c rs-unshare -l map-group -d 'map the current group to <gid> (implies --user)' -r
-complete -c rs-unshare -l map-groups -d 'the same for groups (implies --user)' -r
+complete -c rs-unshare -l map-users -d 'map <count> users from <outeruid> outside to <inneruid> inside; also auto, subids or all (implies --user)' -r -f -a "auto\t''
+subids\t''
+all\t''"
+complete -c rs-unshare -l map-group -d 'map the current group to <gid> (implies --user)' -r -f -a "(__fish_complete_groups)"
+complete -c rs-unshare -l map-groups -d 'the same for groups (implies --user)' -r -f -a "auto\t''
+subids\t''
+all\t''"
 complete -c rs-unshare -l owner -d 'owner of the new user namespace (implies --user)' -r
 complete -c rs-unshare -l propagation -d 'mount propagation of / in the new mount namespace' -r -f -a "slave\t''
 shared\t''
@@ -51,8 +31,8 @@ private\t''
 unchanged\t''"
 complete -c rs-unshare -l setgroups -d 'allow or deny setgroups(2) in the new user namespace' -r -f -a "allow\t''
 deny\t''"
-complete -c rs-unshare -s S -l setuid -d 'set the user id in the new namespaces' -r
-complete -c rs-unshare -s G -l setgid -d 'set the group id in the new namespaces' -r
+complete -c rs-unshare -s S -l setuid -d 'set the user id in the new namespaces' -r -f -a "(__fish_complete_user_ids)"
+complete -c rs-unshare -s G -l setgid -d 'set the group id in the new namespaces' -r -f -a "(__fish_complete_group_ids)"
 complete -c rs-unshare -s R -l root -d 'change the root directory to <dir>' -r -f -a "(__fish_complete_directories)"
 complete -c rs-unshare -s w -l wd -d 'change the working directory to <dir>' -r -f -a "(__fish_complete_directories)"
 complete -c rs-unshare -l monotonic -d 'offset of CLOCK_MONOTONIC in the new time namespace (seconds)' -r

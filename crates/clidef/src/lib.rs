@@ -15,7 +15,9 @@
 //! `=` in the help (`--root=<dir>`) is marked `require_equals`; an optional value is
 //! `num_args(0..=1)`; the display order and heading place an option in `--help`, while
 //! the order of definition is util-linux's option table (ambiguity messages list
-//! candidates in that order); a value named `<pid>` completes as a process ID.
+//! candidates in that order); a value named `<pid>` completes as a process ID, and what
+//! else a value completes as is said by its possible values, value hint or a marker
+//! among the possible values ([`complete::values`]).
 
 use clap::{Arg, ArgAction, Command};
 

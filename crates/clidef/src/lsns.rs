@@ -2,12 +2,13 @@
 
 use clap::Arg;
 
+use crate::complete::values::{COLUMN_LIST, COLUMN_NAMES};
 use crate::{command, flag, Def, Layout, Value};
 
 const OPTS: &str = "options";
 const INFO: &str = "information";
 
-/// The output columns, as `-o` completes them. rs-lsns's own list is in its
+/// The output columns, as `-o` and `-Q` complete them. rs-lsns's own list is in its
 /// `columns.rs`; a test checks the two agree.
 pub const COLUMNS: [&str; 14] = [
     "NS",
@@ -42,7 +43,7 @@ pub fn def() -> Def {
         flag('p', "task", "only the namespaces of this process").value("<pid>").at(OPTS, 7),
         flag('o', "output", "the columns to print (+<list> adds to the default ones)")
             .value("<list>")
-            .completing(&COLUMNS)
+            .completing(&[COLUMN_LIST])
             .at(OPTS, 4),
         flag(' ', "output-all", "print every column").at(OPTS, 5),
         flag('u', "notruncate", "never cut the COMMAND column to the terminal width").at(OPTS, 10),
@@ -60,7 +61,10 @@ pub fn def() -> Def {
             .completing(&["process", "owner", "parent"])
             .at(OPTS, 13),
         flag('W', "nowrap", "keep multi-value cells (NSFS) on one line").at(OPTS, 11),
-        flag('Q', "filter", "only lines for which the expression holds").value("<expr>").at(OPTS, 8),
+        flag('Q', "filter", "only lines for which the expression holds")
+            .value("<expr>")
+            .completing(&[COLUMN_NAMES])
+            .at(OPTS, 8),
         flag('H', "list-columns", "describe the available columns").at(OPTS, 14),
         Arg::new("namespace").value_name("namespace"),
     ]);

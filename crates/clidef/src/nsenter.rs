@@ -2,6 +2,7 @@
 
 use clap::ValueHint::{DirPath, FilePath};
 
+use crate::complete::values::{GIDS, UIDS};
 use crate::{command, flag, program, Def, Layout, Value};
 
 const OPTS: &str = "options";
@@ -41,11 +42,11 @@ pub fn def() -> Def {
         ns('T', "time", "enter the time namespace", 12),
         flag('S', "setuid", "user ID to run as (follow: the target's owner)")
             .value("<uid>|follow")
-            .completing(&["follow"])
+            .completing(&["follow", UIDS])
             .at(OPTS, 13),
         flag('G', "setgid", "group ID to run as, without supplementary groups")
             .value("<gid>|follow")
-            .completing(&["follow"])
+            .completing(&["follow", GIDS])
             .at(OPTS, 14),
         flag(' ', "preserve-credentials", "keep our user and group IDs when entering a user namespace").at(OPTS, 15),
         flag(' ', "keep-caps", "keep the capabilities gained in the user namespace").at(OPTS, 16),

@@ -3,6 +3,7 @@
 use clap::Arg;
 use clap::ValueHint::{DirPath, FilePath, Username};
 
+use crate::complete::values::{GIDS, GROUPS, SIGNALS, UIDS};
 use crate::{command, flag, program, Def, Layout, Value};
 
 const NS: &str = "namespaces";
@@ -10,41 +11,6 @@ const USER: &str = "user namespace";
 const SETUP: &str = "set-up";
 const EXEC: &str = "program";
 const INFO: &str = "information";
-
-/// The signal names `--kill-child` completes (it takes names only, never numbers).
-const SIGNALS: &[&str] = &[
-    "SIGHUP",
-    "SIGINT",
-    "SIGQUIT",
-    "SIGILL",
-    "SIGTRAP",
-    "SIGABRT",
-    "SIGBUS",
-    "SIGFPE",
-    "SIGKILL",
-    "SIGUSR1",
-    "SIGSEGV",
-    "SIGUSR2",
-    "SIGPIPE",
-    "SIGALRM",
-    "SIGTERM",
-    "SIGSTKFLT",
-    "SIGCHLD",
-    "SIGCONT",
-    "SIGSTOP",
-    "SIGTSTP",
-    "SIGTTIN",
-    "SIGTTOU",
-    "SIGURG",
-    "SIGXCPU",
-    "SIGXFSZ",
-    "SIGVTALRM",
-    "SIGPROF",
-    "SIGWINCH",
-    "SIGIO",
-    "SIGPWR",
-    "SIGSYS",
-];
 
 /// A namespace option: `-m`, `--mount[=<file>]` (a file persists it).
 fn ns(short: char, long: &'static str, help: &'static str, order: usize) -> Arg {
@@ -83,7 +49,7 @@ fn namespaces_and_processes() -> Vec<Arg> {
         flag(' ', "kill-child", "send the child a signal (default SIGKILL) when {name} dies (implies --fork)")
             .long_help("send the child a signal (default SIGKILL) when\n  {name} dies (implies --fork)")
             .optional("<signame>")
-            .completing(SIGNALS)
+            .completing(&[SIGNALS])
             .at(SETUP, 20),
         flag(' ', "forward-signals", "pass SIGTERM and SIGINT on to the child (implies --fork)").at(SETUP, 21),
         flag(' ', "mount-proc", "mount a proc filesystem first (implies --mount)")
@@ -109,11 +75,15 @@ fn maps_and_set_up() -> Vec<Arg> {
         flag(' ', "map-users", "map <count> users from <outeruid> outside to <inneruid> inside; also auto, subids or all (implies --user)")
             .long_help("map <count> users from <outeruid> outside to <inneruid>\n  inside; also auto, subids or all (implies --user)")
             .value_eq("<inneruid>:<outeruid>:<count>")
+            .completing(&["auto", "subids", "all"])
             .repeated()
             .at(USER, 17),
-        flag(' ', "map-group", "map the current group to <gid> (implies --user)").value_eq("<gid>|<name>").at(USER, 12),
+        flag(' ', "map-group", "map the current group to <gid> (implies --user)").value_eq("<gid>|<name>")
+            .completing(&[GROUPS])
+            .at(USER, 12),
         flag(' ', "map-groups", "the same for groups (implies --user)")
             .value_eq("<innergid>:<outergid>:<count>")
+            .completing(&["auto", "subids", "all"])
             .repeated()
             .at(USER, 18),
         flag('r', "map-root-user", "map the current user and group to root (implies --user)").at(USER, 13),
@@ -135,8 +105,8 @@ fn maps_and_set_up() -> Vec<Arg> {
 
 fn the_program() -> Vec<Arg> {
     vec![
-        flag('S', "setuid", "set the user id in the new namespaces").value("<uid>").at(EXEC, 32),
-        flag('G', "setgid", "set the group id in the new namespaces").value("<gid>").at(EXEC, 33),
+        flag('S', "setuid", "set the user id in the new namespaces").value("<uid>").completing(&[UIDS]).at(EXEC, 32),
+        flag('G', "setgid", "set the group id in the new namespaces").value("<gid>").completing(&[GIDS]).at(EXEC, 33),
         flag('R', "root", "change the root directory to <dir>").value_eq("<dir>").value_hint(DirPath).at(EXEC, 30),
         flag('w', "wd", "change the working directory to <dir>").value_eq("<dir>").value_hint(DirPath).at(EXEC, 31),
         flag(' ', "monotonic", "offset of CLOCK_MONOTONIC in the new time namespace (seconds)")
