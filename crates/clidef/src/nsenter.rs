@@ -29,6 +29,9 @@ pub fn def() -> Def {
         flag('h', "help", "display this help").at(INFO, 90),
         flag('V', "version", "display version").at(INFO, 91),
         flag('t', "target", "the process whose namespaces to enter").value("<pid>[:<inode>]").at(OPTS, 2),
+        flag(' ', "container", "target a container's main process (all namespaces unless named)")
+            .value("<ref>")
+            .at(OPTS, 2),
         ns('m', "mount", "enter the mount namespace", 3),
         ns('u', "uts", "enter the UTS namespace (host and domain name)", 4),
         ns('i', "ipc", "enter the System V IPC namespace", 5),

@@ -25,6 +25,9 @@ pub trait Facts {
     fn netnsid(&mut self, ns: usize) -> Vec<u8>;
     /// The CONTAINER label of a process (empty for none), from its cgroup.
     fn container(&mut self, pid: i32) -> Vec<u8>;
+    /// The CONTAINERNAME of a process (empty for none): what the runtime's state on disk
+    /// calls the container its cgroup names.
+    fn container_name(&mut self, pid: i32) -> Vec<u8>;
     /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
     /// added to the model. Asked again for the same namespace, it may answer from what
     /// it found before.
@@ -327,6 +330,11 @@ fn cell_into(scan: &mut dyn Facts, plan: &Plan, l: Line, c: Column, out: &mut Ve
                 out.extend_from_slice(&scan.container(p));
             }
         }
+        Column::ContainerName => {
+            if let Some(p) = l.pid {
+                out.extend_from_slice(&scan.container_name(p));
+            }
+        }
     }
 }
 
@@ -463,6 +471,14 @@ mod tests {
             self.container_calls += 1;
             if pid % 200 == 0 {
                 format!("docker:{pid}").into_bytes()
+            } else {
+                Vec::new()
+            }
+        }
+        fn container_name(&mut self, pid: i32) -> Vec<u8> {
+            self.container_calls += 1;
+            if pid % 200 == 0 {
+                format!("web{pid}").into_bytes()
             } else {
                 Vec::new()
             }
