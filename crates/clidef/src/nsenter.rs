@@ -29,9 +29,6 @@ pub fn def() -> Def {
         flag('h', "help", "display this help").at(INFO, 90),
         flag('V', "version", "display version").at(INFO, 91),
         flag('t', "target", "the process whose namespaces to enter").value("<pid>[:<inode>]").at(OPTS, 2),
-        flag(' ', "container", "target a container's main process (all namespaces unless named)")
-            .value("<ref>")
-            .at(OPTS, 2),
         ns('m', "mount", "enter the mount namespace", 3),
         ns('u', "uts", "enter the UTS namespace (host and domain name)", 4),
         ns('i', "ipc", "enter the System V IPC namespace", 5),
@@ -59,6 +56,11 @@ pub fn def() -> Def {
         flag('c', "join-cgroup", "move into the target's cgroup (cgroup v2 only)").at(OPTS, 22),
         flag('F', "no-fork", "do not fork, even when entering a PID namespace").at(OPTS, 21),
         flag('Z', "follow-context", "take the target's SELinux context").at(OPTS, 23),
+        // ours: last in the table, so util-linux's options keep their order in getopt's
+        // ambiguity messages
+        flag(' ', "container", "target a container's main process (all namespaces unless named)")
+            .value("<ref>")
+            .at(OPTS, 2),
         program(),
     ]);
     Def { cmd, layout: Layout { column: 24, long_only_indent: "     " }, short_optional_values: true }
