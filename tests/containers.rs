@@ -281,6 +281,23 @@ fn containers_by_id_prefix_runtime_and_name() {
         format!("{{\n   \"namespaces\": [\n      {{\n         \"ns\": {uts},\n         \"containername\": \"db\"\n      }}\n   ]\n}}\n")
     );
 
+    // bash completes --container with the IDs (12 digits) and names rs-lsns finds
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/bash/rs-nsenter");
+    let body = r#"source "$0" || exit 1
+        COMP_WORDS=(rs-nsenter --container ""); COMP_CWORD=2
+        _rs-nsenter rs-nsenter "" --container
+        printf '%s\n' "${COMPREPLY[@]}""#;
+    let path = format!("{}:/usr/bin:/bin", Path::new(LSNS).parent().unwrap().display());
+    let mut bash = state.command(&["/usr/bin/env", &format!("PATH={path}"), "bash", "--norc", "-c", body]);
+    let o = run_timeout(bash.arg(&file), 60);
+    let offered = String::from_utf8(o.stdout).unwrap();
+    for c in &cases {
+        let short = c.label.split_once(':').unwrap().1;
+        for word in [short, &c.name] {
+            assert!(offered.lines().any(|l| l == word), "{word} not in {offered:?}");
+        }
+    }
+
     // unknown and ambiguous references, and --target as well
     let nsenter = |r: &str| state.run(&[NSENTER, "--container", r, "hostname"]);
     let failed = |e: &str| (String::new(), format!("rs-nsenter: {e}\n"), 1);

@@ -12,7 +12,8 @@ NETNSID\t''
 NSFS\t''
 PNS\t''
 ONS\t''
-CONTAINER\t''"
+CONTAINER\t''
+CONTAINERNAME\t''"
 complete -c lsns -s t -l type -d 'only this type: mnt, net, ipc, user, pid, uts, cgroup, time' -r -f -a "mnt\t''
 net\t''
 ipc\t''

@@ -23,6 +23,11 @@ pub const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
 /// Stands for "process IDs" in a generated script until [`finish`] replaces it.
 const PIDS: &str = "__nsutils_pids__";
 
+/// Stands for "the containers running here" (a `<ref>` value: rs-nsenter's
+/// `--container`) until [`finish`] replaces it with a call of the shell function
+/// [`containers`] defines.
+const CONTAINERS: &str = "__nsutils_containers__";
+
 /// Where the completions of `bin` for `shell` are kept in `completions/`: a directory
 /// per shell, the file named as that shell's completion directory wants it.
 pub fn file_path(shell: Shell, bin: &str) -> String {
@@ -40,7 +45,11 @@ pub fn script(tool: Tool, shell: Shell, bin: &str) -> String {
     let mut cmd = for_shell(&tool.def(), shell, bin);
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, bin, &mut out);
-    finish(shell, String::from_utf8(out).expect("clap_complete writes UTF-8"))
+    let script = finish(shell, String::from_utf8(out).expect("clap_complete writes UTF-8"));
+    if script.contains(CONTAINERS) {
+        return with_containers(shell, script, bin);
+    }
+    script
 }
 
 /// The definition as the generator for `shell` should see it (see the module's
@@ -97,6 +106,9 @@ fn plain(a: &Arg, bin: &str) -> Arg {
         if notation.starts_with("<pid>") {
             a = a.value_parser([PIDS]);
         }
+        if notation == "<ref>" {
+            a = a.value_parser([CONTAINERS]);
+        }
         a = a.value_name(word(&notation));
     }
     a
@@ -120,6 +132,45 @@ fn finish(shell: Shell, script: String) -> String {
         other => panic!("no completions for {other}"),
     };
     assert!(!done.contains(PIDS), "{shell}: the process-ID placeholder was not replaced");
+    done
+}
+
+/// The IDs (12 digits; LXC's and nspawn's names) and names of the containers running
+/// here, one per line, as rs-lsns's CONTAINER and CONTAINERNAME columns show them (under
+/// util-linux's name, `lsns`, where `bin` is installed under it); nothing where the
+/// caller may not see them.
+fn containers_pipeline(bin: &str) -> String {
+    let lsns = if bin.starts_with("rs-") { "rs-lsns" } else { "lsns" };
+    format!(
+        "{lsns} -r -n -o CONTAINER,CONTAINERNAME 2>/dev/null \
+         | awk '$1 != \"\" {{ sub(/^[^:]*:/, \"\", $1); print $1; if ($2 != \"\") print $2 }}' | sort -u"
+    )
+}
+
+/// `script` with the containers placeholder replaced by the shell's way of running
+/// [`containers_pipeline`] when the value is completed.
+fn with_containers(shell: Shell, script: String, bin: &str) -> String {
+    let pipeline = containers_pipeline(bin);
+    let done = match shell {
+        Shell::Bash => {
+            script.replace(&format!("compgen -W \"{CONTAINERS}\""), &format!("compgen -W \"$({pipeline})\""))
+        }
+        Shell::Zsh => {
+            let func = format!(
+                "(( $+functions[__nsutils_containers] )) || __nsutils_containers() {{\n    \
+                 local -a refs\n    refs=(${{(f)\"$({pipeline})\"}})\n    compadd -a refs\n}}\n"
+            );
+            let script = script.replace(&format!("({CONTAINERS})"), "__nsutils_containers");
+            let end = script.find("\nif [ \"$funcstack[1]\"").expect("clap_complete's zsh ending");
+            format!("{}\n{func}{}", &script[..end], &script[end..])
+        }
+        Shell::Fish => {
+            let func = format!("function __nsutils_containers\n    {pipeline}\nend\n");
+            func + &script.replace(&format!("\"{CONTAINERS}\\t''\""), "\"(__nsutils_containers)\"")
+        }
+        other => panic!("no completions for {other}"),
+    };
+    assert!(!done.contains(CONTAINERS), "{shell}: the containers placeholder was not replaced");
     done
 }
 
