@@ -86,13 +86,18 @@ impl Holder {
     /// Started in cgroup `dir`: it waits for a line on stdin, written once it is in there,
     /// so that its child is born in the cgroup too.
     fn new(host: &str, dir: &Path) -> Holder {
+        Holder::started(Command::new("/usr/bin/unshare").arg("-u"), host, dir)
+    }
+
+    /// A rootless container's: uid 65534's, in a user namespace of its own.
+    fn nobodys(host: &str, dir: &Path) -> Holder {
+        Holder::started(common::nobody("/usr/bin/unshare").args(["-U", "-r", "-u"]), host, dir)
+    }
+
+    fn started(unshare: &mut Command, host: &str, dir: &Path) -> Holder {
         let script = "read go && hostname \"$0\" || exit 1; sleep 600 & wait";
-        let child = Command::new("/usr/bin/unshare")
-            .args(["-u", "/bin/sh", "-c", script, host])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child =
+            unshare.args(["/bin/sh", "-c", script, host]).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
         let pid = child.id();
         let h = Holder { child, pid, host: host.to_string() };
         fs::write(dir.join("cgroup.procs"), pid.to_string()).unwrap();
@@ -325,4 +330,40 @@ fn containers_by_id_prefix_runtime_and_name() {
     assert_eq!((out.as_str(), status), ("", 1), "{err}");
     assert!(err.starts_with("rs-nsenter: ") && err.lines().count() == 1, "{err}");
     drop(cases);
+}
+
+/// A rootless container of uid 65534's (its own user namespace, where it is root, and
+/// uts namespace, in a cgroup under its user manager's, as rootless Podman makes them):
+/// uid 65534 enters it by ID and prefix, `--preserve-credentials` or not.
+#[test]
+fn rootless_container_of_uid_65534() {
+    if !common::require_unpriv("rootless_container_of_uid_65534") {
+        return;
+    }
+    let Some(v2) = hierarchy(None) else {
+        skip_unavailable("rootless_container_of_uid_65534", "no cgroup2 hierarchy is mounted");
+        return;
+    };
+    let mut cg = Cgroups::default();
+    let rootless = id("f00d");
+    let rel = format!(
+        "nsutils-rootless-{}/user.slice/user-65534.slice/user@65534.service/user.slice/libpod-{rootless}.scope",
+        std::process::id()
+    );
+    let holder = Holder::nobodys("h-rootless", &cg.make(&v2, &rel));
+    let copy = world_exec_copy(NSENTER);
+    let run = |args: &[&str]| {
+        let o = run_timeout(common::nobody(&copy).args(args).env("LC_ALL", "C"), 60);
+        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
+    };
+    let ok = |out: &str| (out.to_string(), String::new(), 0);
+    assert_eq!(run(&["--container", &rootless, "--preserve-credentials", "hostname"]), ok("h-rootless\n"));
+    assert_eq!(run(&["--container", &rootless[..12], "-U", "-u", "id", "-u"]), ok("0\n"));
+    let (out, err, status) =
+        run(&["--container", "podman:f00d", "-U", "-u", "--preserve-credentials", "cat", "/proc/self/uid_map"]);
+    assert_eq!((out.split_whitespace().collect::<Vec<_>>(), err.as_str(), status), (vec!["0", "65534", "1"], "", 0));
+    // unknown: the same message as root's
+    let (out, err, status) = run(&["--container", "f00e", "hostname"]);
+    assert_eq!((out.as_str(), err.as_str(), status), ("", "rs-nsenter: no container matches 'f00e'\n", 1));
+    drop(holder);
 }

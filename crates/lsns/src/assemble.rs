@@ -575,6 +575,16 @@ mod tests {
         let flt = Filter::new(b"CONTAINER =~ \"^docker:\" && NS != 14").unwrap();
         let t = build(&plan(&["-o", "NS,PID"]), &mut f, Some(&flt)).unwrap();
         assert_eq!(shape(&t), vec![s("11", None)]);
+        // CONTAINERNAME likewise, and in a filter
+        let mut f = processes();
+        build(&plan(&["--output-all"]), &mut f, None).unwrap();
+        assert_eq!(f.container_calls, 0);
+        let t = build(&plan(&["-o", "NS,CONTAINERNAME"]), &mut f, None).unwrap();
+        let cells: Vec<&[u8]> = (0..t.len()).map(|r| t.cell(r, 1)).collect();
+        assert_eq!(cells, [&b""[..], b"web200", b"", b"", b"web400", b""]);
+        let flt = Filter::new(b"CONTAINERNAME == \"web400\"").unwrap();
+        let t = build(&plan(&["-o", "NS"]), &mut f, Some(&flt)).unwrap();
+        assert_eq!(shape(&t), vec![s("14", None)]);
     }
 
     #[test]
