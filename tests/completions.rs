@@ -275,8 +275,8 @@ fn output_columns_are_a_comma_list() {
         assert_eq!(words, ["NS,TYPE,"]);
     }
     // `+` adds columns to the default ones
-    offers("rs-lsns -o +C", "", &["+COMMAND", "+CONTAINER"]);
-    offers("rs-lsns --output=+C", "--output=", &["+COMMAND", "+CONTAINER"]);
+    offers("rs-lsns -o +C", "", &["+COMMAND", "+CONTAINER", "+CONTAINERNAME"]);
+    offers("rs-lsns --output=+C", "--output=", &["+COMMAND", "+CONTAINER", "+CONTAINERNAME"]);
     offers("lsns -o NS,P", "", &["NS,PATH", "NS,PID", "NS,PPID", "NS,PNS"]);
     // each column once
     let rest: Vec<String> =
@@ -387,7 +387,7 @@ fn bash_options_and_the_program() {
 fn interactive_bash_inserts_the_completion() {
     let lines = [
         "rs-lsns -o NS,TY",
-        "lsns --output=+CONT",
+        "lsns --output=+CONTAINERN",
         "rs-lsns --tree=ow",
         "rs-unshare --kill-child=TE",
         "nsenter -S fol",
@@ -396,7 +396,7 @@ fn interactive_bash_inserts_the_completion() {
     // a column comes with the comma and no space; a whole value with a space
     let want = [
         "rs-lsns -o NS,TYPE,",
-        "lsns --output=+CONTAINER,",
+        "lsns --output=+CONTAINERNAME,",
         "rs-lsns --tree=owner ",
         "rs-unshare --kill-child=TERM ",
         "nsenter -S follow ",

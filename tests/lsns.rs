@@ -518,13 +518,16 @@ fn options_and_errors() {
     // a task that does not exist: nothing, success
     assert_eq!(lsns(&["-p", "2147483647"]), (String::new(), String::new(), 0));
     let (out, _, _) = lsns(&["-H"]);
-    // util-linux's thirteen columns, then our CONTAINER
-    assert_eq!(out.lines().count(), 14);
+    // util-linux's thirteen columns, then our CONTAINER and CONTAINERNAME
+    assert_eq!(out.lines().count(), 15);
     assert!(
-        out.ends_with("\nCONTAINER <string>  container the representative runs in, by its cgroup (runtime:id)\n"),
+        out.ends_with(
+            "\n    CONTAINER <string>  container the representative runs in, by its cgroup (runtime:id)\n\
+             CONTAINERNAME <string>  name of that container, from its runtime's files\n"
+        ),
         "{out}"
     );
-    assert!(out.starts_with("       NS <integer> ") && out.contains("\n  NETNSID <string>  "), "{out}");
+    assert!(out.starts_with("           NS <integer> ") && out.contains("\n      NETNSID <string>  "), "{out}");
     let (out, _, _) = lsns(&["-H", "-r"]);
     assert!(out.starts_with("NS <integer> ") && !out.contains("  "), "{out}");
 }

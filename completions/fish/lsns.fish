@@ -10,13 +10,13 @@ function __lsns_columns
     end
     set -l used (string split -n , -- (string trim -l -c + -- "$head"))
     set -l found
-    for c in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS CONTAINER
+    for c in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS CONTAINER CONTAINERNAME
         if not contains -- $c $used; and string match -qi -- "$last*" $c
             set -a found "$head$c"
         end
     end
     # the one column left that fits: with the comma for the next one, while more remain
-    if test (count $found) -eq 1 -a (count $used) -lt 13
+    if test (count $found) -eq 1 -a (count $used) -lt 14
         set found "$found,"
     end
     string join \n -- $found
@@ -25,7 +25,7 @@ end
 # -Q: the column name being typed in the expression
 function __lsns_filter
     set -l head (commandline -ct | string replace -r -- '^-(-[^=]*=|[^-])' '' | string replace -r -- '[A-Za-z0-9_]*$' '')
-    for c in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS CONTAINER
+    for c in NS TYPE PATH NPROCS PID PPID COMMAND UID USER NETNSID NSFS PNS ONS CONTAINER CONTAINERNAME
         printf '%s%s\n' "$head" $c
     end
 end

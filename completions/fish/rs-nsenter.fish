@@ -1,3 +1,8 @@
+
+# --container: the IDs and names of the containers running here
+function __rs_nsenter_containers
+    rs-lsns -r -n -o CONTAINER,CONTAINERNAME 2>/dev/null | awk '$1 != "" { sub(/^[^:]*:/, "", $1); print $1; if ($2 != "") print $2 }' | sort -u
+end
 complete -c rs-nsenter -s t -l target -d 'the process whose namespaces to enter' -r -f -a "(__fish_complete_pids)"
 complete -c rs-nsenter -s m -l mount -d 'enter the mount namespace' -r -F
 complete -c rs-nsenter -s u -l uts -d 'enter the UTS namespace (host and domain name)' -r -F
@@ -13,6 +18,7 @@ complete -c rs-nsenter -s G -l setgid -d 'group ID to run as, without supplement
 complete -c rs-nsenter -s r -l root -d 'change the root directory (default: the target\'s)' -r -f -a "(__fish_complete_directories)"
 complete -c rs-nsenter -s w -l wd -d 'change the working directory (default: the target\'s)' -r -f -a "(__fish_complete_directories)"
 complete -c rs-nsenter -s W -l wdns -d 'change to a directory looked up inside the namespaces' -r -f -a "(__fish_complete_directories)"
+complete -c rs-nsenter -l container -d 'target a container\'s main process (all namespaces unless named)' -r -f -a "(__rs_nsenter_containers)"
 complete -c rs-nsenter -s a -l all -d 'enter every namespace of the target that differs from ours'
 complete -c rs-nsenter -s h -l help -d 'display this help'
 complete -c rs-nsenter -s V -l version -d 'display version'

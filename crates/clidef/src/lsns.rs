@@ -10,7 +10,7 @@ const INFO: &str = "information";
 
 /// The output columns, as `-o` and `-Q` complete them. rs-lsns's own list is in its
 /// `columns.rs`; a test checks the two agree.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 15] = [
     "NS",
     "TYPE",
     "PATH",
@@ -25,6 +25,7 @@ pub const COLUMNS: [&str; 14] = [
     "PNS",
     "ONS",
     "CONTAINER",
+    "CONTAINERNAME",
 ];
 
 const TYPES: &[&str] = &["mnt", "net", "ipc", "user", "pid", "uts", "cgroup", "time"];

@@ -2,7 +2,7 @@
 
 use clap::ValueHint::{DirPath, FilePath};
 
-use crate::complete::values::{GIDS, UIDS};
+use crate::complete::values::{CONTAINERS, GIDS, UIDS};
 use crate::{command, flag, program, Def, Layout, Value};
 
 const OPTS: &str = "options";
@@ -57,6 +57,12 @@ pub fn def() -> Def {
         flag('c', "join-cgroup", "move into the target's cgroup (cgroup v2 only)").at(OPTS, 22),
         flag('F', "no-fork", "do not fork, even when entering a PID namespace").at(OPTS, 21),
         flag('Z', "follow-context", "take the target's SELinux context").at(OPTS, 23),
+        // ours: last in the table, so util-linux's options keep their order in getopt's
+        // ambiguity messages
+        flag(' ', "container", "target a container's main process (all namespaces unless named)")
+            .value("<ref>")
+            .completing(&[CONTAINERS])
+            .at(OPTS, 2),
         program(),
     ]);
     Def { cmd, layout: Layout { column: 24, long_only_indent: "     " }, short_optional_values: true }

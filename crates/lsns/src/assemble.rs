@@ -25,6 +25,9 @@ pub trait Facts {
     fn netnsid(&mut self, ns: usize) -> Vec<u8>;
     /// The CONTAINER label of a process (empty for none), from its cgroup.
     fn container(&mut self, pid: i32) -> Vec<u8>;
+    /// The CONTAINERNAME of a process (empty for none): what the runtime's state on disk
+    /// calls the container its cgroup names.
+    fn container_name(&mut self, pid: i32) -> Vec<u8>;
     /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
     /// added to the model. Asked again for the same namespace, it may answer from what
     /// it found before.
@@ -327,6 +330,11 @@ fn cell_into(scan: &mut dyn Facts, plan: &Plan, l: Line, c: Column, out: &mut Ve
                 out.extend_from_slice(&scan.container(p));
             }
         }
+        Column::ContainerName => {
+            if let Some(p) = l.pid {
+                out.extend_from_slice(&scan.container_name(p));
+            }
+        }
     }
 }
 
@@ -467,6 +475,14 @@ mod tests {
                 Vec::new()
             }
         }
+        fn container_name(&mut self, pid: i32) -> Vec<u8> {
+            self.container_calls += 1;
+            if pid % 200 == 0 {
+                format!("web{pid}").into_bytes()
+            } else {
+                Vec::new()
+            }
+        }
         fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
             let (ino, ty) = (self.model.namespaces[ns].ino, self.model.namespaces[ns].ty);
             let r = self.rel.get(&ino).copied().unwrap_or_default();
@@ -559,6 +575,16 @@ mod tests {
         let flt = Filter::new(b"CONTAINER =~ \"^docker:\" && NS != 14").unwrap();
         let t = build(&plan(&["-o", "NS,PID"]), &mut f, Some(&flt)).unwrap();
         assert_eq!(shape(&t), vec![s("11", None)]);
+        // CONTAINERNAME likewise, and in a filter
+        let mut f = processes();
+        build(&plan(&["--output-all"]), &mut f, None).unwrap();
+        assert_eq!(f.container_calls, 0);
+        let t = build(&plan(&["-o", "NS,CONTAINERNAME"]), &mut f, None).unwrap();
+        let cells: Vec<&[u8]> = (0..t.len()).map(|r| t.cell(r, 1)).collect();
+        assert_eq!(cells, [&b""[..], b"web200", b"", b"", b"web400", b""]);
+        let flt = Filter::new(b"CONTAINERNAME == \"web400\"").unwrap();
+        let t = build(&plan(&["-o", "NS"]), &mut f, Some(&flt)).unwrap();
+        assert_eq!(shape(&t), vec![s("14", None)]);
     }
 
     #[test]

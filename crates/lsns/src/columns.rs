@@ -1,5 +1,5 @@
 //! The output columns: util-linux's thirteen, whose names, types and alignment are its
-//! own (scripts and `-J` consumers depend on them), and CONTAINER, ours. The descriptions
+//! own (scripts and `-J` consumers depend on them), and CONTAINER and CONTAINERNAME, ours. The descriptions
 //! are our own words.
 
 /// An output column: util-linux's in its table order (which `--output-all` and `-H`
@@ -19,8 +19,10 @@ pub enum Column {
     Nsfs,
     Pns,
     Ons,
-    /// The container the representative's cgroup names ([`crate::container`]).
+    /// The container the representative's cgroup names ([`nscore::container::cgroup`]).
     Container,
+    /// What that container's runtime calls it ([`nscore::container::names`]).
+    ContainerName,
 }
 
 /// How a column's values are typed in JSON and compared in `-Q` filters.
@@ -50,13 +52,14 @@ impl Column {
     ];
 
     /// Every column `-o`, `-Q`, `-H` and `--help` know: util-linux's, then ours.
-    pub const KNOWN: [Column; 14] = {
-        let mut all = [Column::Container; 14];
+    pub const KNOWN: [Column; 15] = {
+        let mut all = [Column::Container; 15];
         let mut i = 0;
         while i < Column::ALL.len() {
             all[i] = Column::ALL[i];
             i += 1;
         }
+        all[14] = Column::ContainerName;
         all
     };
 
@@ -76,6 +79,7 @@ impl Column {
             Column::Pns => "PNS",
             Column::Ons => "ONS",
             Column::Container => "CONTAINER",
+            Column::ContainerName => "CONTAINERNAME",
         }
     }
 
@@ -121,6 +125,7 @@ impl Column {
             Column::Pns => "inode of the parent namespace (pid and user namespaces)",
             Column::Ons => "inode of the owning user namespace",
             Column::Container => "container the representative runs in, by its cgroup (runtime:id)",
+            Column::ContainerName => "name of that container, from its runtime's files",
         }
     }
 
@@ -145,7 +150,9 @@ mod tests {
         assert!(Column::Netnsid.right_aligned());
         assert!(!Column::Command.right_aligned());
         assert_eq!(Column::KNOWN[..13], Column::ALL);
-        assert_eq!(Column::KNOWN[13], Column::Container);
+        assert_eq!(Column::KNOWN[13..], [Column::Container, Column::ContainerName]);
+        assert!(!Column::ALL.contains(&Column::ContainerName));
+        assert_eq!(Column::from_name(b"containername"), Some(Column::ContainerName));
         assert!(!Column::ALL.contains(&Column::Container));
         assert_eq!(Column::from_name(b"container"), Some(Column::Container));
         assert_eq!((Column::Container.kind(), Column::Container.right_aligned()), (Kind::String, false));

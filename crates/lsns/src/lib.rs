@@ -7,7 +7,6 @@
 pub mod assemble;
 pub mod cli;
 pub mod columns;
-pub mod container;
 pub mod filter;
 pub mod model;
 pub mod netlink;

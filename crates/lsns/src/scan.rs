@@ -22,7 +22,7 @@
 //! (see [`crate::sockets`]), and a process that holds the helper up costs at most a
 //! second or two and a warning.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::{CStr, CString, OsStr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -32,9 +32,13 @@ use nix::errno::Errno;
 use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::{fstatat, Mode};
 use nix::unistd::Pid;
+use nscore::container::cgroup::Verdict;
+use nscore::container::names::Names;
+use nscore::container::Container;
 use nscore::ids::{parse_u64, push_decimal};
 use nscore::procfs::{parse_mountinfo, parse_stat};
 use nscore::sys::{self, FileId, SingleThreaded};
+use nscore::syscall::Os;
 use nscore::{Error, NsSet, NsType};
 
 use crate::assemble::Facts;
@@ -172,7 +176,11 @@ pub struct Scan {
     command_text: Vec<u8>,
     uids: IdMap<i32, Option<u32>>,
     users: IdMap<u32, String>,
-    containers: IdMap<i32, Vec<u8>>,
+    containers: IdMap<i32, Option<Container>>,
+    /// What each container met is called, and where the names are looked up (set up
+    /// when the first is asked for).
+    container_names: HashMap<Container, Vec<u8>>,
+    names: Option<Names>,
     /// Parent and owner by inode, and the ghost types added with them (see `relations`).
     relations: IdMap<u64, (Relations, Option<NsSet>)>,
     /// NETNSID by namespace inode: every member line of `lsns <ns>` shows it again.
@@ -212,6 +220,8 @@ impl Scan {
             uids: IdMap::default(),
             users: IdMap::default(),
             containers: IdMap::default(),
+            container_names: HashMap::new(),
+            names: None,
             relations: IdMap::default(),
             netnsids: IdMap::default(),
             owner_uids: IdMap::default(),
@@ -756,17 +766,35 @@ impl Facts for Scan {
     /// through the scratch buffer: on a hybrid host the v2 line comes last, after v1 lines
     /// that can make the file longer than the buffer.
     fn container(&mut self, pid: i32) -> Vec<u8> {
+        self.container_of(pid).map(Container::label).unwrap_or_default()
+    }
+
+    /// The CONTAINERNAME column: the name of the container [`Scan::container`] finds,
+    /// looked up once per container in its runtime's files.
+    fn container_name(&mut self, pid: i32) -> Vec<u8> {
+        let Some(c) = self.container_of(pid).cloned() else { return Vec::new() };
+        let names = self.names.get_or_insert_with(|| Names::for_caller(nix::unistd::getuid().as_raw()));
+        self.container_names
+            .entry(c)
+            .or_insert_with_key(|c| names.name(&mut Os::without_fork(), c).map(String::into_bytes).unwrap_or_default())
+            .clone()
+    }
+}
+
+impl Scan {
+    /// The container a process's cgroup names, read once per process.
+    fn container_of(&mut self, pid: i32) -> Option<&Container> {
         let (proc_dir, path, scratch) = (&self.proc_dir, &mut self.path, &mut self.scratch);
         self.containers
             .entry(pid)
             .or_insert_with(|| {
                 // (a file not read to its end tells nothing: the v2 line may be missing)
-                let mut verdict = crate::container::Verdict::default();
+                let mut verdict = Verdict::default();
                 let whole = proc_path(path, pid, b"cgroup")
                     .is_some_and(|p| each_line(proc_dir.as_fd(), p, scratch, |line| verdict.line(line)));
-                whole.then(|| verdict.label()).flatten().unwrap_or_default()
+                whole.then(|| verdict.container()).flatten()
             })
-            .clone()
+            .as_ref()
     }
 }
 

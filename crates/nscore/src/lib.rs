@@ -32,6 +32,7 @@
 
 pub mod caps;
 pub mod cli;
+pub mod container;
 pub mod creds;
 pub mod diagnose;
 pub mod environ;

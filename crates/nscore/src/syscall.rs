@@ -177,6 +177,13 @@ pub trait Syscall {
     fn fstatfs(&mut self, fd: BorrowedFd<'_>) -> Result<FsType, Errno>;
     /// `readlinkat(2)`, relative to `at` or the working directory.
     fn readlink(&mut self, at: Option<BorrowedFd<'_>>, path: &Path) -> Result<OsString, Errno>;
+    /// The names in directory `path` (`getdents64(2)`), without `.` and `..`.
+    fn list_dir(&mut self, path: &Path) -> Result<Vec<OsString>, Errno>;
+    /// A file someone else may have written (a container runtime's state, a user's):
+    /// opened without following a symbolic link at its last component and without
+    /// blocking (a FIFO), read only if it is a regular file (else `EINVAL`), and at most
+    /// `max` bytes of it (a longer one is `EFBIG`).
+    fn read_bounded(&mut self, path: &Path, max: usize) -> Result<Vec<u8>, Errno>;
 
     /// [`Syscall::read_file`] as UTF-8 text (what `std::fs::read_to_string` reports for
     /// anything else).
@@ -422,6 +429,33 @@ impl Syscall for Os {
             Some(dir) => nix::fcntl::readlinkat(dir, path),
             None => nix::fcntl::readlink(path),
         }
+    }
+    fn list_dir(&mut self, path: &Path) -> Result<Vec<OsString>, Errno> {
+        let errno = |e: io::Error| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO));
+        let entries = std::fs::read_dir(path).map_err(errno)?;
+        entries.map(|e| e.map(|e| e.file_name()).map_err(errno)).collect()
+    }
+    fn read_bounded(&mut self, path: &Path, max: usize) -> Result<Vec<u8>, Errno> {
+        let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_NOCTTY;
+        let fd = nix::fcntl::open(path, flags, Mode::empty())?;
+        if nix::sys::stat::fstat(&fd)?.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Err(Errno::EINVAL);
+        }
+        let mut buf = vec![0; max.saturating_add(1).min(1 << 30)];
+        let mut len = 0;
+        while len < buf.len() {
+            match nix::unistd::read(&fd, &mut buf[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if len > max {
+            return Err(Errno::EFBIG);
+        }
+        buf.truncate(len);
+        Ok(buf)
     }
 }
 

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod container;
 pub mod plan;
 pub mod run;
 

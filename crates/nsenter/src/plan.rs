@@ -81,6 +81,9 @@ pub struct Named {
 #[derive(Debug, Default)]
 pub struct Plan {
     pub target: Option<TargetSpec>,
+    /// `--container REF`: the target is that container's main process, found when the
+    /// plan is run (`nscore::container`).
+    pub container: Option<OsString>,
     pub all: bool,
     /// Indexed by `NsType as usize`.
     pub ns: [Option<NsSource>; 8],
@@ -257,6 +260,12 @@ impl<S: Syscall> Builder<'_, S> {
             Id::Version => return Ok(Flow::Version),
             Id::Ns(t) => self.namespace(t, v)?,
             Id::Target if p.target.is_some() => return Err(Error::msg("option --target may be given only once")),
+            Id::Target if p.container.is_some() => return Err(Error::msg(COMBINED)),
+            Id::Container if p.target.is_some() => return Err(Error::msg(COMBINED)),
+            Id::Container if p.container.is_some() => {
+                return Err(Error::msg("option --container may be given only once"))
+            }
+            Id::Container => p.container = v,
             Id::Target => p.target = Some(parse_target(&v.unwrap_or_default())?),
             Id::NetSocket => p.net_socket = parse_fd(&v.unwrap_or_default())?.or(p.net_socket),
             Id::Setuid => p.uid = Some(parse_id_spec(&v.unwrap_or_default(), "uid")?),
@@ -313,23 +322,31 @@ impl<S: Syscall> Builder<'_, S> {
         Ok(())
     }
 
-    /// The checks between options, once all are known, and the program.
+    /// The checks between options, once all are known, and the program. `--container`
+    /// stands for `--target` in them, and without a namespace option it means `--all`.
     fn finish(self, operands: &[OsString]) -> Result<Plan> {
         let mut p = self.plan;
         p.program = operands.to_vec();
+        let any_ns = NsType::ALL.into_iter().any(|t| p.ns_source(t).is_some());
+        if p.container.is_some() {
+            p.all |= !any_ns && p.net_socket.is_none() && !p.user_parent;
+            return Ok(p);
+        }
         if p.follow_context && p.target.is_none() {
             return Err(Error::msg("no target PID specified for --follow-context"));
         }
         if p.target.is_none() && p.needs_target() {
             return Err(Error::msg("no target PID specified"));
         }
-        let any_ns = NsType::ALL.into_iter().any(|t| p.ns_source(t).is_some());
         if !any_ns && !p.all && p.net_socket.is_none() && !p.user_parent {
             return Err(Error::msg("no namespace specified"));
         }
         Ok(p)
     }
 }
+
+/// `--container` names the target as `--target` does: one of the two.
+const COMBINED: &str = "options --container and --target cannot be combined";
 
 /// Read-only and close-on-exec: how every file is opened unless it is written to.
 pub(crate) const RDONLY: OFlag = OFlag::O_RDONLY.union(OFlag::O_CLOEXEC);
@@ -536,6 +553,29 @@ mod tests {
             plan(&[(Id::Target, Some("1")), (Id::All, None), (Id::Wd, Some("=/d")), (Id::Root, Some("=/r"))]).unwrap();
         assert_eq!(p.wd, Some(DirSpec::Path("/d".into())));
         assert_eq!(p.root, Some(DirSpec::Path("=/r".into())));
+    }
+
+    #[test]
+    fn container() {
+        // alone it means every namespace; with namespace options, only those
+        let p = plan(&[(Id::Container, Some("web"))]).unwrap();
+        assert_eq!((p.container.as_deref(), p.all, p.target), (Some(OsStr::new("web")), true, None));
+        let p = plan(&[(Id::Container, Some("web")), (Id::Ns(NsType::Uts), None)]).unwrap();
+        assert!(!p.all);
+        assert_eq!(p.ns_source(NsType::Uts), Some(&NsSource::Target));
+        assert!(!plan(&[(Id::Container, Some("web")), (Id::NetSocket, Some("3"))]).unwrap().all);
+        assert!(plan(&[(Id::Container, Some("web")), (Id::FollowContext, None), (Id::Env, None)]).unwrap().all);
+        // the target is the container's: not with -t as well, and once
+        let both = "options --container and --target cannot be combined";
+        assert_eq!(err(&[(Id::Container, Some("web")), (Id::Target, Some("1"))]), both);
+        assert_eq!(err(&[(Id::Target, Some("1")), (Id::Container, Some("web"))]), both);
+        assert_eq!(
+            err(&[(Id::Container, Some("a")), (Id::Container, Some("b"))]),
+            "option --container may be given only once"
+        );
+        let p = plan_of(&["--container=web", "-n", "ip", "a"]);
+        assert_eq!(p.program, ["ip", "a"].map(OsString::from));
+        assert_eq!(run(&["--container"]).unwrap_err().to_string(), "option '--container' requires an argument");
     }
 
     #[test]

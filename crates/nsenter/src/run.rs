@@ -17,7 +17,9 @@
 //! 2. `-Z`: fails at once where SELinux is off.
 //! 3. `-a`: every type that this kernel has (`/proc/self/ns/TYPE` exists) and that the
 //!    target does not share with us. (util-linux skips only a shared user namespace.)
-//! 4. The target is pinned: `pidfd_open` (checked against the inode of `-t PID:INODE`),
+//! 4. The target is pinned: `pidfd_open` (checked against the inode of `-t PID:INODE`;
+//!    `--container`'s target is the container's main process, found in /proc first and,
+//!    once pinned, checked to be in the container still),
 //!    then, if anything is to be read by PID, `/proc/PID` opened as a directory; the
 //!    pidfd is checked to be still alive, so both name one process. Without a pidfd (an
 //!    old kernel, a thread id) the target's namespaces are opened one by one through
@@ -587,7 +589,7 @@ fn gather<S: Syscall>(sys: &mut S, plan: &Plan, named: Named) -> Result<(ToEnter
     if plan.follow_context && !selinux_enabled(sys) {
         return Err(Error::msg("--follow-context: SELinux is not enabled on this system"));
     }
-    let target = plan.target.map(|spec| Target::pin(sys, spec, plan.reads_proc_dir())).transpose()?;
+    let target = pin_target(sys, plan)?;
     let mut from = FromTarget::default();
     if let Some(t) = &target {
         add_target_namespaces(sys, plan, t, &mut ns)?;
@@ -600,6 +602,19 @@ fn gather<S: Syscall>(sys: &mut S, plan: &Plan, named: Named) -> Result<(ToEnter
         t.check_alive(sys)?;
     }
     Ok((ns, target, Dirs { root, wd }, from))
+}
+
+/// Step 4, the target pinned: `-t`'s process, or with `--container` the container's
+/// main process, found in /proc and then checked, once pinned, to be in it still.
+fn pin_target<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<Option<Target>> {
+    let Some(reference) = &plan.container else {
+        return plan.target.map(|spec| Target::pin(sys, spec, plan.reads_proc_dir())).transpose();
+    };
+    let (spec, container) = crate::container::main_process(sys, reference)?;
+    let target = Target::pin(sys, spec, plan.reads_proc_dir())?;
+    crate::container::check_still_in(sys, target.pid, &container)?;
+    target.check_alive(sys)?;
+    Ok(Some(target))
 }
 
 /// `-r` and `-w` given as paths.

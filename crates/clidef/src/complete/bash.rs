@@ -138,6 +138,7 @@ pub fn script(def: &Def, bin: &str) -> String {
         .replace("@OPERAND@", &operand)
         .replace("@COLUMNS@", &COLUMNS.join(" "))
         .replace("@NCOLUMNS@", &COLUMNS.len().to_string())
+        .replace("@CONTAINERS@", &super::values::containers_pipeline(bin))
         .replace("@F@", &f)
         .replace("@BIN@", bin)
 }
@@ -186,6 +187,7 @@ fn action(v: &Values) -> String {
         Source::Signals => "@F@_signals".to_string(),
         Source::ColumnList => "@F@_columns".to_string(),
         Source::ColumnNames => "@F@_filter".to_string(),
+        Source::Containers => "@F@_compgen -W \"$(@CONTAINERS@)\"".to_string(),
     }
 }
 

@@ -16,6 +16,7 @@ pub fn action(bin: &str, v: &Values) -> String {
         Source::Groups => "(__fish_complete_groups)".to_string(),
         Source::Uids => "(__fish_complete_user_ids)".to_string(),
         Source::Gids => "(__fish_complete_group_ids)".to_string(),
+        Source::Containers => format!("(__{f}_containers)"),
         other => panic!("fish: {other:?} is completed by clap_complete's script"),
     };
     v.words.iter().cloned().chain([call]).collect::<Vec<_>>().join(" ")
@@ -72,17 +73,28 @@ function __@F@_signals
 end
 "#;
 
+const CONTAINERS_HELPER: &str = r#"
+# --container: the IDs and names of the containers running here
+function __@F@_containers
+    @CONTAINERS@
+end
+"#;
+
 /// The functions the actions for these sources call.
 pub fn helpers(bin: &str, sources: &[Source]) -> String {
     let mut out = String::new();
-    for (source, text) in
-        [(Source::ColumnList, COLUMNS_HELPER), (Source::ColumnNames, FILTER_HELPER), (Source::Signals, SIGNALS_HELPER)]
-    {
+    for (source, text) in [
+        (Source::ColumnList, COLUMNS_HELPER),
+        (Source::ColumnNames, FILTER_HELPER),
+        (Source::Signals, SIGNALS_HELPER),
+        (Source::Containers, CONTAINERS_HELPER),
+    ] {
         if sources.contains(&source) {
             out.push_str(text);
         }
     }
     out.replace("@VALUE@", VALUE)
+        .replace("@CONTAINERS@", &super::values::containers_pipeline(bin))
         .replace("@COLUMNS@", &COLUMNS.join(" "))
         .replace("@NLEFT@", &(COLUMNS.len() - 1).to_string())
         .replace("@F@", &name(bin))

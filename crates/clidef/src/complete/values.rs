@@ -21,6 +21,20 @@ pub const UIDS: &str = "@uids";
 pub const GIDS: &str = "@gids";
 /// Marker: group names.
 pub const GROUPS: &str = "@groups";
+/// Marker: the IDs (12 digits) and names of the containers running here.
+pub const CONTAINERS: &str = "@containers";
+
+/// The command line that prints, one per line, the IDs (12 digits; LXC's and nspawn's
+/// names) and names of the containers running here, as rs-lsns's CONTAINER and
+/// CONTAINERNAME columns show them (`lsns` where `bin` is installed under util-linux's
+/// name); nothing where the caller may not see them.
+pub fn containers_pipeline(bin: &str) -> String {
+    let lsns = if bin.starts_with("rs-") { "rs-lsns" } else { "lsns" };
+    format!(
+        "{lsns} -r -n -o CONTAINER,CONTAINERNAME 2>/dev/null \
+         | awk '$1 != \"\" {{ sub(/^[^:]*:/, \"\", $1); print $1; if ($2 != \"\") print $2 }}' | sort -u"
+    )
+}
 
 /// Where the candidates for a value come from, besides its plain words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +51,7 @@ pub enum Source {
     Groups,
     Uids,
     Gids,
+    Containers,
 }
 
 impl Source {
@@ -48,6 +63,7 @@ impl Source {
             UIDS => Source::Uids,
             GIDS => Source::Gids,
             GROUPS => Source::Groups,
+            CONTAINERS => Source::Containers,
             _ => return None,
         })
     }

@@ -16,6 +16,7 @@ pub fn action(bin: &str, v: &Values) -> String {
         // in braces, as written: a plain function name gets compadd's options first
         Source::Uids => format!("{{_{bin}_ids passwd {words}}}").replace(" }", "}"),
         Source::Gids => format!("{{_{bin}_ids group {words}}}").replace(" }", "}"),
+        Source::Containers => format!("_{bin}_containers"),
         other => panic!("zsh: {other:?} is completed by clap_complete's script"),
     }
 }
@@ -55,10 +56,25 @@ _@BIN@_ids() {
 }
 "#;
 
+const CONTAINERS_HELPER: &str = r#"
+# --container: the IDs and names of the containers running here
+(( $+functions[_@BIN@_containers] )) ||
+_@BIN@_containers() {
+    local -a refs
+    refs=(${(f)"$(@CONTAINERS@)"})
+    compadd -a refs
+}
+"#;
+
 /// The helper functions the actions for these sources call.
 pub fn helpers(bin: &str, sources: &[Source]) -> String {
     let mut out = String::new();
-    for (source, text) in [(Source::ColumnList, COLUMNS_HELPER), (Source::ColumnNames, FILTER_HELPER)] {
+    let texts = [
+        (Source::ColumnList, COLUMNS_HELPER),
+        (Source::ColumnNames, FILTER_HELPER),
+        (Source::Containers, CONTAINERS_HELPER),
+    ];
+    for (source, text) in texts {
         if sources.contains(&source) {
             out.push_str(text);
         }
@@ -66,5 +82,7 @@ pub fn helpers(bin: &str, sources: &[Source]) -> String {
     if sources.iter().any(|s| matches!(s, Source::Uids | Source::Gids)) {
         out.push_str(IDS_HELPER);
     }
-    out.replace("@COLUMNS@", &COLUMNS.join(" ")).replace("@BIN@", bin)
+    out.replace("@COLUMNS@", &COLUMNS.join(" "))
+        .replace("@CONTAINERS@", &super::values::containers_pipeline(bin))
+        .replace("@BIN@", bin)
 }

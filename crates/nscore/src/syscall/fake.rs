@@ -107,6 +107,7 @@ pub struct Fake {
     nstypes: HashMap<String, NsType>,
     fs_types: HashMap<String, FsType>,
     links: HashMap<String, OsString>,
+    dirs: HashMap<String, Vec<OsString>>,
     missing: Vec<String>,
     readable: Vec<String>,
     groups: Vec<u32>,
@@ -125,6 +126,12 @@ impl Fake {
     /// Queues what the next `fork` returns (by default: a new child, PID 1001 on).
     pub fn fork_as(&mut self, f: Forked) -> &mut Fake {
         self.forks.push_back(f);
+        self
+    }
+
+    /// Makes directory `path` list these names (`list_dir` of any other fails: `ENOENT`).
+    pub fn set_dir(&mut self, path: &str, names: &[&str]) -> &mut Fake {
+        self.dirs.insert(path.to_string(), names.iter().map(OsString::from).collect());
         self
     }
 
@@ -580,6 +587,20 @@ impl Syscall for Fake {
         let label = self.path_label(at, path);
         self.call(format!("readlink {label}"))?;
         Ok(self.links.get(&label).cloned().unwrap_or_else(|| "/".into()))
+    }
+    fn list_dir(&mut self, path: &Path) -> Result<Vec<OsString>, Errno> {
+        let label = path.to_string_lossy().into_owned();
+        self.call(format!("list {label}"))?;
+        self.dirs.get(&label).cloned().ok_or(Errno::ENOENT)
+    }
+    fn read_bounded(&mut self, path: &Path, max: usize) -> Result<Vec<u8>, Errno> {
+        let label = path.to_string_lossy().into_owned();
+        self.call(format!("read {label}"))?;
+        match self.files.get(&label) {
+            Some(data) if data.len() > max => Err(Errno::EFBIG),
+            Some(data) => Ok(data.clone()),
+            None => Err(Errno::ENOENT),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
-//! The CONTAINER column (ours; util-linux has none): the container a process runs in,
-//! recognised by the names container runtimes give the cgroups they make. Pure: the lines
-//! of `/proc/PID/cgroup` in (one at a time, as they are read: see [`Verdict`]), a label
-//! such as `docker:4f1c2a9b8e7d` out.
+//! The container a process runs in, recognised by the names container runtimes give the
+//! cgroups they make (rs-lsns's CONTAINER column, rs-nsenter's `--container`). Pure: the
+//! lines of `/proc/PID/cgroup` in (one at a time, as they are read: see [`Verdict`]), a
+//! [`Container`] out, whose label is such as `docker:4f1c2a9b8e7d`.
 //!
 //! Which line decides: the cgroup v2 line (`0::PATH`) first, then the v1 lines
 //! (`ID:CONTROLLERS:PATH`, e.g. `pids`, `memory`, `name=systemd`) in the order the file
@@ -19,8 +19,8 @@
 //! path longer than 4095 bytes the kernel cuts at the end, where the container's own
 //! cgroups are: the runtime's outer one is still there.)
 //!
-//! The names recognised (`HEX` is a 64-digit lowercase container ID, shown by its first
-//! twelve digits):
+//! The names recognised (`HEX` is a 64-digit lowercase container ID, kept whole and shown
+//! by its first twelve digits):
 //!
 //! | path component                                              | label           |
 //! |-------------------------------------------------------------|-----------------|
@@ -49,13 +49,15 @@
 //! (`docker/HEX`, `lxc/NAME`) do not when the parent is above the reader's root: seen
 //! from `/docker/A`, container `/docker/B` is `/../B`.
 
+use super::{Container, Runtime};
+
 /// What the lines of a `/proc/PID/cgroup` file say, fed to [`Verdict::line`] one by one
 /// in file order (so that the file need not be held whole): the label of the v2 line, or
 /// else of the first v1 line that names a container.
 #[derive(Debug, Default)]
 pub struct Verdict {
-    v2: Option<Vec<u8>>,
-    v1: Option<Vec<u8>>,
+    v2: Option<Container>,
+    v1: Option<Container>,
 }
 
 impl Verdict {
@@ -68,8 +70,8 @@ impl Verdict {
         }
     }
 
-    /// The label for the container the lines place the process in, if any.
-    pub fn label(self) -> Option<Vec<u8>> {
+    /// The container the lines place the process in, if any.
+    pub fn container(self) -> Option<Container> {
         self.v2.or(self.v1)
     }
 }
@@ -80,15 +82,15 @@ fn split_line(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     Some((it.next()?, it.next()?, it.next()?))
 }
 
-/// The label for the container a cgroup path names, by its outermost matching component
-/// (the runtime's, not one the container made below it).
-pub fn from_path(path: &[u8]) -> Option<Vec<u8>> {
+/// The container a cgroup path names, by its outermost matching component (the
+/// runtime's, not one the container made below it).
+pub fn from_path(path: &[u8]) -> Option<Container> {
     let parts: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|p| !p.is_empty()).collect();
     (0..parts.len()).find_map(|i| component(&parts, i))
 }
 
 /// Whether `parts[i]` (with what comes before and after it) names a container.
-fn component(parts: &[&[u8]], i: usize) -> Option<Vec<u8>> {
+fn component(parts: &[&[u8]], i: usize) -> Option<Container> {
     let name = parts[i];
     let above = &parts[..i];
     let parent = above.last().copied().unwrap_or_default();
@@ -96,31 +98,35 @@ fn component(parts: &[&[u8]], i: usize) -> Option<Vec<u8>> {
         return scope(unit, parts.get(i + 1).copied());
     }
     if is_id(name) && parent == b"docker" {
-        return id_label("docker", name);
+        return id_label(Runtime::Docker, name);
     }
     if is_id(name) && is_pod(parent) && above.contains(&&b"kubepods"[..]) {
-        return id_label("containerd", name);
+        return id_label(Runtime::Containerd, name);
     }
     if let Some(id) = name.strip_prefix(b"libpod-").filter(|_| above.contains(&&b"libpod_parent"[..])) {
-        return id_label("podman", id);
+        return id_label(Runtime::Podman, id);
     }
     if let Some(id) = name.strip_prefix(b"crio-").filter(|_| is_pod(parent)) {
-        return id_label("cri-o", id);
+        return id_label(Runtime::CriO, id);
     }
     if let Some(n) = name.strip_prefix(b"lxc.payload.").filter(|n| !n.is_empty()) {
-        return Some(label("lxc", n));
+        return Some(named(Runtime::Lxc, n));
     }
     if parent == b"lxc" && name != b".." {
-        return Some(label("lxc", name));
+        return Some(named(Runtime::Lxc, name));
     }
     None
 }
 
 /// A systemd scope unit `UNIT.scope` that a runtime made for a container; `next` is the
 /// cgroup below it, if the path goes on.
-fn scope(unit: &[u8], next: Option<&[u8]>) -> Option<Vec<u8>> {
-    const IDS: [(&[u8], &str); 4] =
-        [(b"docker-", "docker"), (b"libpod-", "podman"), (b"cri-containerd-", "containerd"), (b"crio-", "cri-o")];
+fn scope(unit: &[u8], next: Option<&[u8]>) -> Option<Container> {
+    const IDS: [(&[u8], Runtime); 4] = [
+        (b"docker-", Runtime::Docker),
+        (b"libpod-", Runtime::Podman),
+        (b"cri-containerd-", Runtime::Containerd),
+        (b"crio-", Runtime::CriO),
+    ];
     for (prefix, runtime) in IDS {
         if let Some(id) = unit.strip_prefix(prefix) {
             return id_label(runtime, id);
@@ -130,23 +136,19 @@ fn scope(unit: &[u8], next: Option<&[u8]>) -> Option<Vec<u8>> {
     if next == Some(b"supervisor") {
         return None; // systemd-nspawn itself, on the host side
     }
-    Some(label("nspawn", &unescape(machine)))
+    Some(named(Runtime::Nspawn, &unescape(machine)))
 }
 
-fn id_label(runtime: &str, id: &[u8]) -> Option<Vec<u8>> {
-    is_id(id).then(|| label(runtime, &id[..12]))
+fn id_label(runtime: Runtime, id: &[u8]) -> Option<Container> {
+    is_id(id).then(|| Container { runtime, id: id.to_vec() })
 }
 
-fn label(runtime: &str, name: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(runtime.len() + 1 + name.len());
-    v.extend_from_slice(runtime.as_bytes());
-    v.push(b':');
-    v.extend_from_slice(name);
-    v
+fn named(runtime: Runtime, name: &[u8]) -> Container {
+    Container { runtime, id: name.to_vec() }
 }
 
 /// A container ID: 64 lowercase hexadecimal digits.
-fn is_id(s: &[u8]) -> bool {
+pub(crate) fn is_id(s: &[u8]) -> bool {
     s.len() == 64 && s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -188,7 +190,7 @@ mod tests {
     const HEX: &str = "4f1c2a9b8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a493827160f5e4d3";
 
     fn at(path: &str) -> Option<String> {
-        from_path(path.as_bytes()).map(|v| String::from_utf8(v).unwrap())
+        from_path(path.as_bytes()).map(|c| String::from_utf8(c.label()).unwrap())
     }
 
     /// The label for a `/proc/PID/cgroup` text, its lines fed as the scan feeds them: a
@@ -197,7 +199,7 @@ mod tests {
         let complete = &text[..text.rfind('\n')?];
         let mut verdict = Verdict::default();
         complete.split('\n').for_each(|l| verdict.line(l.as_bytes()));
-        verdict.label().map(|v| String::from_utf8(v).unwrap())
+        verdict.container().map(|c| String::from_utf8(c.label()).unwrap())
     }
 
     fn is(path: &str, want: &str) {
