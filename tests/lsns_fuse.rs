@@ -255,6 +255,19 @@ fn run_or_report(
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child: Child = cmd.spawn().expect("spawn");
     victim.store(child.id() as i32, Ordering::SeqCst);
+    // read as it comes: a listing longer than a pipe holds (a host with thousands of
+    // namespaces) would otherwise block rs-lsns's write until the deadline
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut v);
+            }
+            v
+        })
+    };
+    let out = drain(child.stdout.take().map(|r| Box::new(r) as Box<dyn std::io::Read + Send>));
+    let err = drain(child.stderr.take().map(|r| Box::new(r) as Box<dyn std::io::Read + Send>));
     let deadline = Instant::now() + Duration::from_secs(secs);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
@@ -269,7 +282,8 @@ fn run_or_report(
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    Ok(child.wait_with_output().unwrap())
+    let status = child.wait().unwrap();
+    Ok(Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() })
 }
 
 /// A process of uid 65534 swaps 40 fds between sockets (of a network namespace that
