@@ -3,33 +3,13 @@
 
 use std::io::Write as _;
 
-use nscore::{Error, NsSet};
+use nscore::Error;
 
 use crate::cli::{Plan, Tree};
 use crate::columns::Column;
 use crate::filter::Filter;
-use crate::model::{IdMap, Model, Origin};
+use crate::model::{Facts, IdMap, Origin, Prefetch};
 use crate::output::{Col, Table};
-use crate::scan::Prefetch;
-
-/// What assembling lines needs to know beyond the model; the scan answers from /proc
-/// and the kernel, the unit tests from tables.
-pub trait Facts {
-    fn model(&self) -> &Model;
-    fn ppid(&mut self, pid: i32) -> Option<i32>;
-    fn command(&mut self, pid: i32) -> &[u8];
-    fn uid(&mut self, pid: i32) -> Option<u32>;
-    fn user_name(&mut self, uid: u32) -> &str;
-    /// The owner of a user namespace (index into the model) without processes.
-    fn owner_uid(&mut self, ns: usize) -> Option<u32>;
-    fn netnsid(&mut self, ns: usize) -> Vec<u8>;
-    /// The CONTAINER label of a process (empty for none), from its cgroup.
-    fn container(&mut self, pid: i32) -> Vec<u8>;
-    /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
-    /// added to the model. Asked again for the same namespace, it may answer from what
-    /// it found before.
-    fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>);
-}
 
 /// A line: a namespace, seen through one process (its representative, or in the
 /// positional mode each member).
@@ -372,7 +352,7 @@ fn process_tree_shown(plan: &Plan, cols: &[Col]) -> bool {
 }
 
 /// What the scan may look up for every representative as it meets it: what each line of
-/// a listing of all namespaces shows (see [`crate::scan::Prefetch`]). Nothing with a
+/// a listing of all namespaces shows (see [`Prefetch`]). Nothing with a
 /// filter, `-p`, `-P` or a member list, whose lines are not all the representatives'.
 pub fn prefetch(plan: &Plan) -> Prefetch {
     if plan.namespace.is_some() || plan.task.is_some() || plan.filter.is_some() || plan.persistent {
@@ -412,11 +392,11 @@ mod tests {
     use std::collections::HashMap;
     use std::ffi::OsString;
 
-    use nscore::NsType;
+    use nscore::{NsSet, NsType};
 
     use super::*;
     use crate::cli::{parse, Action};
-    use crate::model::{Access, Namespace};
+    use crate::model::{Access, Model, Namespace};
 
     /// Facts from tables: PPIDs, and parent/owner inodes (ancestors missing from the
     /// model are "ghosts" it may add).

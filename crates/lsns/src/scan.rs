@@ -37,8 +37,7 @@ use nscore::procfs::{parse_mountinfo, parse_stat};
 use nscore::sys::{self, FileId, SingleThreaded};
 use nscore::{Error, NsSet, NsType};
 
-use crate::assemble::Facts;
-use crate::model::{Access, IdMap, Model, Namespace, Origin};
+use crate::model::{Access, Facts, IdMap, Model, Namespace, Origin, Prefetch};
 use crate::netlink;
 use crate::sockets::{self, Socket};
 
@@ -55,19 +54,6 @@ pub struct ScanOpts {
     /// `main`'s promise of a single thread, which the helper that examines sockets needs
     /// to be forked (see [`crate::sockets`]); without it sockets are not examined.
     pub single: Option<SingleThreaded>,
-}
-
-/// What to learn about a representative while the scan is at it. The kernel's data for
-/// a process (its /proc dentries, task, memory map) is in the CPU caches while its ns
-/// links are read, and out of them again once thousands of other processes have been:
-/// on a host of 2,000 processes a second pass for the command lines and PPIDs cost
-/// 6% more CPU than asking at once. Only for what every listed namespace's line needs
-/// (no filter, no `-p`, no member list), so nothing is asked that no line shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Prefetch {
-    pub command: bool,
-    pub ppid: bool,
-    pub uid: bool,
 }
 
 const DIR_FLAGS: OFlag = OFlag::O_RDONLY.union(OFlag::O_DIRECTORY).union(OFlag::O_CLOEXEC);
