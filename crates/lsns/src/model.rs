@@ -98,14 +98,14 @@ impl Namespace {
 
 #[derive(Debug, Default)]
 pub struct Model {
-    pub namespaces: Vec<Namespace>,
-    pub index: IdMap<u64, usize>,
+    namespaces: Vec<Namespace>,
+    index: IdMap<u64, usize>,
     /// Members of the positional namespace, in /proc order.
-    pub members: Vec<i32>,
+    members: Vec<i32>,
     /// The namespaces of the `-p` process (empty if it does not exist).
-    pub task_ns: Vec<u64>,
+    task_ns: Vec<u64>,
     /// nsfs mount points by namespace inode, in mountinfo order, without duplicates.
-    pub nsfs: IdMap<u64, Vec<Vec<u8>>>,
+    nsfs: IdMap<u64, Vec<Vec<u8>>>,
     /// Per type, the namespace (inode, index) the last attach went to: neighbours in
     /// /proc share most of their namespaces, so most look-ups end here, not in `index`.
     recent: [(u64, usize); NsType::ALL.len()],
@@ -135,6 +135,60 @@ impl Model {
 
     pub fn get(&self, ino: u64) -> Option<&Namespace> {
         self.index.get(&ino).map(|&i| &self.namespaces[i])
+    }
+
+    /// Namespace `i` (an index that [`Model::add`] or [`Model::index_of`] gave).
+    pub fn ns(&self, i: usize) -> &Namespace {
+        &self.namespaces[i]
+    }
+
+    /// How many namespaces there are; their indices are `0..len()`.
+    pub fn len(&self) -> usize {
+        self.namespaces.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.is_empty()
+    }
+
+    /// The index of namespace `ino`.
+    pub fn index_of(&self, ino: u64) -> Option<usize> {
+        self.index.get(&ino).copied()
+    }
+
+    pub fn contains(&self, ino: u64) -> bool {
+        self.index.contains_key(&ino)
+    }
+
+    /// Members of the positional namespace, in /proc order.
+    pub fn members(&self) -> &[i32] {
+        &self.members
+    }
+
+    pub fn add_member(&mut self, pid: i32) {
+        self.members.push(pid);
+    }
+
+    /// The namespaces of the `-p` process (empty if it does not exist).
+    pub fn task_ns(&self) -> &[u64] {
+        &self.task_ns
+    }
+
+    pub fn add_task_ns(&mut self, ino: u64) {
+        self.task_ns.push(ino);
+    }
+
+    /// The nsfs mount points of namespace `ino`, in mountinfo order.
+    pub fn nsfs(&self, ino: u64) -> Option<&[Vec<u8>]> {
+        self.nsfs.get(&ino).map(Vec::as_slice)
+    }
+
+    /// Notes an nsfs mount of namespace `ino` at `mount_point` (once per mount point).
+    pub fn add_nsfs(&mut self, ino: u64, mount_point: &[u8]) {
+        let list = self.nsfs.entry(ino).or_default();
+        if !list.iter().any(|p| p == mount_point) {
+            list.push(mount_point.to_vec());
+        }
     }
 
     /// Counts process `pid` as a member of namespace `ino`; true when that makes it the
@@ -226,7 +280,7 @@ mod tests {
         assert_eq!(wide.sorted(), vec![1, 3, 2, 0]);
         let i = m.add(Namespace::new(7, NsType::Net, Access::Rep, Origin::Ghost));
         assert_eq!(i, 0);
-        assert_eq!(m.namespaces.len(), 2);
+        assert_eq!(m.len(), 2);
     }
 
     #[test]

@@ -367,10 +367,10 @@ impl Scan {
             let Some(ino) = link_inode(&text[..n], link.to_bytes()) else { continue };
             rep |= self.model.attach(ino, ty, pid);
             if o.target == Some(ino) {
-                self.model.members.push(pid);
+                self.model.add_member(pid);
             }
             if o.task == Some(pid) {
-                self.model.task_ns.push(ino);
+                self.model.add_task_ns(ino);
             }
         }
         Some(rep)
@@ -398,7 +398,7 @@ impl Scan {
         for r in refs {
             match r {
                 // once its type is known it is in the model or not wanted: done
-                FdRef::Ns { ino, pid, fd } if !self.model.index.contains_key(&ino) && !seen.contains(&ino) => {
+                FdRef::Ns { ino, pid, fd } if !self.model.contains(ino) && !seen.contains(&ino) => {
                     seen.extend(self.add_fd_namespace(ino, pid, fd, types).map(|_| ino));
                 }
                 FdRef::Socket { ino, pid, fd } if seen_sockets.insert(ino) => sockets.push(Socket { pid, fd, ino }),
@@ -406,8 +406,8 @@ impl Scan {
             }
         }
         let Some(single) = single else { return };
-        let index = &self.model.index;
-        let found = sockets::netns_of(single, &sockets, &|ino| index.contains_key(&ino));
+        let model = &self.model;
+        let found = sockets::netns_of(single, &sockets, &|ino| model.contains(ino));
         for netns in found.namespaces {
             self.add_socket_namespace(netns, types);
         }
@@ -430,7 +430,7 @@ impl Scan {
     /// The network namespace of a socket, with its ancestors, unless already known.
     fn add_socket_namespace(&mut self, netns: OwnedFd, types: NsSet) {
         let Some(ino) = inode(netns.as_fd()) else { return };
-        if self.model.index.contains_key(&ino) {
+        if self.model.contains(ino) {
             return;
         }
         self.add_ancestors(netns.as_fd(), NsType::Net, types);
@@ -467,7 +467,7 @@ impl Scan {
         }
         for (f, t) in up {
             let Some(ino) = inode(f.as_fd()) else { continue };
-            if self.model.index.contains_key(&ino) || !types.contains(t) {
+            if self.model.contains(ino) || !types.contains(t) {
                 continue;
             }
             self.add_ancestors(f.as_fd(), t, types);
@@ -483,11 +483,8 @@ impl Scan {
             std::fs::read("/proc/self/mountinfo").map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
         for m in parse_mountinfo(&text) {
             let Some((ty, ino)) = m.nsfs_target() else { continue };
-            let list = self.model.nsfs.entry(ino).or_default();
-            if !list.contains(&m.mount_point) {
-                list.push(m.mount_point.clone());
-            }
-            if !types.contains(ty) || self.model.index.contains_key(&ino) {
+            self.model.add_nsfs(ino, &m.mount_point);
+            if !types.contains(ty) || self.model.contains(ino) {
                 continue;
             }
             let path = PathBuf::from(OsStr::from_bytes(&m.mount_point));
@@ -500,7 +497,7 @@ impl Scan {
 
     /// Asks the kernel (rtnetlink `RTM_GETNSID`) for the NETNSID of net namespace `idx`.
     fn ask_netnsid(&mut self, idx: usize) -> Vec<u8> {
-        let ns = &self.model.namespaces[idx];
+        let ns = self.model.ns(idx);
         // a member process names it without opening anything; otherwise open it
         let (rep, held) = match (&ns.access, ns.rep) {
             (Access::Rep, Some(pid)) => (Some(pid), None),
@@ -592,7 +589,7 @@ impl Scan {
 
     /// Opens namespace `idx` for an ioctl.
     fn open_ns(&self, idx: usize) -> Option<OwnedFd> {
-        let ns = &self.model.namespaces[idx];
+        let ns = self.model.ns(idx);
         let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
         match &ns.access {
             Access::Rep => {
@@ -632,7 +629,7 @@ impl Scan {
     ) -> Option<u64> {
         let fd = self.check_ioctl(r, name)?;
         let ino = inode(fd.as_fd())?;
-        if ghosts.is_some_and(|types| types.contains(ty)) && !self.model.index.contains_key(&ino) {
+        if ghosts.is_some_and(|types| types.contains(ty)) && !self.model.contains(ino) {
             self.model.add(Namespace::new(ino, ty, Access::Held(fd), Origin::Ghost));
         }
         Some(ino)
@@ -682,13 +679,13 @@ impl Facts for Scan {
     /// inodes. With `ghosts`, ancestors the model lacks are added to it (when their type
     /// is in the set), so a tree can show them and walk on from them.
     fn relations(&mut self, idx: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
-        let ino = self.model.namespaces[idx].ino;
+        let ino = self.model.ns(idx).ino;
         // a look-up serves again unless it is now asked to add ghosts it did not add
         match self.relations.get(&ino) {
             Some(&(r, added)) if ghosts.is_none() || ghosts == added => return r,
             _ => {}
         }
-        let ty = self.model.namespaces[idx].ty;
+        let ty = self.model.ns(idx).ty;
         let mut found = (None, None);
         if let Some(fd) = self.open_ns(idx) {
             if matches!(ty, NsType::Pid | NsType::User) {
@@ -705,7 +702,7 @@ impl Facts for Scan {
     /// NS_GET_OWNER_UID for a user namespace without processes, asked once (its line
     /// needs it for UID and for USER).
     fn owner_uid(&mut self, idx: usize) -> Option<u32> {
-        let ns = &self.model.namespaces[idx];
+        let ns = self.model.ns(idx);
         if ns.ty != NsType::User {
             return None;
         }
@@ -724,7 +721,7 @@ impl Facts for Scan {
     /// The NETNSID column: the peer id the kernel gave this network namespace, as seen
     /// from ours; empty when it cannot be asked.
     fn netnsid(&mut self, idx: usize) -> Vec<u8> {
-        let ns = &self.model.namespaces[idx];
+        let ns = self.model.ns(idx);
         if ns.ty != NsType::Net {
             return Vec::new();
         }
