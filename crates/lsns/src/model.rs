@@ -10,7 +10,8 @@ use nscore::{NsSet, NsType};
 
 /// A hash map keyed by inode or PID. The scan makes tens of thousands of lookups with
 /// keys the kernel hands out (nobody picks them to collide), for which the default
-/// DoS-resistant SipHash is measurably slow: a multiply-and-rotate hash does.
+/// DoS-resistant SipHash is slow: a multiply-and-rotate hash does (see
+/// `docs/performance.md`).
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// The hasher of [`IdMap`]: FxHash's mixing step for the 7 bits hashbrown keeps as
@@ -243,9 +244,9 @@ pub trait Facts {
 
 /// What to learn about a representative while the scan is at it. The kernel's data for
 /// a process (its /proc dentries, task, memory map) is in the CPU caches while its ns
-/// links are read, and out of them again once thousands of other processes have been:
-/// on a host of 2,000 processes a second pass for the command lines and PPIDs cost
-/// 6% more CPU than asking at once. Only for what every listed namespace's line needs
+/// links are read, and out of them again once thousands of other processes have been,
+/// so a second pass for the command lines and PPIDs costs more than asking at once (by
+/// how much: `docs/performance.md`). Only for what every listed namespace's line needs
 /// (no filter, no `-p`, no member list), so nothing is asked that no line shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Prefetch {

@@ -47,6 +47,11 @@ impl<K: Kernel> Scan<K> {
     /// the CPU caches, where after a listing of thousands they are not (the saving is in
     /// `docs/performance.md`). The order is the same: ascending PIDs, so the first member
     /// met is a namespace's representative.
+    ///
+    /// Kernel assumption: /proc lists PIDs in ascending order. If not, a namespace's
+    /// representative is still its lowest PID (`Model::attach` keeps the lowest), but
+    /// what is prefetched for a representative that a lower PID later replaces is read
+    /// in vain. Debug builds check the order.
     pub(super) fn scan_processes(&mut self, o: &ScanOpts) -> Vec<FdRef> {
         // room for three namespaces of its own per process (a container's init has up to
         // eight), so that the index is not rehashed over and over while it grows; /proc's
@@ -60,10 +65,13 @@ impl<K: Kernel> Scan<K> {
         let mut batch = [0u8; PROC_BATCH];
         let mut pids = Vec::new();
         let mut fd_buf = Vec::new();
+        let mut last_pid = 0;
         while let Ok(n) = self.k.getdents64(self.proc_dir.as_fd(), &mut batch) {
             pids.clear();
             pids.extend(sys::dirent_names(&batch[..n]).filter_map(|name| digits(name.to_bytes())));
             for &pid in &pids {
+                debug_assert!(pid > last_pid, "/proc lists PID {pid} after {last_pid}");
+                last_pid = pid;
                 self.scan_process(pid, o, &links, &mut path, &mut fd_buf, &mut refs);
             }
             if last_batch(n, &batch) {
@@ -118,8 +126,9 @@ impl<K: Kernel> Scan<K> {
     ///
     /// The paths start from the process's open ns directory, `nsdir` (`../fd/N`): the
     /// walk then skips the look-up of the PID in /proc and its check that the process
-    /// still lives, and a PID reused since cannot mislead it (the directory it leads to
-    /// is the old process's, which fails).
+    /// still lives. Kernel assumption: `..` of `/proc/PID/ns` is that process's
+    /// directory, whose look-ups fail once it is gone, so a PID reused since cannot
+    /// mislead the scan; were it otherwise, another process's fds could be read.
     fn scan_dense_fds(
         &self,
         pid: i32,
@@ -175,8 +184,9 @@ impl<K: Kernel> Scan<K> {
     /// Counts `pid` in the namespaces its `/proc/PID/ns` links name; `None` if the
     /// kernel refused to show them, else whether `pid` represents one of them.
     ///
-    /// The kernel asks the same ptrace question for every ns link and every fd link of a
-    /// process, so after one refusal nothing else of it is tried. Root meets that where a
+    /// Kernel assumption: the kernel asks the same ptrace question for every ns link and
+    /// every fd link of a process, so after one refusal nothing else of it is tried. Were
+    /// some links allowed after a refusal, their namespaces would be missed. Root meets that where a
     /// security module (Landlock, Yama) forbids the look: the directory opens, but no
     /// link reads.
     fn read_ns_links(

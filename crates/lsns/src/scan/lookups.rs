@@ -62,7 +62,9 @@ impl Default for Lookups {
 
 impl<K: Kernel> Scan<K> {
     /// PPID and effective uid of a process by `PIDFD_GET_INFO`, asked once; `None` when
-    /// the kernel cannot tell (then /proc is read instead, from now on).
+    /// the kernel cannot tell (then /proc is read instead, from now on). Kernel
+    /// assumption: a kernel without the ioctl (before 6.13) says `ENOTTY` or `EINVAL`;
+    /// another error is taken for this process's alone.
     fn pid_info(&mut self, pid: i32) -> Option<Option<PidInfo>> {
         let infos = self.cache.pid_infos.as_mut()?;
         if let Some(&i) = infos.get(&pid) {
@@ -184,9 +186,10 @@ impl<K: Kernel> Facts for Scan<K> {
         &self.cache.command_text[start..end]
     }
 
-    /// The owner of `/proc/PID`, as util-linux shows it: the process's effective uid
-    /// (procfs gives a process's own directory that owner whatever its dumpable flag,
-    /// unlike the files and directories in it). One `newfstatat`, cheaper than the pidfd
+    /// The owner of `/proc/PID`, as util-linux shows it: the process's effective uid.
+    /// Kernel assumption: procfs gives a process's own directory that owner whatever its
+    /// dumpable flag, unlike the files and directories in it (else a non-dumpable
+    /// process would show as root's). One `newfstatat`, cheaper than the pidfd
     /// (open, ioctl, close) that tells the same, which is asked only when a line shows
     /// PPID as well (or a tree needs it) and has answered already.
     fn uid(&mut self, pid: i32) -> Option<u32> {

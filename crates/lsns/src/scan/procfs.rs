@@ -123,8 +123,9 @@ pub fn read_into<K: Kernel>(k: &K, dir: BorrowedFd<'_>, path: &CStr, max: usize,
 }
 
 /// Reads `fd` into `buf` until it is full or the file ends: how much was read, and
-/// whether the end was met. procfs hands out as much as fits in one read; a short read is
-/// the end of the file.
+/// whether the end was met. Kernel assumption: procfs hands out as much as fits in one
+/// read, so a short read is the end of the file (one `read` per command line). A kernel
+/// that read short mid-file would have its `cmdline` and `cgroup` texts cut there.
 fn fill<K: Kernel>(k: &K, fd: BorrowedFd<'_>, buf: &mut [u8]) -> Option<(usize, bool)> {
     let mut len = 0;
     while len < buf.len() {
