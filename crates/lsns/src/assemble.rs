@@ -3,36 +3,13 @@
 
 use std::io::Write as _;
 
-use nscore::{Error, NsSet};
+use nscore::Error;
 
 use crate::cli::{Plan, Tree};
 use crate::columns::Column;
 use crate::filter::Filter;
-use crate::model::{IdMap, Model, Origin};
+use crate::model::{Facts, IdMap, Origin, Prefetch};
 use crate::output::{Col, Table};
-use crate::scan::Prefetch;
-
-/// What assembling lines needs to know beyond the model; the scan answers from /proc
-/// and the kernel, the unit tests from tables.
-pub trait Facts {
-    fn model(&self) -> &Model;
-    fn ppid(&mut self, pid: i32) -> Option<i32>;
-    fn command(&mut self, pid: i32) -> &[u8];
-    fn uid(&mut self, pid: i32) -> Option<u32>;
-    fn user_name(&mut self, uid: u32) -> &str;
-    /// The owner of a user namespace (index into the model) without processes.
-    fn owner_uid(&mut self, ns: usize) -> Option<u32>;
-    fn netnsid(&mut self, ns: usize) -> Vec<u8>;
-    /// The CONTAINER label of a process (empty for none), from its cgroup.
-    fn container(&mut self, pid: i32) -> Vec<u8>;
-    /// The CONTAINERNAME of a process (empty for none): what the runtime's state on disk
-    /// calls the container its cgroup names.
-    fn container_name(&mut self, pid: i32) -> Vec<u8>;
-    /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
-    /// added to the model. Asked again for the same namespace, it may answer from what
-    /// it found before.
-    fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>);
-}
 
 /// A line: a namespace, seen through one process (its representative, or in the
 /// positional mode each member).
@@ -90,10 +67,10 @@ impl Builder<'_> {
     /// tree, namespaces that only its ancestor links reach count like the others: `-P`
     /// lists them, since they have no process.
     fn selected(&self, ns: usize) -> bool {
-        let n = &self.scan.model().namespaces[ns];
+        let n = &self.scan.model().ns(ns);
         let tree = matches!(self.plan.tree, Tree::Owner | Tree::Parent);
         (n.origin == Origin::Held || tree)
-            && (self.plan.task.is_none() || self.scan.model().task_ns.contains(&n.ino))
+            && (self.plan.task.is_none() || self.scan.model().task_ns().contains(&n.ino))
             && (!self.plan.persistent || n.nprocs == 0)
     }
 
@@ -112,7 +89,7 @@ impl Builder<'_> {
         }
         let mut i = 0;
         // ghosts are appended to the model as they are found, and walked in turn
-        while i < self.scan.model().namespaces.len() {
+        while i < self.scan.model().len() {
             self.ups(i);
             i += 1;
         }
@@ -148,7 +125,7 @@ impl Builder<'_> {
     }
 
     fn push_under_parent_process(&mut self, ns: usize, line_of_pid: &mut IdMap<i32, usize>) {
-        let pid = self.scan.model().namespaces[ns].rep;
+        let pid = self.scan.model().ns(ns).rep;
         let parent = match (self.plan.tree, pid) {
             (Tree::Process, Some(p)) if self.nest => self.scan.ppid(p).and_then(|pp| line_of_pid.get(&pp).copied()),
             _ => None,
@@ -169,12 +146,12 @@ impl Builder<'_> {
         done.insert(ns, None);
         let (parent, owner) = self.ups(ns);
         let owner_row = self.emit_ancestor(owner, done);
-        let up_row = match (self.plan.tree, self.scan.model().namespaces[ns].ty) {
+        let up_row = match (self.plan.tree, self.scan.model().ns(ns).ty) {
             (Tree::Parent, nscore::NsType::Pid | nscore::NsType::User) => self.emit_ancestor(parent, done),
             (Tree::Parent, _) => None,
             _ => owner_row,
         };
-        let pid = self.scan.model().namespaces[ns].rep;
+        let pid = self.scan.model().ns(ns).rep;
         let row = self.push(Line { ns, pid }, up_row);
         done.insert(ns, row);
         row
@@ -182,8 +159,8 @@ impl Builder<'_> {
 
     /// Prints an ancestor (with its own ancestors) unless it is of a type not shown.
     fn emit_ancestor(&mut self, ino: Option<u64>, done: &mut IdMap<usize, Option<usize>>) -> Option<usize> {
-        let a = *self.scan.model().index.get(&ino?)?;
-        if !self.plan.types.contains(self.scan.model().namespaces[a].ty) {
+        let a = self.scan.model().index_of(ino?)?;
+        if !self.plan.types.contains(self.scan.model().ns(a).ty) {
             return None;
         }
         self.emit_with_ancestors(a, done)
@@ -196,7 +173,7 @@ impl Builder<'_> {
     /// keep /proc order, but for a parent member coming before its child, as util-linux
     /// lists them; outside a process tree (`-l`, `-T owner`) they are in /proc order.
     fn members(&mut self, ns: usize) {
-        let members = self.scan.model().members.clone();
+        let members = self.scan.model().members().to_vec();
         if self.plan.tree != Tree::Process {
             for pid in members {
                 self.push(Line { ns, pid: Some(pid) }, None);
@@ -290,7 +267,7 @@ fn unlisted_ancestors(i: usize, up: &[Option<usize>], seen: &[bool], walked: &mu
 
 /// Appends the value of column `c` on line `l` to `out` (nothing for no value).
 fn cell_into(scan: &mut dyn Facts, plan: &Plan, l: Line, c: Column, out: &mut Vec<u8>) {
-    let ns = &scan.model().namespaces[l.ns];
+    let ns = scan.model().ns(l.ns);
     let (ino, ty, nprocs) = (ns.ino, ns.ty, ns.nprocs);
     let num = nscore::ids::push_decimal;
     match c {
@@ -319,7 +296,7 @@ fn cell_into(scan: &mut dyn Facts, plan: &Plan, l: Line, c: Column, out: &mut Ve
         Column::Netnsid => out.extend_from_slice(&scan.netnsid(l.ns)),
         Column::Nsfs => {
             let sep: &[u8] = if plan.nowrap { b"," } else { b"\n" };
-            if let Some(v) = scan.model().nsfs.get(&ino) {
+            if let Some(v) = scan.model().nsfs(ino) {
                 out.extend_from_slice(&v.join(sep));
             }
         }
@@ -380,7 +357,7 @@ fn process_tree_shown(plan: &Plan, cols: &[Col]) -> bool {
 }
 
 /// What the scan may look up for every representative as it meets it: what each line of
-/// a listing of all namespaces shows (see [`crate::scan::Prefetch`]). Nothing with a
+/// a listing of all namespaces shows (see [`Prefetch`]). Nothing with a
 /// filter, `-p`, `-P` or a member list, whose lines are not all the representatives'.
 pub fn prefetch(plan: &Plan) -> Prefetch {
     if plan.namespace.is_some() || plan.task.is_some() || plan.filter.is_some() || plan.persistent {
@@ -400,14 +377,14 @@ pub fn build(plan: &Plan, scan: &mut dyn Facts, filter: Option<&Filter>) -> Resu
     let mut table = Table::new("namespaces", columns(plan));
     // about a line per namespace (or member), of a command line and a few numbers
     let m = scan.model();
-    let rows = if plan.namespace.is_some() { m.members.len() } else { m.namespaces.len() };
+    let rows = if plan.namespace.is_some() { m.members().len() } else { m.len() };
     table.reserve(rows, 64);
     let nest = process_tree_shown(plan, &table.cols);
     let mut b = Builder { plan, scan, filter, table, nest };
     match plan.namespace {
         Some(ino) => {
             let missing = || Error::msg(format!("not found namespace: {ino}"));
-            let ns = *b.scan.model().index.get(&ino).ok_or_else(missing)?;
+            let ns = b.scan.model().index_of(ino).ok_or_else(missing)?;
             b.members(ns);
         }
         None => b.namespaces(),
@@ -420,11 +397,11 @@ mod tests {
     use std::collections::HashMap;
     use std::ffi::OsString;
 
-    use nscore::NsType;
+    use nscore::{NsSet, NsType};
 
     use super::*;
     use crate::cli::{parse, Action};
-    use crate::model::{Access, Namespace};
+    use crate::model::{Access, Model, Namespace};
 
     /// Facts from tables: PPIDs, and parent/owner inodes (ancestors missing from the
     /// model are "ghosts" it may add).
@@ -458,10 +435,10 @@ mod tests {
             self.names.entry(uid).or_insert_with(|| if uid == 0 { "root".into() } else { uid.to_string() })
         }
         fn owner_uid(&mut self, ns: usize) -> Option<u32> {
-            (self.model.namespaces[ns].ty == NsType::User).then_some(1000)
+            (self.model.ns(ns).ty == NsType::User).then_some(1000)
         }
         fn netnsid(&mut self, ns: usize) -> Vec<u8> {
-            if self.model.namespaces[ns].ty == NsType::Net {
+            if self.model.ns(ns).ty == NsType::Net {
                 b"unassigned".to_vec()
             } else {
                 Vec::new()
@@ -484,7 +461,7 @@ mod tests {
             }
         }
         fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>) {
-            let (ino, ty) = (self.model.namespaces[ns].ino, self.model.namespaces[ns].ty);
+            let (ino, ty) = (self.model.ns(ns).ino, self.model.ns(ns).ty);
             let r = self.rel.get(&ino).copied().unwrap_or_default();
             let found: Vec<(u64, NsType)> = [(r.0, ty), (r.1, NsType::User)]
                 .into_iter()
@@ -590,7 +567,8 @@ mod tests {
     #[test]
     fn task_and_persistent_selection() {
         let mut f = processes();
-        f.model.task_ns = vec![11, 14];
+        f.model.add_task_ns(11);
+        f.model.add_task_ns(14);
         let t = build(&plan(&["-o", "NS", "-p", "200"]), &mut f, None).unwrap();
         assert_eq!(shape(&t), vec![s("11", None), s("14", None)]);
         let mut f = processes();
@@ -613,7 +591,7 @@ mod tests {
         for (ino, ty, pid) in all.into_iter().filter(|(_, ty, _)| types.contains(ty)) {
             f.model.attach(ino, ty, pid);
             if pid == 50 {
-                f.model.task_ns.push(ino);
+                f.model.add_task_ns(ino);
             }
         }
         f.ghosts.insert(5, NsType::User);
@@ -711,7 +689,9 @@ mod tests {
     #[test]
     fn members_of_one_namespace() {
         let mut f = processes();
-        f.model.members = vec![100, 200, 300, 400];
+        for pid in [100, 200, 300, 400] {
+            f.model.add_member(pid);
+        }
         let t = build(&plan(&["-o", "PID,PPID,COMMAND", "12"]), &mut f, None).unwrap();
         assert_eq!(shape(&t), vec![s("100", None), s("200", Some(0)), s("300", Some(1)), s("400", Some(0))]);
         assert_eq!(t.cell(1, 1), b"100");
@@ -730,7 +710,9 @@ mod tests {
         // a cycle 0 <-> 1 is not followed; 2's parent 1 comes first anyway
         assert_eq!(parents_first(&[Some(1), Some(0), Some(1)]), [0, 1, 2]);
         let mut f = processes();
-        f.model.members = vec![100, 150, 200];
+        for pid in [100, 150, 200] {
+            f.model.add_member(pid);
+        }
         f.ppids = [(100, 1), (150, 1), (200, 100)].into();
         let pids = |t: Table| shape(&t).into_iter().map(|r| r.0).collect::<Vec<_>>();
         assert_eq!(pids(build(&plan(&["-o", "PID", "12"]), &mut f, None).unwrap()), ["100", "150", "200"]);
@@ -742,7 +724,9 @@ mod tests {
     #[test]
     fn members_nest_under_parents_with_higher_pids() {
         let mut f = processes();
-        f.model.members = vec![30, 50, 100, 500, 700, 800, 801];
+        for pid in [30, 50, 100, 500, 700, 800, 801] {
+            f.model.add_member(pid);
+        }
         f.ppids = [(30, 1), (50, 100), (100, 500), (500, 1), (700, 500), (800, 801), (801, 800)].into();
         let want = vec![
             s("30", None),

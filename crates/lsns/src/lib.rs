@@ -89,8 +89,8 @@ fn list(plan: &Plan, locale: &Locale) -> Result<Listing, Error> {
         None => None,
     };
     let prefetch = assemble::prefetch(plan);
-    let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace, prefetch, single: locale.single };
-    let mut scan = Scan::run(&opts)?;
+    let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace, prefetch };
+    let mut scan = Scan::run(&opts, scan::Os::new(locale.single))?;
     let table = assemble::build(plan, &mut scan, filter)?;
     let mut style = style(plan.format, plan.headings, locale);
     if plan.format == Format::Table {

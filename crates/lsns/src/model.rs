@@ -6,11 +6,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
-use nscore::NsType;
+use nscore::{NsSet, NsType};
 
 /// A hash map keyed by inode or PID. The scan makes tens of thousands of lookups with
 /// keys the kernel hands out (nobody picks them to collide), for which the default
-/// DoS-resistant SipHash is measurably slow: a multiply-and-rotate hash does.
+/// DoS-resistant SipHash is slow: a multiply-and-rotate hash does (see
+/// `docs/performance.md`).
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// The hasher of [`IdMap`]: FxHash's mixing step for the 7 bits hashbrown keeps as
@@ -98,14 +99,14 @@ impl Namespace {
 
 #[derive(Debug, Default)]
 pub struct Model {
-    pub namespaces: Vec<Namespace>,
-    pub index: IdMap<u64, usize>,
+    namespaces: Vec<Namespace>,
+    index: IdMap<u64, usize>,
     /// Members of the positional namespace, in /proc order.
-    pub members: Vec<i32>,
+    members: Vec<i32>,
     /// The namespaces of the `-p` process (empty if it does not exist).
-    pub task_ns: Vec<u64>,
+    task_ns: Vec<u64>,
     /// nsfs mount points by namespace inode, in mountinfo order, without duplicates.
-    pub nsfs: IdMap<u64, Vec<Vec<u8>>>,
+    nsfs: IdMap<u64, Vec<Vec<u8>>>,
     /// Per type, the namespace (inode, index) the last attach went to: neighbours in
     /// /proc share most of their namespaces, so most look-ups end here, not in `index`.
     recent: [(u64, usize); NsType::ALL.len()],
@@ -137,6 +138,60 @@ impl Model {
         self.index.get(&ino).map(|&i| &self.namespaces[i])
     }
 
+    /// Namespace `i` (an index that [`Model::add`] or [`Model::index_of`] gave).
+    pub fn ns(&self, i: usize) -> &Namespace {
+        &self.namespaces[i]
+    }
+
+    /// How many namespaces there are; their indices are `0..len()`.
+    pub fn len(&self) -> usize {
+        self.namespaces.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.is_empty()
+    }
+
+    /// The index of namespace `ino`.
+    pub fn index_of(&self, ino: u64) -> Option<usize> {
+        self.index.get(&ino).copied()
+    }
+
+    pub fn contains(&self, ino: u64) -> bool {
+        self.index.contains_key(&ino)
+    }
+
+    /// Members of the positional namespace, in /proc order.
+    pub fn members(&self) -> &[i32] {
+        &self.members
+    }
+
+    pub fn add_member(&mut self, pid: i32) {
+        self.members.push(pid);
+    }
+
+    /// The namespaces of the `-p` process (empty if it does not exist).
+    pub fn task_ns(&self) -> &[u64] {
+        &self.task_ns
+    }
+
+    pub fn add_task_ns(&mut self, ino: u64) {
+        self.task_ns.push(ino);
+    }
+
+    /// The nsfs mount points of namespace `ino`, in mountinfo order.
+    pub fn nsfs(&self, ino: u64) -> Option<&[Vec<u8>]> {
+        self.nsfs.get(&ino).map(Vec::as_slice)
+    }
+
+    /// Notes an nsfs mount of namespace `ino` at `mount_point` (once per mount point).
+    pub fn add_nsfs(&mut self, ino: u64, mount_point: &[u8]) {
+        let list = self.nsfs.entry(ino).or_default();
+        if !list.iter().any(|p| p == mount_point) {
+            list.push(mount_point.to_vec());
+        }
+    }
+
     /// Counts process `pid` as a member of namespace `ino`; true when that makes it the
     /// namespace's representative (the first member met, as /proc lists PIDs in ascending
     /// order). The scan reads every process before any descriptor or mount, so a
@@ -166,6 +221,43 @@ impl Model {
     }
 }
 
+/// What assembling lines needs to know beyond the model: the scan answers from /proc
+/// and the kernel (`crate::scan`), `assemble`'s unit tests from tables. It lives here, with
+/// the plain data, so that the scan and `assemble` both depend on the model and not on
+/// each other.
+pub trait Facts {
+    fn model(&self) -> &Model;
+    fn ppid(&mut self, pid: i32) -> Option<i32>;
+    fn command(&mut self, pid: i32) -> &[u8];
+    fn uid(&mut self, pid: i32) -> Option<u32>;
+    fn user_name(&mut self, uid: u32) -> &str;
+    /// The owner of a user namespace (index into the model) without processes.
+    fn owner_uid(&mut self, ns: usize) -> Option<u32>;
+    fn netnsid(&mut self, ns: usize) -> Vec<u8>;
+    /// The CONTAINER label of a process (empty for none), from its cgroup.
+    fn container(&mut self, pid: i32) -> Vec<u8>;
+    /// The CONTAINERNAME of a process (empty for none): what the runtime's state on disk
+    /// calls the container its cgroup names.
+    fn container_name(&mut self, pid: i32) -> Vec<u8>;
+    /// Parent and owner inodes; with `ghosts`, missing ancestors of those types are
+    /// added to the model. Asked again for the same namespace, it may answer from what
+    /// it found before.
+    fn relations(&mut self, ns: usize, ghosts: Option<NsSet>) -> (Option<u64>, Option<u64>);
+}
+
+/// What to learn about a representative while the scan is at it. The kernel's data for
+/// a process (its /proc dentries, task, memory map) is in the CPU caches while its ns
+/// links are read, and out of them again once thousands of other processes have been,
+/// so a second pass for the command lines and PPIDs costs more than asking at once (by
+/// how much: `docs/performance.md`). Only for what every listed namespace's line needs
+/// (no filter, no `-p`, no member list), so nothing is asked that no line shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Prefetch {
+    pub command: bool,
+    pub ppid: bool,
+    pub uid: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,7 +284,7 @@ mod tests {
         assert_eq!(wide.sorted(), vec![1, 3, 2, 0]);
         let i = m.add(Namespace::new(7, NsType::Net, Access::Rep, Origin::Ghost));
         assert_eq!(i, 0);
-        assert_eq!(m.namespaces.len(), 2);
+        assert_eq!(m.len(), 2);
     }
 
     #[test]
