@@ -5,10 +5,10 @@ use std::io::Write as _;
 
 use nscore::{Error, NsSet};
 
-use crate::cli::{Plan, Tree};
 use crate::columns::Column;
 use crate::filter::Filter;
 use crate::model::{IdMap, Model, Origin};
+use crate::options::{Plan, Tree};
 use crate::output::{Col, Table};
 use crate::scan::Prefetch;
 
@@ -423,8 +423,8 @@ mod tests {
     use nscore::NsType;
 
     use super::*;
-    use crate::cli::{parse, Action};
     use crate::model::{Access, Namespace};
+    use crate::options::{parse, Action};
 
     /// Facts from tables: PPIDs, and parent/owner inodes (ancestors missing from the
     /// model are "ghosts" it may add).
