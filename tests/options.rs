@@ -165,9 +165,9 @@ fn table_of(tool: Tool) -> BTreeSet<(Option<char>, String)> {
         t.iter().map(|o| (o.short.map(char::from), o.long.unwrap_or_default().to_string())).collect()
     }
     match tool {
-        Tool::Unshare => pairs(unshare::cli::OPTIONS),
-        Tool::Nsenter => pairs(nsenter::cli::OPTIONS),
-        Tool::Lsns => pairs(lsns::cli::OPTIONS),
+        Tool::Unshare => pairs(unshare::options::OPTIONS),
+        Tool::Nsenter => pairs(nsenter::options::OPTIONS),
+        Tool::Lsns => pairs(lsns::options::OPTIONS),
     }
 }
 
@@ -307,8 +307,8 @@ fn every_type_has_its_option<T: Copy + PartialEq + std::fmt::Debug>(opts: &[Opt<
 
 #[test]
 fn every_namespace_type_has_its_option() {
-    every_type_has_its_option(unshare::cli::OPTIONS, unshare::cli::Id::Ns);
-    every_type_has_its_option(nsenter::cli::OPTIONS, nsenter::cli::Id::Ns);
+    every_type_has_its_option(unshare::options::OPTIONS, unshare::options::Id::Ns);
+    every_type_has_its_option(nsenter::options::OPTIONS, nsenter::options::Id::Ns);
 }
 
 /// `--help` is laid out as util-linux's (an empty line, `Usage:`, the usage line, later

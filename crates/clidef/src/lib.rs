@@ -98,10 +98,10 @@ pub fn rust_source(tool: Tool) -> String {
     s
 }
 
-/// Writes [`rust_source`] to `$OUT_DIR/cli.rs`: the whole of a tool's `build.rs`.
+/// Writes [`rust_source`] to `$OUT_DIR/options.rs`: the whole of a tool's `build.rs`.
 pub fn write_for_build(tool: Tool) {
     let out = std::env::var_os("OUT_DIR").expect("OUT_DIR is set for build scripts");
-    let path = std::path::Path::new(&out).join("cli.rs");
+    let path = std::path::Path::new(&out).join("options.rs");
     std::fs::write(&path, rust_source(tool)).expect("OUT_DIR is writable");
     println!("cargo:rerun-if-changed=build.rs");
 }

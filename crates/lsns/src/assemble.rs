@@ -5,10 +5,10 @@ use std::io::Write as _;
 
 use nscore::Error;
 
-use crate::cli::{Plan, Tree};
 use crate::columns::Column;
 use crate::filter::Filter;
 use crate::model::{Facts, IdMap, Origin, Prefetch};
+use crate::options::{Plan, Tree};
 use crate::output::{Col, Table};
 
 /// A line: a namespace, seen through one process (its representative, or in the
@@ -400,8 +400,8 @@ mod tests {
     use nscore::{NsSet, NsType};
 
     use super::*;
-    use crate::cli::{parse, Action};
     use crate::model::{Access, Model, Namespace};
+    use crate::options::{parse, Action};
 
     /// Facts from tables: PPIDs, and parent/owner inodes (ancestors missing from the
     /// model are "ghosts" it may add).

@@ -1,15 +1,15 @@
 //! rs-lsns: list namespaces, as util-linux's lsns(8) does, with one pass over /proc.
 //!
-//! Layers: [`cli`] turns argv into a [`cli::Plan`]; [`scan`] builds a model of the
+//! Layers: [`options`] turns argv into a [`options::Plan`]; [`scan`] builds a model of the
 //! namespaces; [`assemble`] picks and nests the lines; [`output`] renders them (pure).
 #![forbid(unsafe_code)]
 
 pub mod assemble;
-pub mod cli;
 pub mod columns;
 pub mod filter;
 pub mod model;
 pub mod netlink;
+pub mod options;
 pub mod output;
 pub mod scan;
 pub mod sockets;
@@ -20,12 +20,12 @@ use std::io::Write;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 
-use nscore::cli::{print_stdout, Invocation};
+use nscore::invocation::{print_stdout, Invocation};
 use nscore::sys::SingleThreaded;
 use nscore::Error;
 
-use crate::cli::{Action, Format, Plan};
 use crate::columns::Column;
+use crate::options::{Action, Format, Plan};
 use crate::output::{Col, JsonStyle, Mode, Style, Table};
 use crate::scan::{Scan, ScanOpts};
 
@@ -34,8 +34,8 @@ use crate::scan::{Scan, ScanOpts};
 pub fn main_with_args(args: Vec<OsString>, single: SingleThreaded) -> i32 {
     let (inv, args) = Invocation::new(args, "rs-lsns");
     let locale = Locale::new(single);
-    let result = nscore::setid::refuse_elevated().and_then(|()| match cli::parse(&args, &locale)? {
-        Action::Help => print_stdout(&cli::help(&inv.name)),
+    let result = nscore::setid::refuse_elevated().and_then(|()| match options::parse(&args, &locale)? {
+        Action::Help => print_stdout(&options::help(&inv.name)),
         Action::Version => print_stdout(&inv.version_line()),
         Action::ListColumns { format } => write_out(&column_list(), &style(format, false, &locale)),
         Action::List(plan) => {
@@ -131,5 +131,5 @@ fn column_list() -> Table {
 fn write_out(table: &Table, style: &Style) -> Result<i32, Error> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let written = output::render_to(table, style, &mut out).and_then(|()| out.flush());
-    nscore::cli::stdout_result(written)
+    nscore::invocation::stdout_result(written)
 }

@@ -31,7 +31,6 @@
 #![warn(missing_docs)]
 
 pub mod caps;
-pub mod cli;
 pub mod container;
 pub mod creds;
 pub mod diagnose;
@@ -41,6 +40,7 @@ pub mod exec;
 pub mod getopt;
 pub mod idmap;
 pub mod ids;
+pub mod invocation;
 pub mod nstype;
 pub mod persist;
 pub mod process;

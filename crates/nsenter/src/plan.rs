@@ -15,12 +15,12 @@ use std::path::Path;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::stat::{Mode, SFlag};
-use nscore::cli::{read_options, Flow, Outcome};
 use nscore::getopt::lossy;
+use nscore::invocation::{read_options, Flow, Outcome};
 use nscore::syscall::{Stat, Syscall};
 use nscore::{Error, NsType, Result};
 
-use crate::cli::{Id, OPTIONS, ORDERING};
+use crate::options::{Id, OPTIONS, ORDERING};
 
 /// Where a namespace comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,15 +1,15 @@
 //! rs-unshare: run a program in new namespaces, as util-linux's `unshare(1)` does.
 //!
-//! Built as rs-nsenter is, in three layers that depend one way, `cli` ← `plan` ← `run`:
+//! Built as rs-nsenter is, in three layers that depend one way, `options` ← `plan` ← `run`:
 //!
-//! - [`cli`]: the option table (`Id`, `OPTIONS`) and `--help`, generated from the clap
+//! - [`options`]: the option table (`Id`, `OPTIONS`) and `--help`, generated from the clap
 //!   definition in `crates/clidef`; it knows nothing of the other two.
-//! - [`plan`]: [`plan::parse`] reads the command line with [`nscore::cli::read_options`]
-//!   into a [`plan::Action`], feeding each option as it comes to `Builder::apply`, which
-//!   checks its value (so the first mistake on the line is the one reported), and ending
-//!   with `Builder::finish`, the rules between options. What the environment contributes
-//!   (ids, `$SHELL`, the environment) comes in a [`plan::Context`]. The result, a
-//!   [`plan::Plan`], is plain data.
+//! - [`plan`]: [`plan::parse`] reads the command line with
+//!   [`nscore::invocation::read_options`] into a [`plan::Action`], feeding each option
+//!   as it comes to `Builder::apply`, which checks its value (so the first mistake on
+//!   the line is the one reported), and ending with `Builder::finish`, the rules
+//!   between options. What the environment contributes (ids, `$SHELL`, the environment)
+//!   comes in a [`plan::Context`]. The result, a [`plan::Plan`], is plain data.
 //! - [`run`]: [`run::run`] carries the plan out in util-linux's order, every system call
 //!   through the [`nscore::syscall::Syscall`] seam (the binary passes the real one, unit
 //!   tests a recording fake).
@@ -18,13 +18,13 @@
 //! turned into the exit status in one place, `Invocation::finish`.
 #![forbid(unsafe_code)]
 
-pub mod cli;
+pub mod options;
 pub mod plan;
 pub mod run;
 
 use std::ffi::OsString;
 
-use nscore::cli::{print_stdout, Invocation};
+use nscore::invocation::{print_stdout, Invocation};
 use nscore::sys::SingleThreaded;
 use nscore::syscall::Os;
 
@@ -35,7 +35,7 @@ use crate::plan::{Action, Context};
 pub fn main_with_args(args: Vec<OsString>, single: SingleThreaded) -> i32 {
     let (inv, args) = Invocation::new(args, "rs-unshare");
     let result = nscore::setid::refuse_elevated().and_then(|()| match plan::parse(&args, &Context::current())? {
-        Action::Help => print_stdout(&cli::help(&inv.name)),
+        Action::Help => print_stdout(&options::help(&inv.name)),
         Action::Version => print_stdout(&inv.version_line()),
         Action::Run(plan) => run::run(&mut Os::new(single), &plan, &inv),
     });

@@ -7,14 +7,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use nix::errno::Errno;
-use nscore::cli::{read_options, Flow, Outcome};
 use nscore::exec::Program;
 use nscore::getopt::lossy;
 use nscore::idmap::{parse_map_spec, MapSpec};
 use nscore::ids::{gid_from_str, parse_i64, parse_id, uid_from_str};
+use nscore::invocation::{read_options, Flow, Outcome};
 use nscore::{Error, NsSet, NsType, Result};
 
-use crate::cli::{Id, OPTIONS, ORDERING};
+use crate::options::{Id, OPTIONS, ORDERING};
 
 /// What the caller's environment contributes to the plan.
 #[derive(Debug, Clone)]

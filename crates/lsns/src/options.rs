@@ -6,15 +6,15 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use nscore::cli::{read_options, Flow, Outcome};
 use nscore::getopt;
+use nscore::invocation::{read_options, Flow, Outcome};
 use nscore::{Error, NsSet, NsType};
 
 use crate::columns::Column;
 use crate::filter::{Filter, FilterError};
 use crate::Locale;
 
-include!(concat!(env!("OUT_DIR"), "/cli.rs"));
+include!(concat!(env!("OUT_DIR"), "/options.rs"));
 
 /// Which relation nests the lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

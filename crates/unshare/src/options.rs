@@ -5,7 +5,7 @@
 //! stops at the program, so its own options are left alone; the namespace letters take
 //! no value, unlike their long forms).
 
-include!(concat!(env!("OUT_DIR"), "/cli.rs"));
+include!(concat!(env!("OUT_DIR"), "/options.rs"));
 
 /// The `--help` text for the name the binary was called by.
 pub fn help(name: &str) -> String {

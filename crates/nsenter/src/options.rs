@@ -6,7 +6,7 @@
 //! program, so its own options are left alone; the namespace letters take their file
 //! only attached).
 
-include!(concat!(env!("OUT_DIR"), "/cli.rs"));
+include!(concat!(env!("OUT_DIR"), "/options.rs"));
 
 /// The `--help` text for the name the binary was called by.
 pub fn help(name: &str) -> String {
