@@ -2,7 +2,7 @@
 //! holds exactly the privileges we do, and the one switch of our own credentials.
 
 use crate::error::{Error, Result};
-use crate::syscall::Syscall;
+use crate::seam::Syscall;
 
 /// The credential lines of `/proc/PID/status`, kept as the kernel wrote them: user and
 /// group IDs (real, effective, saved, filesystem; mapped into the reader's user
@@ -120,7 +120,7 @@ fn drop_groups<S: Syscall>(sys: &mut S, rule: DropGroups) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syscall::fake::{Ended, Fake};
+    use crate::seam::fake::{Ended, Fake};
     use nix::errno::Errno;
 
     const ROOT: &[u8] = b"Name:\tsleep\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t0 \n\

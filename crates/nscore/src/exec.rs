@@ -122,7 +122,7 @@ fn exec_one(path: &[u8], argv: &[CString], envp: Option<&[CString]>) -> Errno {
 
 /// Whether the file `execvp` looks for exists (after a failed exec: then its
 /// interpreter or a library is what is missing).
-pub fn program_exists<S: crate::syscall::Syscall>(sys: &mut S, prog: &Program, env: Option<&[OsString]>) -> bool {
+pub fn program_exists<S: crate::seam::Syscall>(sys: &mut S, prog: &Program, env: Option<&[OsString]>) -> bool {
     let name = prog.path.as_bytes();
     if name.contains(&b'/') {
         return sys.exists(Path::new(&prog.path));

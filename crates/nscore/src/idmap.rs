@@ -35,7 +35,7 @@ use nix::sys::stat::Mode;
 
 use crate::error::Error;
 use crate::ids::{parse_id, MAX_ID};
-use crate::syscall::Syscall;
+use crate::seam::Syscall;
 
 /// Which id kind a map is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

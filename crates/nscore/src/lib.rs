@@ -4,8 +4,8 @@
 //! `/proc` files, the getopt work-alike) are usable by any Rust program; the system
 //! calls they need are wrapped in [`sys`], the crate's only `unsafe` code (the compiler
 //! holds the rest of the crate to that). The exec tools reach the kernel through the
-//! [`syscall::Syscall`] seam, which unit tests replace with a recording fake
-//! ([`syscall::fake`]).
+//! [`seam::Syscall`] seam, which unit tests replace with a recording fake
+//! ([`seam::fake`]).
 //!
 //! ```
 //! use nscore::idmap::{map_text, parse_map_spec, MapSpec};
@@ -45,11 +45,11 @@ pub mod nstype;
 pub mod persist;
 pub mod process;
 pub mod procfs;
+pub mod seam;
 pub mod setid;
 pub mod signal;
 #[allow(unsafe_code)]
 pub mod sys;
-pub mod syscall;
 
 pub use error::{Error, Result};
 pub use nstype::{NsSet, NsType};

@@ -23,7 +23,7 @@ use nix::unistd::Pid;
 
 use crate::error::{Error, Result};
 use crate::nstype::NsType;
-use crate::syscall::Syscall;
+use crate::seam::Syscall;
 
 /// Bind-mounts each namespace of `pid` onto its file (pid and time namespaces: the
 /// ones for children, which is what `unshare(2)` created). If one fails, the mounts
@@ -57,7 +57,7 @@ fn bind_onto<S: Syscall>(sys: &mut S, src: &str, file: &Path) -> Result<OwnedFd,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syscall::fake::{Ended, Fake};
+    use crate::seam::fake::{Ended, Fake};
 
     fn bind(f: &mut Fake, files: &[(NsType, &str)]) -> Ended {
         let files: Vec<(NsType, PathBuf)> = files.iter().map(|(t, p)| (*t, PathBuf::from(p))).collect();

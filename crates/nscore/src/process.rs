@@ -7,7 +7,7 @@ use nix::sys::wait::WaitPidFlag;
 use nix::unistd::Pid;
 
 use crate::error::{Error, Result};
-use crate::syscall::Syscall;
+use crate::seam::Syscall;
 
 /// What became of a waited-for child, decoded from the raw wait status so that every
 /// signal number fits (nix's `WaitStatus` has no room for real-time signals).
@@ -86,8 +86,8 @@ pub fn pidfd_exited<S: Syscall>(sys: &mut S, fd: BorrowedFd<'_>) -> Result<bool>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syscall::fake::{Ended, Fake};
-    use crate::syscall::Os;
+    use crate::seam::fake::{Ended, Fake};
+    use crate::seam::Os;
 
     #[test]
     fn own_pidfd_is_not_exited() {

@@ -12,7 +12,7 @@ use nscore::container::procs::candidates;
 use nscore::container::reference::{pick, Pick};
 use nscore::container::Container;
 use nscore::getopt::lossy;
-use nscore::syscall::Syscall;
+use nscore::seam::Syscall;
 use nscore::{Error, Result};
 
 use crate::plan::TargetSpec;
@@ -46,7 +46,7 @@ pub fn check_still_in<S: Syscall>(sys: &mut S, pid: i32, c: &Container) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use nscore::syscall::fake::{Ended, Fake};
+    use nscore::seam::fake::{Ended, Fake};
 
     use super::*;
 

@@ -11,7 +11,7 @@
 //!   the line is the one reported), and ending with `Builder::finish`, the rules
 //!   between options. What the environment contributes is the files the options name,
 //!   opened as they come (util-linux opens them in its getopt loop) through the
-//!   [`nscore::syscall::Syscall`] seam; the result, a [`plan::Plan`], carries their
+//!   [`nscore::seam::Syscall`] seam; the result, a [`plan::Plan`], carries their
 //!   descriptors.
 //! - [`run`]: [`run::run`] carries the plan out in util-linux's order, entering and using
 //!   the very files the plan holds, every system call through the seam (the binary
@@ -29,8 +29,8 @@ pub mod run;
 use std::ffi::OsString;
 
 use nscore::invocation::{print_stdout, Invocation};
+use nscore::seam::Os;
 use nscore::sys::SingleThreaded;
-use nscore::syscall::Os;
 
 use crate::plan::Action;
 

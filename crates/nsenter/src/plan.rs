@@ -17,7 +17,7 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::{Mode, SFlag};
 use nscore::getopt::lossy;
 use nscore::invocation::{read_options, Flow, Outcome};
-use nscore::syscall::{Stat, Syscall};
+use nscore::seam::{Stat, Syscall};
 use nscore::{Error, NsType, Result};
 
 use crate::options::{Id, OPTIONS, ORDERING};
@@ -378,7 +378,7 @@ fn open_named<S: Syscall>(sys: &mut S, path: &OsStr, kind: SFlag, flags: OFlag) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nscore::syscall::fake::Fake;
+    use nscore::seam::fake::Fake;
 
     /// A fake where every file opens, except those under `/missing`.
     fn fake() -> Fake {
@@ -609,7 +609,7 @@ mod tests {
 
     #[test]
     fn looks() {
-        let os = &mut nscore::syscall::Os::without_fork();
+        let os = &mut nscore::seam::Os::without_fork();
         assert!(open_ns_file(os, OsStr::new("/proc/self/ns/net")).is_ok());
         assert!(open_dir(os, OsStr::new("/")).is_ok());
         // a directory given as a file (or the other way round) is run's to refuse

@@ -1,6 +1,6 @@
 //! Carries out a [`Plan`] in util-linux's order of operations. Every system call goes
 //! through the [`Syscall`] seam, so the unit tests below pin that order on the recording
-//! fake ([`nscore::syscall::fake`]), without root.
+//! fake ([`nscore::seam::fake`]), without root.
 //!
 //! The order is what makes the tool correct: whatever is read by PID must be read before
 //! entering (afterwards `/proc` may be another PID namespace's, or out of reach), and
@@ -80,8 +80,8 @@ use nscore::environ::Trust;
 use nscore::exec::{default_shell, Program};
 use nscore::getopt::lossy;
 use nscore::process::{pass_on, pidfd_exited, wait_retrying, ChildState};
+use nscore::seam::{Stat, Syscall};
 use nscore::sys::Forked;
-use nscore::syscall::{Stat, Syscall};
 use nscore::{Error, NsSet, NsType, Result};
 
 use crate::plan::{open_dir, open_ns_file, DirSpec, IdSpec, Named, NsSource, Opened, Plan, TargetSpec, RDONLY};
@@ -733,14 +733,14 @@ mod tests {
     }
 
     /// A namespace file as the options open it and `run` takes it.
-    fn open_ns_file(os: &mut nscore::syscall::Os, path: &OsStr, t: NsType) -> Result<OwnedFd> {
+    fn open_ns_file(os: &mut nscore::seam::Os, path: &OsStr, t: NsType) -> Result<OwnedFd> {
         let opened = crate::plan::open_ns_file(os, path)?;
         ns_file_fd(os, path, Some(opened), t)
     }
 
     #[test]
     fn wrong_files_are_named() {
-        let os = &mut nscore::syscall::Os::without_fork();
+        let os = &mut nscore::seam::Os::without_fork();
         let e = open_ns_file(os, OsStr::new("/proc/self/ns/net"), NsType::Uts).unwrap_err();
         assert_eq!(e.to_string(), "/proc/self/ns/net is a net namespace, not a uts namespace");
         let e = open_ns_file(os, OsStr::new("/"), NsType::Uts).unwrap_err();
@@ -754,8 +754,8 @@ mod tests {
         assert!(open_ns_file(os, OsStr::new("/proc/self/ns/net"), NsType::Net).is_ok());
     }
 
-    use nscore::syscall::fake::{Ended, Fake};
-    use nscore::syscall::Stat;
+    use nscore::seam::fake::{Ended, Fake};
+    use nscore::seam::Stat;
 
     /// Runs rs-nsenter with `args` against a fake prepared by `script`.
     fn trace(args: &[&str], script: impl FnOnce(&mut Fake)) -> (Ended, Vec<String>) {

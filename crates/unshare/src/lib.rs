@@ -11,7 +11,7 @@
 //!   between options. What the environment contributes (ids, `$SHELL`, the environment)
 //!   comes in a [`plan::Context`]. The result, a [`plan::Plan`], is plain data.
 //! - [`run`]: [`run::run`] carries the plan out in util-linux's order, every system call
-//!   through the [`nscore::syscall::Syscall`] seam (the binary passes the real one, unit
+//!   through the [`nscore::seam::Syscall`] seam (the binary passes the real one, unit
 //!   tests a recording fake).
 //!
 //! [`main_with_args`] wires them together. Every error is an `nscore::Error`, printed and
@@ -25,8 +25,8 @@ pub mod run;
 use std::ffi::OsString;
 
 use nscore::invocation::{print_stdout, Invocation};
+use nscore::seam::Os;
 use nscore::sys::SingleThreaded;
-use nscore::syscall::Os;
 
 use crate::plan::{Action, Context};
 

@@ -1,6 +1,6 @@
 //! Executes a [`Plan`]: the one layer that makes system calls, in util-linux's order.
 //! Every call goes through the [`Syscall`] seam, so the unit tests below pin the order on
-//! the recording fake ([`nscore::syscall::fake`]), without root.
+//! the recording fake ([`nscore::seam::fake`]), without root.
 //!
 //! Some work must be done from outside the new namespaces but after they exist (bind
 //! mounts of persistent namespaces into the original mount namespace, id maps written
@@ -66,8 +66,8 @@ use nscore::idmap::{self, IdKind, IdRange, MapSpec, PendingRange};
 use nscore::invocation::Invocation;
 use nscore::persist::bind_namespaces;
 use nscore::process::{pass_on, pidfd_exited, wait_retrying, ChildState};
+use nscore::seam::Syscall;
 use nscore::sys::Forked;
-use nscore::syscall::Syscall;
 use nscore::{Error, NsSet, NsType, Result};
 
 use crate::plan::{Binfmt, Plan, Propagation, Setgroups};
@@ -372,7 +372,7 @@ fn explain_map_helper<S: Syscall>(
 }
 
 /// The file `execvp` would run for `name`: the first in PATH that exists.
-fn find_in_path<S: Syscall>(sys: &mut S, name: &str) -> Option<(std::path::PathBuf, nscore::syscall::Stat)> {
+fn find_in_path<S: Syscall>(sys: &mut S, name: &str) -> Option<(std::path::PathBuf, nscore::seam::Stat)> {
     let path_var = std::env::var_os("PATH");
     nscore::exec::search_path(path_var.as_deref()).into_iter().find_map(|dir| {
         let p = Path::new(std::ffi::OsStr::from_bytes(&dir)).join(name);
@@ -645,7 +645,7 @@ fn mount_binfmt<S: Syscall>(sys: &mut S, b: &Binfmt) -> Result<()> {
 mod tests {
     use super::*;
     use crate::plan::{Action, Context};
-    use nscore::syscall::fake::{Ended, Fake};
+    use nscore::seam::fake::{Ended, Fake};
 
     /// The plan for `args` run by `euid` (gid 100 unless root).
     fn plan_of(args: &[&str], euid: u32) -> Plan {

@@ -8,7 +8,7 @@
 //! `scan::fake::Fake`, a scripted /proc that logs each call as a readable line
 //! (`openat /proc/42/ns [dir]`), so they pin the calls per process without root.
 //!
-//! It is a trait of its own, not `nscore::syscall::Syscall`: the scan only reads (no
+//! It is a trait of its own, not `nscore::seam::Syscall`: the scan only reads (no
 //! fork, exec, mount or credential change), and its calls are the `*at` family on
 //! descriptors, with buffers the caller reuses. Methods take `&self`: a scan holds its
 //! kernel while it walks its own state. Two operations are larger than one system call,

@@ -9,8 +9,8 @@ use nscore::container::cgroup::Verdict;
 use nscore::container::names::Names;
 use nscore::container::Container;
 use nscore::procfs::parse_stat;
+use nscore::seam::Os;
 use nscore::sys::PidInfo;
-use nscore::syscall::Os;
 use nscore::{NsSet, NsType};
 
 use super::kernel::Kernel;

@@ -31,7 +31,7 @@ use serde_json::Value;
 
 use super::cgroup::is_id;
 use super::{Container, Runtime};
-use crate::syscall::Syscall;
+use crate::seam::Syscall;
 
 /// The most of a state file that is read: a `containers.json` of some thousands of
 /// containers fits; a larger file gives no names at all.

@@ -17,7 +17,7 @@ use super::names::Names;
 use super::reference::Candidate;
 use super::Container;
 use crate::procfs::parse_stat;
-use crate::syscall::Syscall;
+use crate::seam::Syscall;
 
 /// The most of `/proc/PID/cgroup` read: a v1 host lists a dozen hierarchies, each path
 /// up to 4 KiB.
@@ -87,7 +87,7 @@ pub fn candidates<S: Syscall>(sys: &mut S, names: &mut Names) -> Vec<Candidate> 
 mod tests {
     use super::*;
     use crate::container::Runtime;
-    use crate::syscall::fake::Fake;
+    use crate::seam::fake::Fake;
 
     const A: &str = "4f1c2a9b8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a493827160f5e4d3";
     const B: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -11,7 +11,7 @@ use super::{Caller, SetnsFacts, Sysctl, UserNs, CAP_SYS_ADMIN};
 use crate::idmap::IdKind;
 use crate::nstype::{NsSet, NsType};
 use crate::procfs::MountInfo;
-use crate::syscall::Syscall;
+use crate::seam::Syscall;
 
 /// The value of a `Name:` line of a status file, split into words.
 fn status_field<'a>(status: &'a str, name: &str) -> Vec<&'a str> {

@@ -25,7 +25,7 @@ pub enum Forked {
 /// The tool crates forbid `unsafe`, so they cannot make the promise themselves: each
 /// binary's `main` makes it once, before anything else runs, with the one `unsafe`
 /// [`SingleThreaded::new`], and hands the token down (rs-unshare and rs-nsenter pass it
-/// to [`crate::syscall::Os`], the only thing that forks; rs-lsns to its one
+/// to [`crate::seam::Os`], the only thing that forks; rs-lsns to its one
 /// `setlocale`). A token is a value rather than
 /// a global check so that what may fork says so in its signature, and so that code
 /// without one (unit tests, which the harness runs on many threads) cannot fork by

@@ -4,7 +4,7 @@
 use nix::errno::Errno;
 
 use super::*;
-use crate::syscall::fake::Fake;
+use crate::seam::fake::Fake;
 
 const A: &str = "4f1c2a9b8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a493827160f5e4d3";
 const B: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -25,8 +25,8 @@
 //! use nix::errno::Errno;
 //! use nscore::creds::{switch, DropGroups};
 //! use nscore::sys::Forked;
-//! use nscore::syscall::fake::{Ended, Fake};
-//! use nscore::syscall::Syscall;
+//! use nscore::seam::fake::{Ended, Fake};
+//! use nscore::seam::Syscall;
 //!
 //! fn child_as_100<S: Syscall>(sys: &mut S) -> nscore::Result<i32> {
 //!     let Ok(Forked::Child) = sys.fork() else { return Ok(1) };
