@@ -1,0 +1,91 @@
+//! Privilege checks: a test that cannot run here skips visibly (and fails in CI).
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Mutex, OnceLock};
+
+use super::nobody;
+
+/// True when running in CI, where a missing privilege is a failure, not a skip.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// The environment variable naming the file where skips are recorded; `make test` sets
+/// it, empties the file first and prints a summary of it at the end.
+pub const SKIP_LOG_VAR: &str = "NSUTILS_SKIP_LOG";
+
+/// Reports that (part of) the running test cannot run here, and returns false; in CI it
+/// fails the test instead. `label` names the test, or the part of it, that is skipped.
+///
+/// libtest captures `print!`/`eprint!` of passing tests, so the note is written to the
+/// stderr descriptor directly: it shows in the output of `cargo test` next to the test's
+/// `ok`. It is also appended (one line, one `write`) to the file `$NSUTILS_SKIP_LOG`, from
+/// which `make test` prints how many tests were skipped, and why, after the last test
+/// binary. Each (test, reason) pair is reported once per process.
+pub fn skip(label: &str, reason: &str) -> bool {
+    assert!(!in_ci(), "{label}: {reason}, and CI must run every test");
+    skip_unavailable(label, reason)
+}
+
+/// Like [`skip`], also in CI: for what no privilege or package can give a machine (a
+/// cgroup v1 hierarchy on a cgroup2-only host), where another test covers the same ground.
+pub fn skip_unavailable(label: &str, reason: &str) -> bool {
+    let test = test_name(label);
+    static SEEN: Mutex<Option<HashSet<(String, String)>>> = Mutex::new(None);
+    let first = SEEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashSet::new)
+        .insert((test.clone(), reason.to_string()));
+    if first {
+        let _ = std::io::stderr().lock().write_all(format!("    skipped: {test}: {reason}\n").as_bytes());
+        if let Some(log) = std::env::var_os(SKIP_LOG_VAR) {
+            let line = format!("{test}\t{reason}\n");
+            let f = fs::OpenOptions::new().create(true).append(true).open(log);
+            let _ = f.and_then(|mut f| f.write_all(line.as_bytes()));
+        }
+    }
+    false
+}
+
+/// `<test binary>::<test>`: libtest runs each test on a thread named after it, which
+/// also names a test whose helper reports the skip; `label` where there is no such name.
+fn test_name(label: &str) -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe.as_deref().and_then(Path::file_stem).map(|s| s.to_string_lossy().into_owned());
+    // cargo names test binaries `<file>-<16 hex digits>`
+    let bin = stem.map(|s| s.rsplit_once('-').map_or(s.clone(), |(b, _)| b.to_string())).unwrap_or_default();
+    let thread = std::thread::current();
+    let name = thread.name().filter(|n| *n != "main").unwrap_or(label);
+    format!("{bin}::{name}")
+}
+
+/// Skips (returns false) when not root, except in CI where it fails.
+pub fn require_root(test: &str) -> bool {
+    nix::unistd::geteuid().is_root() || skip(test, "needs root")
+}
+
+/// Whether an unprivileged user may create user namespaces here (checked by trying).
+pub fn unpriv_userns_ok() -> bool {
+    static OK: OnceLock<bool> = OnceLock::new();
+    *OK.get_or_init(|| {
+        nobody("/usr/bin/unshare")
+            .args(["-U", "true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Skips (returns false) when uid 65534 cannot run the unprivileged tests, except in CI.
+pub fn require_unpriv(test: &str) -> bool {
+    if !require_root(test) {
+        return false;
+    }
+    unpriv_userns_ok() || skip(test, "needs unprivileged user namespaces, which this machine disallows")
+}
