@@ -4,7 +4,7 @@
 //! add; fish with `complete -C`; and a real `bash -i` in a pseudo-terminal, to see what
 //! readline inserts. Each shell is skipped (visibly; failing in CI) where
 //! it is not installed: `.ci/run` installs them.
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};

@@ -9,7 +9,7 @@
 //! a private mount namespace that each command runs in. The host's files are never
 //! touched; the cgroups and processes are removed on drop, also when a check fails.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{code, ns_of, require_root, run_timeout, skip_unavailable, world_exec_copy, TempDir};
+use crate::common::{code, ns_of, require_root, run_timeout, skip_unavailable, world_exec_copy, TempDir};
 
 const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const LSNS: &str = env!("CARGO_BIN_EXE_rs-lsns");

@@ -6,7 +6,7 @@
 //!
 //! The scratch root has no shell, so dpkg runs the maintainer scripts with
 //! `--force-script-chrootless`: they call only dpkg-divert, which works on `$DPKG_ROOT`.
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -14,7 +14,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::TempDir;
+use crate::common::TempDir;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const COMPAT: &str = "nsutils-util-linux-names";

@@ -2,13 +2,11 @@
 //! to be util-linux's (2.38.1 in /usr/bin, where its words are the newest's) and the hint
 //! to name the cause found.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const UNSHARE: &str = env!("CARGO_BIN_EXE_rs-unshare");
 const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");

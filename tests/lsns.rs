@@ -5,14 +5,12 @@
 //! Other processes come and go on the machine, so every check is filtered to the
 //! test's own namespaces (`-p`, `-Q` or a positional namespace).
 
-mod common;
-
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::process::{Command, Stdio};
 
-use common::{
+use crate::common::{
     as_nobody, code, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_lsns_retrying,
     run_timeout, sh, wait_until, Mounted, Netns, Procs, TempDir,
 };

@@ -7,14 +7,16 @@
 //! (the outermost wins), and a `/proc/PID/cgroup` longer than 8 KiB. The cgroups are
 //! removed afterwards, also when a test fails.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, TempDir};
+use crate::common::{
+    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, TempDir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const HEX: &str = "4f1c2a9b8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a493827160f5e4d3";

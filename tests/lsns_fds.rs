@@ -2,15 +2,13 @@
 //! rather than by its link text; and no process of another user can make rs-lsns wait
 //! by swapping a FIFO in where a namespace fd or an nsfs mount point was.
 
-mod common;
-
 use std::fs::{self, File};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{
+use crate::common::{
     as_nobody, code, nobody, ns_of, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, sh,
     wait_until, Mounted, Netns, Procs, TempDir,
 };

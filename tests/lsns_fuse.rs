@@ -8,7 +8,7 @@
 //! It leaves unanswered only the FLUSH requests of the rs-lsns it runs and of that
 //! rs-lsns's children: any other lsns on the host (other tests') gets its answers.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{as_nobody, ns_of, require_root, state, wait_until, Procs, TempDir};
+use crate::common::{as_nobody, ns_of, require_root, state, wait_until, Procs, TempDir};
 use nix::fcntl::OFlag;
 use nix::mount::{MntFlags, MsFlags};
 use nix::sys::stat::Mode;

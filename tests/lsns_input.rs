@@ -3,11 +3,11 @@
 //! engine, and command lines of 100,000 options. Nothing may abort, hang or eat the
 //! machine, and every refusal is worded as util-linux words it.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{as_nobody, code, nobody, ns_of, require_root, require_unpriv, run, run_timeout, Procs};
+use crate::common::{as_nobody, code, nobody, ns_of, require_root, require_unpriv, run, run_timeout, Procs};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 

@@ -4,14 +4,14 @@
 //! the empty JSON document; and JSON of a deep process tree in constant memory. Compared with /usr/bin/lsns where
 //! 2.38.1 prints the same, else with expected text built here.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{code, lsns_width, require_root, run_lsns_retrying, run_timeout, Mounted, PidLab, Procs, TempDir};
+use crate::common::{code, lsns_width, require_root, run_lsns_retrying, run_timeout, Mounted, PidLab, Procs, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";

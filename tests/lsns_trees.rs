@@ -4,11 +4,11 @@
 //! has the higher PID. As root and as uid 65534; compared with /usr/bin/lsns where
 //! 2.38.1 prints the same, else with expected text built here.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{
+use crate::common::{
     as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_lsns_retrying, run_timeout, wait_until,
     PidLab, Procs, TempDir,
 };

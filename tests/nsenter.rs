@@ -2,7 +2,7 @@
 //! (each test kills and reaps only the processes it started), and results are checked by
 //! the namespace links the entered program sees.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -11,7 +11,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{as_nobody, child_of, nobody, require_root, require_unpriv, run, state, wait_until, Target, TempDir};
+use crate::common::{
+    as_nobody, child_of, nobody, require_root, require_unpriv, run, state, wait_until, Target, TempDir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const ORACLE: &str = "/usr/bin/nsenter";

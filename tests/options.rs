@@ -1,7 +1,7 @@
 //! Option parsing as glibc's getopt_long does it (compared with util-linux 2.38.1 in
 //! /usr/bin where it behaves the same), and each tool's options defined once: the getopt
 //! table, `--help`, the man page and the shell completions name the same options.
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;

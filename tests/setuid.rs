@@ -3,14 +3,12 @@
 //! leaves a less privileged target's loader variables behind (tests/nsenter.rs has the
 //! shell and interpreter ones).
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{as_nobody, nobody, require_root, require_unpriv, run, skip, world_exec_copy, Procs, TempDir};
+use crate::common::{as_nobody, nobody, require_root, require_unpriv, run, skip, world_exec_copy, Procs, TempDir};
 
 const BINS: [&str; 3] =
     [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];

@@ -2,12 +2,10 @@
 //! rs-nsenter (when it forks into a PID namespace) die of the same signal, real-time ones
 //! included, so a shell sees 128+n. Checked as root and as uid 65534 (rootless).
 
-mod common;
-
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Output};
 
-use common::{
+use crate::common::{
     as_nobody, nobody, require_root, require_unpriv, run, run_timeout, spawn_piped, state, wait_timeout, wait_until,
     Target,
 };
@@ -21,7 +19,7 @@ const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const REALTIME: [(&str, i32); 7] =
     [("-32", 32), ("-33", 33), ("-34", 34), ("-40", 40), ("-64", 64), ("-s RTMIN+3", 37), ("-s RTMAX-1", 63)];
 
-/// Gives signals 32 and 33 their default action in this test binary, so that the
+/// Gives signals 32 and 33 their default action in this test process, so that the
 /// children started through [`forked`] inherit it. A program started with a signal
 /// ignored cannot die of it, and glibc's `posix_spawn` (which std's `Command` and cargo
 /// use) starts every child with these two ignored; glibc also refuses to change them, so

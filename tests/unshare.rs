@@ -2,8 +2,6 @@
 //! 65534, and behaves as /usr/bin/unshare (util-linux 2.38.1) wherever it has the
 //! feature and we made no deliberate change (README, "Differences from util-linux").
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -11,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-unshare");
 

@@ -2,7 +2,6 @@
 //! visibly (and never skip in CI), running programs as uid 65534, commands with deadlines
 //! and bounded waits, the processes a test starts, namespaces, scratch files and mounts,
 //! and rs-lsns's tables.
-#![allow(dead_code, unused_imports)]
 
 mod files;
 mod lsns;

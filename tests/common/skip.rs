@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
-use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Mutex, OnceLock};
 
@@ -24,8 +23,8 @@ pub const SKIP_LOG_VAR: &str = "NSUTILS_SKIP_LOG";
 /// libtest captures `print!`/`eprint!` of passing tests, so the note is written to the
 /// stderr descriptor directly: it shows in the output of `cargo test` next to the test's
 /// `ok`. It is also appended (one line, one `write`) to the file `$NSUTILS_SKIP_LOG`, from
-/// which `make test` prints how many tests were skipped, and why, after the last test
-/// binary. Each (test, reason) pair is reported once per process.
+/// which `make test` prints how many tests were skipped, and why, at the end. Each
+/// (test, reason) pair is reported once per process.
 pub fn skip(label: &str, reason: &str) -> bool {
     assert!(!in_ci(), "{label}: {reason}, and CI must run every test");
     skip_unavailable(label, reason)
@@ -52,16 +51,12 @@ pub fn skip_unavailable(label: &str, reason: &str) -> bool {
     false
 }
 
-/// `<test binary>::<test>`: libtest runs each test on a thread named after it, which
-/// also names a test whose helper reports the skip; `label` where there is no such name.
+/// `<module>::<test>` (`unshare::environment`): libtest runs each test on a thread named
+/// after it, which also names a test whose helper reports the skip; `label` where there
+/// is no such name.
 fn test_name(label: &str) -> String {
-    let exe = std::env::current_exe().ok();
-    let stem = exe.as_deref().and_then(Path::file_stem).map(|s| s.to_string_lossy().into_owned());
-    // cargo names test binaries `<file>-<16 hex digits>`
-    let bin = stem.map(|s| s.rsplit_once('-').map_or(s.clone(), |(b, _)| b.to_string())).unwrap_or_default();
     let thread = std::thread::current();
-    let name = thread.name().filter(|n| *n != "main").unwrap_or(label);
-    format!("{bin}::{name}")
+    thread.name().filter(|n| *n != "main").unwrap_or(label).to_string()
 }
 
 /// Skips (returns false) when not root, except in CI where it fails.
