@@ -28,7 +28,7 @@ fn have(program: &str) -> bool {
     } else {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join(program).is_file())
     };
-    found || common::skip(program, &format!("{program} is not installed"))
+    found || common::skip(&format!("{program} is not installed"))
 }
 
 /// PATH with our binaries first: fish loads a command's completions only for a command
@@ -406,7 +406,7 @@ fn interactive_bash_inserts_the_completion() {
 
 #[test]
 fn bash_completes_for_uid_65534_too() {
-    if !common::require_root("bash_completes_for_uid_65534_too") || !have("bash") || !have(BASH_COMPLETION) {
+    if !common::require_root() || !have("bash") || !have(BASH_COMPLETION) {
         return;
     }
     // copies it may read (the checkout may be under a private directory)

@@ -241,7 +241,7 @@ fn scenario(cg: &mut Cgroups, state: &State, base: &str) -> Vec<Case> {
         let refs = vec![old.clone(), old[..12].to_string(), "old".into()];
         add("h-v1", &pids, format!("docker/{old}"), format!("docker:{}", &old[..12]), "old", refs);
     } else {
-        skip_unavailable("containers: cgroup v1", "no v1 pids hierarchy is mounted");
+        skip_unavailable("no v1 pids hierarchy is mounted");
     }
     fs::set_permissions(state.0.path().join("lib/docker"), fs::Permissions::from_mode(0o700)).unwrap();
     cases
@@ -249,11 +249,11 @@ fn scenario(cg: &mut Cgroups, state: &State, base: &str) -> Vec<Case> {
 
 #[test]
 fn containers_by_id_prefix_runtime_and_name() {
-    if !require_root("containers_by_id_prefix_runtime_and_name") {
+    if !require_root() {
         return;
     }
     if hierarchy(None).is_none() {
-        skip_unavailable("containers_by_id_prefix_runtime_and_name", "no cgroup2 hierarchy is mounted");
+        skip_unavailable("no cgroup2 hierarchy is mounted");
         return;
     }
     let mut cg = Cgroups::default();
@@ -337,11 +337,11 @@ fn containers_by_id_prefix_runtime_and_name() {
 /// uid 65534 enters it by ID and prefix, `--preserve-credentials` or not.
 #[test]
 fn rootless_container_of_uid_65534() {
-    if !common::require_unpriv("rootless_container_of_uid_65534") {
+    if !common::require_unpriv() {
         return;
     }
     let Some(v2) = hierarchy(None) else {
-        skip_unavailable("rootless_container_of_uid_65534", "no cgroup2 hierarchy is mounted");
+        skip_unavailable("no cgroup2 hierarchy is mounted");
         return;
     };
     let mut cg = Cgroups::default();

@@ -50,7 +50,7 @@ fn expect_first(script: &str, first: &str, status: i32) -> String {
 
 #[test]
 fn unshare_without_capability() {
-    if !require_unpriv("unshare_without_capability") {
+    if !require_unpriv() {
         return;
     }
     let hint = versus("$NOBODY $T -n true", "$U", "/usr/bin/unshare");
@@ -68,7 +68,7 @@ fn in_own_userns(setup: &str, cmd: &str) -> String {
 
 #[test]
 fn namespace_limit_of_zero() {
-    if !require_root("namespace_limit_of_zero") {
+    if !require_root() {
         return;
     }
     let script = in_own_userns("echo 0 > /proc/sys/user/max_net_namespaces", "$T -r -n true");
@@ -88,7 +88,7 @@ fn namespace_limit_of_zero() {
 
 #[test]
 fn user_namespace_depth() {
-    if !require_root("user_namespace_depth") {
+    if !require_root() {
         return;
     }
     // 33 nested user namespaces, the most the kernel allows; then one more
@@ -105,7 +105,7 @@ fn user_namespace_depth() {
 
 #[test]
 fn covered_proc() {
-    if !require_root("covered_proc") {
+    if !require_root() {
         return;
     }
     let script = "/usr/bin/unshare -m --propagation private sh -c \
@@ -120,7 +120,7 @@ fn covered_proc() {
 
 #[test]
 fn setgroups_after_gid_map() {
-    if !require_unpriv("setgroups_after_gid_map") {
+    if !require_unpriv() {
         return;
     }
     // newgidmap writes the gid map before we may write setgroups
@@ -144,7 +144,7 @@ fn with_subuid(script: &str) -> String {
 
 #[test]
 fn subuid_range_not_ours() {
-    if !require_unpriv("subuid_range_not_ours") {
+    if !require_unpriv() {
         return;
     }
     let script = with_subuid("exec $NOBODY $T --map-users=0:200000:10 /bin/true");
@@ -157,7 +157,7 @@ fn subuid_range_not_ours() {
 
 #[test]
 fn newuidmap_not_setuid() {
-    if !require_unpriv("newuidmap_not_setuid") {
+    if !require_unpriv() {
         return;
     }
     let dir = TempDir::new("hints-newuidmap");
@@ -176,7 +176,7 @@ fn newuidmap_not_setuid() {
 
 #[test]
 fn program_missing_inside_root() {
-    if !require_root("program_missing_inside_root") {
+    if !require_root() {
         return;
     }
     let root = TempDir::new("hints-root");
@@ -197,7 +197,7 @@ fn program_missing_inside_root() {
 
 #[test]
 fn setns_refused() {
-    if !require_unpriv("setns_refused") {
+    if !require_unpriv() {
         return;
     }
     // (2.38.1 opens /proc/1/ns/net first, and fails there: the newest enters by pidfd)

@@ -68,7 +68,7 @@ fn raw_escape(s: &str) -> String {
 
 #[test]
 fn process_held_namespaces_in_every_format() {
-    if !require_root("process_held_namespaces_in_every_format") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -137,7 +137,7 @@ fn process_held_namespaces_in_every_format() {
 
 #[test]
 fn differential_against_util_linux() {
-    if !require_root("differential_against_util_linux") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -172,7 +172,7 @@ fn differential_against_util_linux() {
 
 #[test]
 fn owner_and_parent_trees_with_ghost_namespaces() {
-    if !require_root("owner_and_parent_trees_with_ghost_namespaces") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -231,7 +231,7 @@ fn owner_and_parent_trees_with_ghost_namespaces() {
 
 #[test]
 fn process_tree_of_one_namespace() {
-    if !require_root("process_tree_of_one_namespace") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -253,7 +253,7 @@ fn process_tree_of_one_namespace() {
 
 #[test]
 fn nested_processes_in_a_namespace() {
-    if !require_root("nested_processes_in_a_namespace") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -275,7 +275,7 @@ fn nested_processes_in_a_namespace() {
 
 #[test]
 fn namespace_held_only_by_an_open_fd() {
-    if !require_root("namespace_held_only_by_an_open_fd") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -298,7 +298,7 @@ fn namespace_held_only_by_an_open_fd() {
 
 #[test]
 fn network_namespace_held_only_by_a_socket() {
-    if !require_root("network_namespace_held_only_by_a_socket") {
+    if !require_root() {
         return;
     }
     // the socket is made in a new netns, then the process returns to ours
@@ -330,7 +330,7 @@ time.sleep(300)\n";
 
 #[test]
 fn bind_mounted_namespace_with_hostile_mount_point() {
-    if !require_root("bind_mounted_namespace_with_hostile_mount_point") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::new("lsns-bind");
@@ -361,7 +361,7 @@ fn bind_mounted_namespace_with_hostile_mount_point() {
 
 #[test]
 fn ip_netns_with_id_and_two_mount_points() {
-    if !require_root("ip_netns_with_id_and_two_mount_points") {
+    if !require_root() {
         return;
     }
     let name = format!("nsutils-lsns-{}", std::process::id());
@@ -398,7 +398,7 @@ fn ip_netns_with_id_and_two_mount_points() {
 
 #[test]
 fn hostile_command_lines() {
-    if !require_root("hostile_command_lines") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -440,7 +440,7 @@ fn hostile_command_lines() {
 
 #[test]
 fn unprivileged_user_sees_own_namespaces_quietly() {
-    if !require_unpriv("unprivileged_user_sees_own_namespaces_quietly") {
+    if !require_unpriv() {
         return;
     }
     let mut p = Procs::new();
@@ -546,7 +546,7 @@ fn write_errors_and_closed_pipes() {
 
 #[test]
 fn hostile_comm_names() {
-    if !require_root("hostile_comm_names") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -575,7 +575,7 @@ subprocess.run(['sleep', '300'])";
 /// what util-linux says.
 #[test]
 fn user_of_a_process_that_is_not_dumpable() {
-    if !require_root("user_of_a_process_that_is_not_dumpable") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();

@@ -223,7 +223,7 @@ fn check_forms(s: &Sleeper<'_>, label: &str) {
 
 #[test]
 fn cgroup_v2_names_of_each_runtime() {
-    if !require_root("cgroup_v2_names_of_each_runtime") {
+    if !require_root() {
         return;
     }
     let h = Hierarchy::private_v2();
@@ -253,7 +253,7 @@ fn cgroup_v2_names_of_each_runtime() {
     }
     if !host.is_empty() {
         let why = format!("the tests run in {host}: its cgroups without a container are not checked");
-        common::skip_unavailable("cgroup_v2_names_of_each_runtime", &why);
+        common::skip_unavailable(&why);
         return;
     }
     for rel in [
@@ -273,18 +273,18 @@ fn cgroup_v2_names_of_each_runtime() {
 
 #[test]
 fn cgroup_v1_pids_hierarchy() {
-    if !require_root("cgroup_v1_pids_hierarchy") {
+    if !require_root() {
         return;
     }
     let Some(h) = Hierarchy::mounted_v1("pids") else {
-        common::skip_unavailable("cgroup_v1_pids_hierarchy", "no cgroup v1 pids hierarchy is mounted");
+        common::skip_unavailable("no cgroup v1 pids hierarchy is mounted");
         return;
     };
     let mut s = Sleeper::new(&h, false);
     let host = cell(&s);
     if !host.is_empty() {
         // the cgroup v2 line, looked at first, may already name it
-        common::skip_unavailable("cgroup_v1_pids_hierarchy", &format!("the tests run in {host}"));
+        common::skip_unavailable(&format!("the tests run in {host}"));
         return;
     }
     s.move_to(&format!("docker/{HEX}"));
@@ -303,7 +303,7 @@ fn cgroup_v1_pids_hierarchy() {
 /// uid 65534 reads the cgroup of its own process like root does.
 #[test]
 fn unprivileged_reader() {
-    if !require_unpriv("unprivileged_reader") {
+    if !require_unpriv() {
         return;
     }
     let h = Hierarchy::private_v2();
@@ -325,7 +325,7 @@ fn unprivileged_reader() {
 /// sibling container through `..`, named when its own component carries the name.
 #[test]
 fn seen_from_a_cgroup_namespace() {
-    if !require_root("seen_from_a_cgroup_namespace") {
+    if !require_root() {
         return;
     }
     let h = Hierarchy::private_v2();
@@ -350,7 +350,7 @@ fn seen_from_a_cgroup_namespace() {
 /// and as uid 65534, in every form and in the filter).
 #[test]
 fn outermost_runtime_cgroup_wins() {
-    if !require_unpriv("outermost_runtime_cgroup_wins") {
+    if !require_unpriv() {
         return;
     }
     let other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -388,7 +388,7 @@ fn outermost_runtime_cgroup_wins() {
 /// cgroup a Docker one.
 #[test]
 fn cgroup_file_longer_than_8_kib() {
-    if !require_root("cgroup_file_longer_than_8_kib") {
+    if !require_root() {
         return;
     }
     let v1: Vec<Hierarchy> = ["name=systemd", "pids", "blkio", "freezer", "devices", "cpu", "cpuacct"]
@@ -396,13 +396,13 @@ fn cgroup_file_longer_than_8_kib() {
         .filter_map(|c| Hierarchy::mounted_v1(c))
         .collect();
     if v1.len() < 3 {
-        common::skip_unavailable("cgroup_file_longer_than_8_kib", "fewer than 3 cgroup v1 hierarchies are mounted");
+        common::skip_unavailable("fewer than 3 cgroup v1 hierarchies are mounted");
         return;
     }
     let h = Hierarchy::private_v2();
     let mut s = Sleeper::new(&h, false);
     if !cell(&s).is_empty() {
-        common::skip_unavailable("cgroup_file_longer_than_8_kib", "the tests run in a container");
+        common::skip_unavailable("the tests run in a container");
         return;
     }
     // 14 components of 255 bytes: each v1 path some 3,700 bytes, below the kernel's 4096

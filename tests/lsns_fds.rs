@@ -29,7 +29,7 @@ fn lsns(args: &[&str]) -> (String, String, i32) {
 /// The fd's link now reads `/`, and only what the file is shows it is a namespace.
 #[test]
 fn netns_held_by_an_fd_whose_bind_mount_is_gone() {
-    if !require_root("netns_held_by_an_fd_whose_bind_mount_is_gone") {
+    if !require_root() {
         return;
     }
     let name = format!("nsutils-lsns-fds-{}", std::process::id());
@@ -60,7 +60,7 @@ fn netns_held_by_an_fd_whose_bind_mount_is_gone() {
 /// sees it listed, as root does.
 #[test]
 fn netns_held_by_an_fd_from_another_mount_namespace() {
-    if !require_unpriv("netns_held_by_an_fd_from_another_mount_namespace") {
+    if !require_unpriv() {
         return;
     }
     let dir = TempDir::new("lsns-fds-mnt");
@@ -90,7 +90,7 @@ fn netns_held_by_an_fd_from_another_mount_namespace() {
 /// and with fd 0 closed; by uid 65534, whose processes they are, and by root.
 #[test]
 fn fd_held_namespaces_in_dense_and_gapped_fd_tables() {
-    if !require_unpriv("fd_held_namespaces_in_dense_and_gapped_fd_tables") {
+    if !require_unpriv() {
         return;
     }
     let layouts = [
@@ -200,7 +200,7 @@ fn uts_held_by(p: &mut Procs) -> (File, u64) {
 /// opens namespaces (the default listing, PNS/ONS/NETNSID columns, trees, a filter).
 #[test]
 fn no_swapped_fifo_makes_lsns_block() {
-    if !require_unpriv("no_swapped_fifo_makes_lsns_block") {
+    if !require_unpriv() {
         return;
     }
     let dir = TempDir::new("lsns-fds-swap");

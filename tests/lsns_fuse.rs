@@ -279,11 +279,11 @@ fn run_or_report(
 /// aborted at the end) show that the runs were caught by the swap.
 #[test]
 fn no_fuse_file_makes_lsns_hang() {
-    if !require_root("no_fuse_file_makes_lsns_hang") {
+    if !require_root() {
         return;
     }
     if !std::path::Path::new("/dev/fuse").exists() {
-        common::skip("no_fuse_file_makes_lsns_hang", "no /dev/fuse");
+        common::skip("no /dev/fuse");
         return;
     }
     // on a thread of its own: the private mount namespace stays with it

@@ -20,7 +20,7 @@ fn lsns_as(nobody: bool, args: &[&str]) -> (String, String, i32) {
 /// Runs `args` as root and, where the machine allows, as uid 65534, expecting no output,
 /// `err` on stderr and status 1 both times.
 fn refused(args: &[&str], err: &str) {
-    let users: &[bool] = if require_root("refused") { &[false, true] } else { &[false] };
+    let users: &[bool] = if require_root() { &[false, true] } else { &[false] };
     for &nobody in users {
         assert_eq!(lsns_as(nobody, args), (String::new(), err.to_string(), 1), "{args:?} nobody={nobody}");
     }
@@ -115,7 +115,7 @@ fn filters_nested_30000_deep() {
         let args = ["-n", "-o", "NS", "-t", "uts", "-p", &me, "-Q", e];
         assert_eq!(lsns_as(false, &args), (format!("{uts}\n"), String::new(), 0), "{}", &e[..40]);
     }
-    if require_root("filters_nested_30000_deep") {
+    if require_root() {
         // uid 65534 sees at least its own rs-lsns
         for e in &exprs[..2] {
             let e = e.replace(&format!("NS == {uts}"), "true").replace(&format!("NS=={uts}"), "true");
@@ -127,7 +127,7 @@ fn filters_nested_30000_deep() {
 
 #[test]
 fn regex_filters_read_posix_eres() {
-    if !require_root("regex_filters_read_posix_eres") {
+    if !require_root() {
         return;
     }
     // a sleep in a uts namespace of its own, whose line shows its COMMAND:
@@ -218,7 +218,7 @@ fn empty_filter_lists_everything(lsns: impl Fn() -> Command, pid: i32, uts: u64)
 
 #[test]
 fn empty_filter_is_no_filter_as_root() {
-    if !require_root("empty_filter_is_no_filter_as_root") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -228,7 +228,7 @@ fn empty_filter_is_no_filter_as_root() {
 
 #[test]
 fn empty_filter_is_no_filter_unprivileged() {
-    if !require_unpriv("empty_filter_is_no_filter_unprivileged") {
+    if !require_unpriv() {
         return;
     }
     let mut p = Procs::new();

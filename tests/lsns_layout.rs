@@ -52,7 +52,7 @@ fn nprocs_ppid(pid: i32) -> (u32, i32) {
 
 #[test]
 fn pid_widths_from_one_to_five_digits() {
-    if !require_root("pid_widths_from_one_to_five_digits") {
+    if !require_root() {
         return;
     }
     let lab = five_pid_lab();
@@ -116,11 +116,11 @@ fn on_terminal(lab: &PidLab, cols: usize, env: &str, args: &str) -> String {
 
 #[test]
 fn terminal_width_hints_and_truncation() {
-    if !require_root("terminal_width_hints_and_truncation") {
+    if !require_root() {
         return;
     }
     if !Path::new("/usr/bin/script").exists() {
-        common::skip("terminal_width_hints_and_truncation", "no /usr/bin/script");
+        common::skip("no /usr/bin/script");
         return;
     }
     let lab = five_pid_lab();
@@ -194,7 +194,7 @@ fn spelled_out(json: &[u8]) -> String {
 
 #[test]
 fn json_is_utf8_for_any_bytes() {
-    if !require_root("json_is_utf8_for_any_bytes") {
+    if !require_root() {
         return;
     }
     // every byte but NUL, then valid sequences, a C1 control, a cut sequence, a
@@ -254,7 +254,7 @@ fn backslash_forms(pid: &str) -> Vec<(Vec<String>, bool)> {
 /// `-J` escape as ever. As root and as uid 65534, in the C and a UTF-8 locale.
 #[test]
 fn backslashes_are_escaped_before_an_x() {
-    if !common::require_unpriv("backslashes_are_escaped_before_an_x") {
+    if !common::require_unpriv() {
         return;
     }
     let argv0 = br"x \x0a a\b \X\\x e\";
@@ -298,7 +298,7 @@ fn backslashes_are_escaped_before_an_x() {
 
 #[test]
 fn command_column_stops_at_8191_characters() {
-    if !require_root("command_column_stops_at_8191_characters") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -316,7 +316,7 @@ const EMPTY_JSON: &str = "{\n   \"namespaces\": [\n\n   ]\n}\n";
 
 #[test]
 fn json_of_nothing_is_an_empty_document() {
-    if !require_root("json_of_nothing_is_an_empty_document") {
+    if !require_root() {
         return;
     }
     // no process has this PID (beyond any pid_max)
@@ -351,11 +351,11 @@ fn json_of_nothing_is_an_empty_document() {
 /// must not hold it in memory.
 #[test]
 fn json_of_a_deep_tree_streams() {
-    if !require_root("json_of_a_deep_tree_streams") {
+    if !require_root() {
         return;
     }
     if !Path::new("/usr/bin/time").exists() {
-        common::skip("json_of_a_deep_tree_streams", "no /usr/bin/time");
+        common::skip("no /usr/bin/time");
         return;
     }
     let depth = 1000;

@@ -60,14 +60,14 @@ fn parent_tree(nobody: bool) {
 
 #[test]
 fn parent_tree_nests_only_pid_and_user_namespaces() {
-    if require_root("parent_tree_nests_only_pid_and_user_namespaces") {
+    if require_root() {
         parent_tree(false);
     }
 }
 
 #[test]
 fn parent_tree_nests_only_pid_and_user_namespaces_unprivileged() {
-    if require_unpriv("parent_tree_nests_only_pid_and_user_namespaces_unprivileged") {
+    if require_unpriv() {
         parent_tree(true);
     }
 }
@@ -163,14 +163,14 @@ fn ancestor_without_processes(nobody: bool) {
 
 #[test]
 fn ancestor_without_processes_in_inode_order() {
-    if require_root("ancestor_without_processes_in_inode_order") {
+    if require_root() {
         ancestor_without_processes(false);
     }
 }
 
 #[test]
 fn ancestor_without_processes_in_inode_order_unprivileged() {
-    if require_unpriv("ancestor_without_processes_in_inode_order_unprivileged") {
+    if require_unpriv() {
         ancestor_without_processes(true);
     }
 }
@@ -198,7 +198,7 @@ nsenter -t 500 -u sleep 604 &"#;
 
 #[test]
 fn children_with_lower_pids_nest_under_their_parent() {
-    if !require_root("children_with_lower_pids_nest_under_their_parent") {
+    if !require_root() {
         return;
     }
     let lab = PidLab::new(WRAPPED, &[30, 50, 100, 500, 700]);
@@ -238,7 +238,7 @@ nsenter -t 500 -u sleep 603 &"#;
 /// tree column nests the child under its parent instead.
 #[test]
 fn members_without_a_tree_column_in_proc_order() {
-    if !require_root("members_without_a_tree_column_in_proc_order") {
+    if !require_root() {
         return;
     }
     let lab = PidLab::new(JOINED_BETWEEN, &[500, 600, 700]);

@@ -76,7 +76,7 @@ fn links_inside(args: &[&str], names: &[&str]) -> Vec<String> {
 
 #[test]
 fn every_type_alone() {
-    if !require_root("every_type_alone") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -94,7 +94,7 @@ fn every_type_alone() {
 
 #[test]
 fn all_enters_every_differing_type() {
-    if !require_root("all_enters_every_differing_type") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -118,7 +118,7 @@ fn oracle_same(args: &[&str]) -> (String, String, i32) {
 
 #[test]
 fn user_namespace_as_root() {
-    if !require_root("user_namespace_as_root") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-U", "--map-root-user", "-n"]);
@@ -147,7 +147,7 @@ fn user_namespace_as_root() {
 
 #[test]
 fn proc_files_as_arguments() {
-    if !require_root("proc_files_as_arguments") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -204,7 +204,7 @@ impl Drop for Persist {
 
 #[test]
 fn persistent_namespace_files() {
-    if !require_root("persistent_namespace_files") {
+    if !require_root() {
         return;
     }
     let dir;
@@ -230,7 +230,7 @@ fn persistent_namespace_files() {
 
 #[test]
 fn pid_namespace_with_and_without_fork() {
-    if !require_root("pid_namespace_with_and_without_fork") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p"]);
@@ -255,7 +255,7 @@ fn pid_namespace_with_and_without_fork() {
 
 #[test]
 fn root_and_working_directories() {
-    if !require_root("root_and_working_directories") {
+    if !require_root() {
         return;
     }
     let d = TempDir::new("nsenter-root");
@@ -305,7 +305,7 @@ fn root_and_working_directories() {
 
 #[test]
 fn setuid_setgid_and_follow() {
-    if !require_root("setuid_setgid_and_follow") {
+    if !require_root() {
         return;
     }
     let mut c = Command::new(UNSHARE);
@@ -335,7 +335,7 @@ fn setuid_setgid_and_follow() {
 
 #[test]
 fn environment_of_the_target() {
-    if !require_root("environment_of_the_target") {
+    if !require_root() {
         return;
     }
     let mut c = Command::new(UNSHARE);
@@ -373,7 +373,7 @@ fn shell_name(args: &[&str], shell: &str) -> String {
 
 #[test]
 fn default_shell_is_a_login_shell() {
-    if !require_root("default_shell_is_a_login_shell") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-u"]);
@@ -495,7 +495,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 /// everything on and runs the target's `env`, `foo` and `$SHELL`).
 #[test]
 fn env_of_a_less_privileged_target_runs_nothing_of_theirs() {
-    if !require_root("env_of_a_less_privileged_target_runs_nothing_of_theirs") {
+    if !require_root() {
         return;
     }
     let lab = EnvLab::new();
@@ -520,7 +520,7 @@ fn env_of_a_less_privileged_target_runs_nothing_of_theirs() {
 /// finds: its PATH and SHELL choose the program, though the start-up variables still go.
 #[test]
 fn env_of_a_less_privileged_target_in_its_mount_namespace() {
-    if !require_root("env_of_a_less_privileged_target_in_its_mount_namespace") {
+    if !require_root() {
         return;
     }
     let lab = EnvLab::new();
@@ -542,7 +542,7 @@ fn env_of_a_less_privileged_target_in_its_mount_namespace() {
 /// their environment comes whole, and their PATH finds the program.
 #[test]
 fn env_of_a_target_with_our_privileges_is_whole() {
-    if !require_unpriv("env_of_a_target_with_our_privileges_is_whole") {
+    if !require_unpriv() {
         return;
     }
     let lab = EnvLab::new();
@@ -556,7 +556,7 @@ fn env_of_a_target_with_our_privileges_is_whole() {
 
 #[test]
 fn user_parent() {
-    if !require_root("user_parent") {
+    if !require_root() {
         return;
     }
     // two nested user namespaces: the sleep's user namespace has the middle one as parent
@@ -579,7 +579,7 @@ fn user_parent() {
 
 #[test]
 fn net_socket_from_another_namespace() {
-    if !require_root("net_socket_from_another_namespace") {
+    if !require_root() {
         return;
     }
     // A process in our network namespace holding a socket made in a new one.
@@ -615,7 +615,7 @@ time.sleep(300)
 
 #[test]
 fn exit_status_and_signals() {
-    if !require_root("exit_status_and_signals") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p", "-n"]);
@@ -658,7 +658,7 @@ os.execv(bin, [bin, "-t", pid, "-p", "/usr/bin/python3", "-c", child])
 
 #[test]
 fn job_control_with_a_stopped_child() {
-    if !require_root("job_control_with_a_stopped_child") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p"]);
@@ -681,7 +681,7 @@ fn job_control_with_a_stopped_child() {
 
 #[test]
 fn descriptors_do_not_leak() {
-    if !require_root("descriptors_do_not_leak") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -698,7 +698,7 @@ fn descriptors_do_not_leak() {
 
 #[test]
 fn unprivileged_rootless_container() {
-    if !require_unpriv("unprivileged_rootless_container") {
+    if !require_unpriv() {
         return;
     }
     let mut c = nobody(UNSHARE);
@@ -791,7 +791,7 @@ fn missing_vanished_and_zombie_targets() {
 
 #[test]
 fn pid_with_inode() {
-    if !require_root("pid_with_inode") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -843,7 +843,7 @@ fn files_that_are_not_namespaces() {
 
 #[test]
 fn nothing_to_enter() {
-    if !require_root("nothing_to_enter") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -860,7 +860,7 @@ fn nothing_to_enter() {
 
 #[test]
 fn unsupported_features_fail_clearly() {
-    if !require_root("unsupported_features_fail_clearly") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -870,7 +870,7 @@ fn unsupported_features_fail_clearly() {
     if !selinux {
         assert_eq!((err.as_str(), code), ("rs-nsenter: --follow-context: SELinux is not enabled on this system\n", 1));
     } else {
-        common::skip_unavailable("unsupported_features_fail_clearly", "SELinux is enabled: -Z without it not checked");
+        common::skip_unavailable("SELinux is enabled: -Z without it not checked");
     }
     let (_, err, code) = nsenter(&["-n", "-Z", "--net=/proc/self/ns/net", "true"]);
     assert_eq!((err.as_str(), code), ("rs-nsenter: no target PID specified for --follow-context\n", 1));
@@ -882,7 +882,7 @@ fn unsupported_features_fail_clearly() {
         assert!(err.starts_with("rs-nsenter: cannot open namespace of id 4026531840: "), "{err}");
         assert!(err.contains("namespace IDs need Linux 6.19 or newer"), "{err}");
     } else {
-        common::skip_unavailable("unsupported_features_fail_clearly", "Linux 6.19 or newer: :nsid refusal not checked");
+        common::skip_unavailable("Linux 6.19 or newer: :nsid refusal not checked");
     }
     let cgroup2 =
         nix::sys::statfs::statfs("/sys/fs/cgroup").unwrap().filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC;
@@ -940,7 +940,7 @@ fn command_line_like_util_linux() {
 
 #[test]
 fn exec_failures() {
-    if !require_root("exec_failures") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -960,7 +960,7 @@ fn exec_failures() {
 
 #[test]
 fn keep_caps_in_a_user_namespace() {
-    if !require_root("keep_caps_in_a_user_namespace") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-U", "--map-root-user"]);
@@ -979,7 +979,7 @@ fn keep_caps_in_a_user_namespace() {
 
 #[test]
 fn thread_ids_use_the_per_file_fallback() {
-    if !require_root("thread_ids_use_the_per_file_fallback") {
+    if !require_root() {
         return;
     }
     // pidfd_open refuses a thread that is not a group leader: the namespaces are then

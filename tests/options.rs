@@ -96,7 +96,7 @@ fn the_first_mistake_on_the_line_is_reported() {
 
 #[test]
 fn a_file_is_opened_where_its_option_stands() {
-    if !common::require_root("a_file_is_opened_where_its_option_stands") {
+    if !common::require_root() {
         return;
     }
     // util-linux opens nsenter's namespace files and -r/-w directories while it reads

@@ -46,12 +46,12 @@ fn text(b: &[u8]) -> String {
 
 /// Whether a test may run (root, or with `unpriv` uid 65534 in a user namespace), after
 /// setting up the signal dispositions the children inherit.
-fn may_run(test: &str, unpriv: bool) -> bool {
+fn may_run(unpriv: bool) -> bool {
     default_actions_for_32_and_33();
     if unpriv {
-        require_unpriv(test)
+        require_unpriv()
     } else {
-        require_root(test)
+        require_root()
     }
 }
 
@@ -68,7 +68,7 @@ fn suicide(how: &str) -> [String; 3] {
 
 #[test]
 fn unshare_passes_realtime_signals_on() {
-    if !may_run("unshare_passes_realtime_signals_on", false) {
+    if !may_run(false) {
         return;
     }
     for (how, sig) in REALTIME {
@@ -86,7 +86,7 @@ fn unshare_passes_realtime_signals_on() {
 
 #[test]
 fn a_shell_sees_128_plus_n() {
-    if !may_run("a_shell_sees_128_plus_n", false) {
+    if !may_run(false) {
         return;
     }
     let script =
@@ -97,7 +97,7 @@ fn a_shell_sees_128_plus_n() {
 
 #[test]
 fn unshare_rootless_passes_realtime_signals_on() {
-    if !may_run("unshare_rootless_passes_realtime_signals_on", true) {
+    if !may_run(true) {
         return;
     }
     for (how, sig) in REALTIME {
@@ -114,7 +114,7 @@ fn unshare_rootless_passes_realtime_signals_on() {
 /// still dies of it: the default action is restored and the signal unblocked first.
 #[test]
 fn unshare_dies_of_a_realtime_signal_it_was_started_with_blocked_or_ignored() {
-    if !may_run("unshare_dies_of_a_realtime_signal_it_was_started_with_blocked_or_ignored", false) {
+    if !may_run(false) {
         return;
     }
     let child = "import os, signal; signal.pthread_sigmask(signal.SIG_UNBLOCK, [40]); \
@@ -142,7 +142,7 @@ fn nsenter_cases(target: &Target, make: fn() -> Command, extras: &[&[&str]], who
 /// rs-nsenter forks into the PID namespace (`-p`), or with `-F` becomes the program.
 #[test]
 fn nsenter_passes_realtime_signals_on() {
-    if !may_run("nsenter_passes_realtime_signals_on", false) {
+    if !may_run(false) {
         return;
     }
     let mut c = Command::new("/usr/bin/unshare");
@@ -153,7 +153,7 @@ fn nsenter_passes_realtime_signals_on() {
 
 #[test]
 fn nsenter_into_a_rootless_container_passes_realtime_signals_on() {
-    if !may_run("nsenter_into_a_rootless_container_passes_realtime_signals_on", true) {
+    if !may_run(true) {
         return;
     }
     let mut c = nobody("/usr/bin/unshare");
@@ -167,7 +167,7 @@ fn nsenter_into_a_rootless_container_passes_realtime_signals_on() {
 /// child, and once continued dies of the real-time signal the child then dies of.
 #[test]
 fn nsenter_mirrors_a_stop_then_a_realtime_death() {
-    if !may_run("nsenter_mirrors_a_stop_then_a_realtime_death", false) {
+    if !may_run(false) {
         return;
     }
     let mut c = Command::new("/usr/bin/unshare");
@@ -195,7 +195,7 @@ fn ignored_signals(tool: &str, args: &[&str]) -> String {
 /// SIGPIPE stays ignored (a program that wants its default sets it itself).
 #[test]
 fn an_ignored_sigpipe_stays_ignored() {
-    if !require_root("an_ignored_sigpipe_stays_ignored") {
+    if !require_root() {
         return;
     }
     let want = ignored_signals("/usr/bin/unshare", &["-U"]);

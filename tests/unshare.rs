@@ -46,7 +46,7 @@ fn ns_inode_in(args: &[&str], link: &str) -> u64 {
 
 #[test]
 fn every_type_gets_a_new_namespace() {
-    if !require_root("every_type_gets_a_new_namespace") {
+    if !require_root() {
         return;
     }
     for (opt, link) in
@@ -79,7 +79,7 @@ fn every_type_gets_a_new_namespace() {
 
 #[test]
 fn pid_namespace_applies_to_children_only() {
-    if !require_root("pid_namespace_applies_to_children_only") {
+    if !require_root() {
         return;
     }
     // without --fork the program stays outside; its first child is PID 1
@@ -105,7 +105,7 @@ fn pid_namespace_applies_to_children_only() {
 
 #[test]
 fn uts_and_net_are_isolated() {
-    if !require_root("uts_and_net_are_isolated") {
+    if !require_root() {
         return;
     }
     let host = fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
@@ -118,7 +118,7 @@ fn uts_and_net_are_isolated() {
 
 #[test]
 fn mount_propagation() {
-    if !require_root("mount_propagation") {
+    if !require_root() {
         return;
     }
     let prop = |args: &[&str]| {
@@ -147,7 +147,7 @@ fn mount_propagation() {
 
 #[test]
 fn time_offsets() {
-    if !require_root("time_offsets") {
+    if !require_root() {
         return;
     }
     let out = ok(&["-T", "--monotonic", "1000", "--boottime=-50", "cat", "/proc/self/timens_offsets"]);
@@ -178,7 +178,7 @@ fn maps(args: &[&str]) -> (String, String, String) {
 
 #[test]
 fn single_mappings() {
-    if !require_root("single_mappings") {
+    if !require_root() {
         return;
     }
     assert_eq!(maps(&["-r"]), ("0 0 1".into(), "0 0 1".into(), "deny".into()));
@@ -193,7 +193,7 @@ fn single_mappings() {
 
 #[test]
 fn range_mappings_as_root() {
-    if !require_root("range_mappings_as_root") {
+    if !require_root() {
         return;
     }
     assert_eq!(maps(&["--map-users=1:100000:10", "-r"]).0, "0 0 1\n1 100000 10");
@@ -244,7 +244,7 @@ impl Drop for SubidFiles {
 
 #[test]
 fn subordinate_id_maps() {
-    if !require_root("subordinate_id_maps") {
+    if !require_root() {
         return;
     }
     {
@@ -265,11 +265,11 @@ fn subordinate_id_maps() {
     }
     // an unprivileged user's range maps go through newuidmap/newgidmap, which read the
     // same stand-in files
-    if !require_unpriv("subordinate_id_maps (unprivileged)") {
+    if !require_unpriv() {
         return;
     }
     if !Path::new("/usr/bin/newuidmap").exists() {
-        skip("subordinate_id_maps", "its newuidmap part needs the uidmap package (.ci/run installs it)");
+        skip("its newuidmap part needs the uidmap package (.ci/run installs it)");
         return;
     }
     let _files = SubidFiles::install("nobody:200000:1000");
@@ -292,7 +292,7 @@ fn subordinate_id_maps() {
 
 #[test]
 fn capabilities() {
-    if !require_root("capabilities") {
+    if !require_root() {
         return;
     }
     let amb = |args: &[&str]| {
@@ -310,7 +310,7 @@ fn capabilities() {
 
 #[test]
 fn root_and_working_directory() {
-    if !require_root("root_and_working_directory") {
+    if !require_root() {
         return;
     }
     assert_eq!(ok(&["-w", "/usr/share", "pwd"]), "/usr/share\n");
@@ -348,7 +348,7 @@ fn root_and_working_directory() {
 
 #[test]
 fn setuid_and_setgid() {
-    if !require_root("setuid_and_setgid") {
+    if !require_root() {
         return;
     }
     assert_eq!(ok(&["-S", "1000", "-G", "1001", "sh", "-c", "id -u; id -g; id -G"]), "1000\n1001\n1001\n");
@@ -373,7 +373,7 @@ fn setuid_and_setgid() {
 
 #[test]
 fn kill_child_after_setuid_and_with_pid() {
-    if !require_root("kill_child_after_setuid_and_with_pid") {
+    if !require_root() {
         return;
     }
     // (a PID 1 ignores signals it has no handler for, so the -p case uses the default SIGKILL)
@@ -395,7 +395,7 @@ fn kill_child_after_setuid_and_with_pid() {
 
 #[test]
 fn signals_and_exit_status() {
-    if !require_root("signals_and_exit_status") {
+    if !require_root() {
         return;
     }
     for (script, want) in
@@ -434,7 +434,7 @@ fn signals_and_exit_status() {
 
 #[test]
 fn parent_blocks_or_forwards_signals() {
-    if !require_root("parent_blocks_or_forwards_signals") {
+    if !require_root() {
         return;
     }
     let script = "trap 'exit 3' TERM; echo ready; while :; do sleep 0.05; done";
@@ -501,7 +501,7 @@ fn file_ns_inode(file: &str) -> u64 {
 
 #[test]
 fn persistent_namespaces() {
-    if !require_root("persistent_namespaces") {
+    if !require_root() {
         return;
     }
     let t = PrivateTmpfs::new();
@@ -543,7 +543,7 @@ fn persistent_namespaces() {
 
 #[test]
 fn failed_persistence_leaves_nothing() {
-    if !require_root("failed_persistence_leaves_nothing") {
+    if !require_root() {
         return;
     }
     let t = PrivateTmpfs::new();
@@ -625,11 +625,11 @@ cat /proc/self/mountinfo
 /// no namespace stays bound, neither under the swapped directory nor over the victim.
 #[test]
 fn rollback_never_unmounts_by_path() {
-    if !require_root("rollback_never_unmounts_by_path") {
+    if !require_root() {
         return;
     }
     if !Path::new("/usr/bin/python3").exists() {
-        skip("rollback_never_unmounts_by_path", "/usr/bin/python3 is not installed");
+        skip("/usr/bin/python3 is not installed");
         return;
     }
     let t = TempDir::new("rollback");
@@ -663,7 +663,7 @@ fn rollback_never_unmounts_by_path() {
 
 #[test]
 fn binfmt_misc_interpreter() {
-    if !require_root("binfmt_misc_interpreter") {
+    if !require_root() {
         return;
     }
     let d = TempDir::new("binfmt");
@@ -679,7 +679,7 @@ fn binfmt_misc_interpreter() {
 
 #[test]
 fn environment() {
-    if !require_root("environment") {
+    if !require_root() {
         return;
     }
     let out = run(us().args(["--clear-env", "env"]).env("RS_TEST_VAR", "x"));
@@ -701,7 +701,7 @@ fn environment() {
 
 #[test]
 fn only_the_callers_descriptors_are_inherited() {
-    if !require_root("only_the_callers_descriptors_are_inherited") {
+    if !require_root() {
         return;
     }
     // One shell lists the descriptors its children get, then execs rs-unshare, whose
@@ -728,7 +728,7 @@ fn only_the_callers_descriptors_are_inherited() {
 
 #[test]
 fn unprivileged_user() {
-    if !require_unpriv("unprivileged_user") {
+    if !require_unpriv() {
         return;
     }
     let (out, err, code) = u_nobody(&["-r", "sh", "-c", "id -u; cat /proc/self/setgroups"]);
@@ -779,7 +779,7 @@ fn differential(args: &[&str]) {
 
 #[test]
 fn same_as_util_linux() {
-    if !require_root("same_as_util_linux") {
+    if !require_root() {
         return;
     }
     for args in [
@@ -852,7 +852,7 @@ fn version_and_help() {
 
 #[test]
 fn namespace_limit_is_explained() {
-    if !require_root("namespace_limit_is_explained") {
+    if !require_root() {
         return;
     }
     // the limit is per user namespace, so lower it in one of our own

@@ -18,22 +18,24 @@ pub fn in_ci() -> bool {
 pub const SKIP_LOG_VAR: &str = "NSUTILS_SKIP_LOG";
 
 /// Reports that (part of) the running test cannot run here, and returns false; in CI it
-/// fails the test instead. `label` names the test, or the part of it, that is skipped.
+/// fails the test instead. The test is named after itself (see [`test_name`]); `reason`
+/// says why, and which part of it is skipped where the rest runs ("its newuidmap part
+/// needs ...").
 ///
 /// libtest captures `print!`/`eprint!` of passing tests, so the note is written to the
 /// stderr descriptor directly: it shows in the output of `cargo test` next to the test's
 /// `ok`. It is also appended (one line, one `write`) to the file `$NSUTILS_SKIP_LOG`, from
 /// which `make test` prints how many tests were skipped, and why, at the end. Each
 /// (test, reason) pair is reported once per process.
-pub fn skip(label: &str, reason: &str) -> bool {
-    assert!(!in_ci(), "{label}: {reason}, and CI must run every test");
-    skip_unavailable(label, reason)
+pub fn skip(reason: &str) -> bool {
+    assert!(!in_ci(), "{}: {reason}, and CI must run every test", test_name());
+    skip_unavailable(reason)
 }
 
 /// Like [`skip`], also in CI: for what no privilege or package can give a machine (a
 /// cgroup v1 hierarchy on a cgroup2-only host), where another test covers the same ground.
-pub fn skip_unavailable(label: &str, reason: &str) -> bool {
-    let test = test_name(label);
+pub fn skip_unavailable(reason: &str) -> bool {
+    let test = test_name();
     static SEEN: Mutex<Option<HashSet<(String, String)>>> = Mutex::new(None);
     let first = SEEN
         .lock()
@@ -51,17 +53,16 @@ pub fn skip_unavailable(label: &str, reason: &str) -> bool {
     false
 }
 
-/// `<module>::<test>` (`unshare::environment`): libtest runs each test on a thread named
-/// after it, which also names a test whose helper reports the skip; `label` where there
-/// is no such name.
-fn test_name(label: &str) -> String {
-    let thread = std::thread::current();
-    thread.name().filter(|n| *n != "main").unwrap_or(label).to_string()
+/// The running test's name, `<module>::<test>` (`unshare::environment`): libtest runs
+/// each test on a thread named after it, so a test need not type its own name, and a
+/// helper that skips for it names it too.
+fn test_name() -> String {
+    std::thread::current().name().unwrap_or("(a test on an unnamed thread)").to_string()
 }
 
 /// Skips (returns false) when not root, except in CI where it fails.
-pub fn require_root(test: &str) -> bool {
-    nix::unistd::geteuid().is_root() || skip(test, "needs root")
+pub fn require_root() -> bool {
+    nix::unistd::geteuid().is_root() || skip("needs root")
 }
 
 /// Whether an unprivileged user may create user namespaces here (checked by trying).
@@ -78,9 +79,9 @@ pub fn unpriv_userns_ok() -> bool {
 }
 
 /// Skips (returns false) when uid 65534 cannot run the unprivileged tests, except in CI.
-pub fn require_unpriv(test: &str) -> bool {
-    if !require_root(test) {
+pub fn require_unpriv() -> bool {
+    if !require_root() {
         return false;
     }
-    unpriv_userns_ok() || skip(test, "needs unprivileged user namespaces, which this machine disallows")
+    unpriv_userns_ok() || skip("needs unprivileged user namespaces, which this machine disallows")
 }
