@@ -416,7 +416,7 @@ fn bash_completes_for_uid_65534_too() {
         let from = repo().join("completions/bash").join(name);
         std::fs::copy(from, home.path().join("completions").join(name)).unwrap();
     }
-    let ask = |line| bash_in(common::nobody("bash"), home.path(), line).words;
+    let ask = |line| bash_in(common::unpriv("bash"), home.path(), line).words;
     assert_eq!(ask("rs-lsns -o NS,TY"), ["NS,TYPE,"]);
     // every process's ID, root's too
     assert!(ask("rs-lsns --task=").contains(&"1".to_string()));

@@ -91,7 +91,7 @@ impl Holder {
 
     /// A rootless container's: uid 65534's, in a user namespace of its own.
     fn nobodys(host: &str, dir: &Path) -> Holder {
-        Holder::started(common::nobody("/usr/bin/unshare").args(["-U", "-r", "-u"]), host, dir)
+        Holder::started(common::unpriv("/usr/bin/unshare").args(["-U", "-r", "-u"]), host, dir)
     }
 
     fn started(unshare: &mut Command, host: &str, dir: &Path) -> Holder {
@@ -337,7 +337,8 @@ fn containers_by_id_prefix_runtime_and_name() {
 /// uid 65534 enters it by ID and prefix, `--preserve-credentials` or not.
 #[test]
 fn rootless_container_of_uid_65534() {
-    if !common::require_unpriv() {
+    // (its cgroups are made by root)
+    if !require_root() || !common::require_unpriv() {
         return;
     }
     let Some(v2) = hierarchy(None) else {
@@ -353,7 +354,7 @@ fn rootless_container_of_uid_65534() {
     let holder = Holder::nobodys("h-rootless", &cg.make(&v2, &rel));
     let copy = world_exec_copy(NSENTER);
     let run = |args: &[&str]| {
-        let o = run_timeout(common::nobody(&copy).args(args).env("LC_ALL", "C"), 60);
+        let o = run_timeout(common::unpriv(&copy).args(args).env("LC_ALL", "C"), 60);
         (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
     };
     let ok = |out: &str| (out.to_string(), String::new(), 0);

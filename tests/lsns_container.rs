@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, TempDir,
+    code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, unpriv_bin, wait_until, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -92,7 +92,7 @@ struct Sleeper<'a> {
 impl<'a> Sleeper<'a> {
     fn new(h: &'a Hierarchy, nobody: bool) -> Sleeper<'a> {
         let mut cmd = if nobody {
-            let mut c = common::nobody("/usr/bin/unshare");
+            let mut c = common::unpriv("/usr/bin/unshare");
             c.args(["-U", "-u"]);
             c
         } else {
@@ -303,7 +303,8 @@ fn cgroup_v1_pids_hierarchy() {
 /// uid 65534 reads the cgroup of its own process like root does.
 #[test]
 fn unprivileged_reader() {
-    if !require_unpriv() {
+    // (a private cgroup2 hierarchy and cgroups made in it need root)
+    if !require_root() || !require_unpriv() {
         return;
     }
     let h = Hierarchy::private_v2();
@@ -311,9 +312,9 @@ fn unprivileged_reader() {
     s.move_to(&format!("system.slice/docker-{HEX}.scope"));
     let uts = s.uts.to_string();
     let args = ["-r", "-n", "-o", "NS,PID,CONTAINER", "-Q"];
-    let out = checked(as_nobody(BIN).args(args).arg(format!("NS == {uts} && CONTAINER =~ \"^docker:\"")), &args);
+    let out = checked(unpriv_bin(BIN).args(args).arg(format!("NS == {uts} && CONTAINER =~ \"^docker:\"")), &args);
     assert_eq!(out, format!("{uts} {} docker:{ID}\n", s.pid));
-    let out = checked(as_nobody(BIN).args(["-J", "-o", "CONTAINER", &uts]), &[]);
+    let out = checked(unpriv_bin(BIN).args(["-J", "-o", "CONTAINER", &uts]), &[]);
     assert_eq!(
         out,
         format!("{{\n   \"namespaces\": [\n      {{\n         \"container\": \"docker:{ID}\"\n      }}\n   ]\n}}\n")
@@ -350,7 +351,8 @@ fn seen_from_a_cgroup_namespace() {
 /// and as uid 65534, in every form and in the filter).
 #[test]
 fn outermost_runtime_cgroup_wins() {
-    if !require_unpriv() {
+    // (a private cgroup2 hierarchy and cgroups made in it need root)
+    if !require_root() || !require_unpriv() {
         return;
     }
     let other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -366,7 +368,7 @@ fn outermost_runtime_cgroup_wins() {
         ] {
             s.move_to(&rel);
             let run = |args: &[&str]| match nobody {
-                true => checked(as_nobody(BIN).args(args), args),
+                true => checked(unpriv_bin(BIN).args(args), args),
                 false => lsns(args),
             };
             let shown = run(&["-o", "NS,CONTAINER", "-p", &pid, "-t", "uts"]);
@@ -423,6 +425,6 @@ fn cgroup_file_longer_than_8_kib() {
     }
     n.move_to(&format!("system.slice/docker-{HEX}.scope"));
     let args = ["-r", "-n", "-o", "NS,CONTAINER", "-p"];
-    let out = checked(as_nobody(BIN).args(args).arg(n.pid.to_string()).args(["-t", "uts"]), &args);
+    let out = checked(unpriv_bin(BIN).args(args).arg(n.pid.to_string()).args(["-t", "uts"]), &args);
     assert_eq!(out, format!("{} docker:{ID}\n", n.uts));
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::common::{as_nobody, ns_of, require_root, state, wait_until, Procs, TempDir};
+use crate::common::{ns_of, require_root, state, unpriv_bin, wait_until, Procs, TempDir};
 use nix::fcntl::OFlag;
 use nix::mount::{MntFlags, MsFlags};
 use nix::sys::stat::Mode;
@@ -308,7 +308,7 @@ fn fuse_lab() {
         if i >= 15 && stuck_helpers() >= 3 {
             break;
         }
-        let mut cmd = if i % 3 == 2 { as_nobody(BIN) } else { Command::new(BIN) };
+        let mut cmd = if i % 3 == 2 { unpriv_bin(BIN) } else { Command::new(BIN) };
         cmd.args(["-n", "-r", "-o", "NS,TYPE"]).env("LC_ALL", "C");
         match run_or_report(&mut cmd, 20, &victim, &mut server) {
             Ok(o) => {

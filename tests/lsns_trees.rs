@@ -9,23 +9,23 @@ use crate::common;
 use std::process::Command;
 
 use crate::common::{
-    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_lsns_retrying, run_timeout, wait_until,
-    PidLab, Procs, TempDir,
+    code, comm, ns_of, own_ns, require_root, require_unpriv, run_lsns_retrying, run_timeout, unpriv_bin, unpriv_name,
+    wait_until, PidLab, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
 
-/// `args` (program first), run as root or as uid 65534.
+/// `args` (program first), run as root or unprivileged ([`unpriv`]).
 fn command(nobody: bool, args: &[&str]) -> Command {
-    let mut c = if nobody { common::nobody(args[0]) } else { Command::new(args[0]) };
+    let mut c = if nobody { common::unpriv(args[0]) } else { Command::new(args[0]) };
     c.args(&args[1..]);
     c
 }
 
-/// rs-lsns's (or util-linux's) output, as root or as uid 65534.
+/// rs-lsns's (or util-linux's) output, as root or unprivileged.
 fn lsns(nobody: bool, bin: &str, args: &[&str]) -> String {
-    let mut cmd = if nobody && bin == BIN { as_nobody(BIN) } else { command(nobody, &[bin]) };
+    let mut cmd = if nobody && bin == BIN { unpriv_bin(BIN) } else { command(nobody, &[bin]) };
     let o = run_lsns_retrying(cmd.args(args).env("LC_ALL", "C"), 60);
     assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
@@ -92,7 +92,7 @@ fn ancestor_without_processes(nobody: bool) {
     let (u2, ux) = (ns_of(a, "user").unwrap(), ns_of(x, "user").unwrap());
     assert!(u2 != u1);
     let q = format!("NS == {init} || NS == {u1} || NS == {ux} || NS == {u2}");
-    let who = if nobody { "nobody" } else { "root" };
+    let who = if nobody { unpriv_name() } else { "root".to_string() };
 
     // (NS, depth, last among its siblings) in print order
     // Lines come in inode order, each after its ancestors: a ghost is placed when the

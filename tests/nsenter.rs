@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::common::{
-    as_nobody, child_of, nobody, require_root, require_unpriv, run, state, wait_until, Target, TempDir,
+    child_of, is_root, require_root, require_unpriv, run, state, unpriv, unpriv_bin, wait_until, Target, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-nsenter");
@@ -440,12 +440,12 @@ impl EnvLab {
         ]
     }
 
-    /// A `sleep` with [`EnvLab::their_env`], started by `prefix` (which must exec);
-    /// uid 65534's, or without `prefix`.
+    /// A `sleep` with [`EnvLab::their_env`], started by `prefix` (which must exec), or
+    /// without one; unprivileged (uid 65534's when we are root, see [`unpriv`]).
     fn target(&self, prefix: &[&str]) -> Target {
-        let prefix = [&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], prefix].concat();
-        let mut c = Command::new(prefix[0]);
-        c.args(&prefix[1..]).args(["/usr/bin/env", "-i"]).args(self.their_env()).args(["sleep", "300"]);
+        let argv = [prefix, &["/usr/bin/env", "-i"]].concat();
+        let mut c = unpriv(argv[0]);
+        c.args(&argv[1..]).args(self.their_env()).args(["sleep", "300"]);
         Target::spawn(c, 0)
     }
 
@@ -538,7 +538,8 @@ fn env_of_a_less_privileged_target_in_its_mount_namespace() {
     assert_eq!(out, "THEIR-evilshell\n", "{err}");
 }
 
-/// uid 65534 entering its own rootless container holds no privilege its processes lack:
+/// An unprivileged user (uid 65534 when we are root) entering its own rootless container
+/// holds no privilege its processes lack:
 /// their environment comes whole, and their PATH finds the program.
 #[test]
 fn env_of_a_target_with_our_privileges_is_whole() {
@@ -549,8 +550,8 @@ fn env_of_a_target_with_our_privileges_is_whole() {
     let t = lab.target(&[UNSHARE, "-r", "-u"]);
     let pid = t.pid();
     let args = ["-t", pid.as_str(), "-U", "-u", "--preserve-credentials"];
-    assert_eq!(env_inside(&lab, as_nobody(BIN), &args), sorted(lab.their_env()));
-    let (out, err, code) = run(lab.ours(as_nobody(BIN)).args(args).args(["-e", "foo"]));
+    assert_eq!(env_inside(&lab, unpriv_bin(BIN), &args), sorted(lab.their_env()));
+    let (out, err, code) = run(lab.ours(unpriv_bin(BIN)).args(args).args(["-e", "foo"]));
     assert_eq!((out.as_str(), code), ("THEIR-foo\n", 0), "{err}");
 }
 
@@ -701,7 +702,7 @@ fn unprivileged_rootless_container() {
     if !require_unpriv() {
         return;
     }
-    let mut c = nobody(UNSHARE);
+    let mut c = unpriv(UNSHARE);
     c.args(["-r", "-m", "-n", "-u", "--fork", "--kill-child", "sleep", "300"]);
     let t = Target::spawn(c, 1);
     let pid = t.pid();
@@ -711,32 +712,32 @@ fn unprivileged_rootless_container() {
     for extra in
         [&["--preserve-credentials", "-U", "-m", "-n", "-u"][..], &["-a"][..], &["-a", "--preserve-credentials"][..]]
     {
-        let (out, err, code) = run(as_nobody(BIN).args(["-t", &pid]).args(extra).args(["sh", "-c", script]));
+        let (out, err, code) = run(unpriv_bin(BIN).args(["-t", &pid]).args(extra).args(["sh", "-c", script]));
         assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0), "{extra:?}");
     }
     // a user namespace file goes first in the second pass, before the target's others
     let user_file = format!("--user=/proc/{pid}/ns/user");
-    let (out, err, code) = run(as_nobody(BIN).args(["-t", &pid, &user_file, "-n", "-m", "-u", "sh", "-c", script]));
+    let (out, err, code) = run(unpriv_bin(BIN).args(["-t", &pid, &user_file, "-n", "-m", "-u", "sh", "-c", script]));
     assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0));
     // util-linux cannot enter it with -a: it tries the shared cgroup namespace too
-    let (_, _, code) = run(nobody(ORACLE).args(["-t", &pid, "-a", "true"]));
+    let (_, _, code) = run(unpriv(ORACLE).args(["-t", &pid, "-a", "true"]));
     assert_eq!(code, 1);
-    // no permission: namespaces of a root-owned target
-    let root_target = Target::unshare(&["-n"]);
-    let (_, err, code) = run(as_nobody(BIN).args(["-t", &root_target.pid(), "-n", "true"]));
+    // no permission: namespaces of a root-owned target (PID 1's, when we are not root)
+    let root_target = is_root().then(|| Target::unshare(&["-n"]));
+    let root_pid = root_target.as_ref().map_or("1".to_string(), Target::pid);
+    let (_, err, code) = run(unpriv_bin(BIN).args(["-t", &root_pid, "-n", "true"]));
     let hint = format!(
-        "rs-nsenter: hint: the net namespace of PID {} is owned by uid 0 (user namespace {}): run as root\n",
-        root_target.pid(),
+        "rs-nsenter: hint: the net namespace of PID {root_pid} is owned by uid 0 (user namespace {}): run as root\n",
         common::own_ns("user")
     );
     assert_eq!(
         (err.as_str(), code),
         (format!("rs-nsenter: reassociate to namespaces failed: Operation not permitted\n{hint}").as_str(), 1)
     );
-    let file = format!("--net=/proc/{}/ns/net", root_target.pid());
-    let (_, err, code) = run(as_nobody(BIN).args([&file, "true"]));
+    let file = format!("--net=/proc/{root_pid}/ns/net");
+    let (_, err, code) = run(unpriv_bin(BIN).args([&file, "true"]));
     assert_eq!(code, 1);
-    assert_eq!(err, format!("rs-nsenter: cannot open /proc/{}/ns/net: Permission denied\n", root_target.pid()));
+    assert_eq!(err, format!("rs-nsenter: cannot open /proc/{root_pid}/ns/net: Permission denied\n"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{as_nobody, nobody, require_root, require_unpriv, run, skip, world_exec_copy, Procs, TempDir};
+use crate::common::{require_root, require_unpriv, run, skip, unpriv, unpriv_bin, world_exec_copy, Procs, TempDir};
 
 const BINS: [&str; 3] =
     [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];
@@ -31,7 +31,7 @@ fn copy_with_mode(src: &str, dir: &Path, mode: u32) -> PathBuf {
 
 /// Runs `bin args` as uid/gid 65534.
 fn as_uid_65534(bin: &Path, args: &[&str]) -> (String, String, i32) {
-    run(nobody(bin).args(args))
+    run(unpriv(bin).args(args))
 }
 
 /// Whether set-ID bits take effect in `dir` (not on a `nosuid` mount): a set-user-ID
@@ -201,7 +201,7 @@ fn env_of_a_target_with_our_credentials_is_kept_whole() {
     assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ENV));
 }
 
-/// Unprivileged: uid 65534 entering its own rootless container holds no capability the
+/// Unprivileged: a user (uid 65534 when we are root) entering its own rootless container holds no capability the
 /// container's processes lack, so their environment comes whole (as util-linux's).
 #[test]
 fn env_of_an_own_rootless_container_is_kept_whole() {
@@ -209,12 +209,11 @@ fn env_of_an_own_rootless_container_is_kept_whole() {
         return;
     }
     let mut p = Procs::new();
-    let t = sleeper(
-        &mut p,
-        &["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-r", "-u"],
-    );
+    let t =
+        p.start(unpriv("/usr/bin/unshare").args(["-r", "-u", "/usr/bin/env", "-i"]).args(ENV).args(["sleep", "300"]));
+    let t = t.to_string();
     for extra in [&["-U", "-u"][..], &["-U", "-u", "--preserve-credentials"][..]] {
-        assert_eq!(entered_env(&mut as_nobody(NSENTER), &t, extra), sorted(&ENV), "{extra:?}");
+        assert_eq!(entered_env(&mut unpriv_bin(NSENTER), &t, extra), sorted(&ENV), "{extra:?}");
     }
 }
 

@@ -6,7 +6,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Output};
 
 use crate::common::{
-    as_nobody, nobody, require_root, require_unpriv, run, run_timeout, spawn_piped, state, wait_timeout, wait_until,
+    require_root, require_unpriv, run, run_timeout, spawn_piped, state, unpriv, unpriv_bin, wait_timeout, wait_until,
     Target,
 };
 
@@ -44,7 +44,8 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Whether a test may run (root, or with `unpriv` uid 65534 in a user namespace), after
+/// Whether a test may run (root, or with `unpriv` an unprivileged user in a user
+/// namespace: uid 65534 when we are root, else ourselves), after
 /// setting up the signal dispositions the children inherit.
 fn may_run(unpriv: bool) -> bool {
     default_actions_for_32_and_33();
@@ -104,8 +105,8 @@ fn unshare_rootless_passes_realtime_signals_on() {
         for extra in
             [&["-r", "-f"][..], &["-r", "-f", "--kill-child"][..], &["-r", "-f", "-n", "--kill-child=TERM"][..]]
         {
-            let o = run_timeout(forked(as_nobody(UNSHARE)).args(extra).args(suicide(how)), 60);
-            died_of(&o, sig, &format!("rs-unshare {extra:?} kill {how} as uid 65534"));
+            let o = run_timeout(forked(unpriv_bin(UNSHARE)).args(extra).args(suicide(how)), 60);
+            died_of(&o, sig, &format!("rs-unshare {extra:?} kill {how} unprivileged"));
         }
     }
 }
@@ -127,8 +128,8 @@ fn unshare_dies_of_a_realtime_signal_it_was_started_with_blocked_or_ignored() {
     }
 }
 
-/// Runs every real-time case through rs-nsenter (`make` gives the command, as root or as
-/// uid 65534) into `target`, with each of `extras`.
+/// Runs every real-time case through rs-nsenter (`make` gives the command, as root or
+/// unprivileged) into `target`, with each of `extras`.
 fn nsenter_cases(target: &Target, make: fn() -> Command, extras: &[&[&str]], who: &str) {
     let pid = target.pid.to_string();
     for (how, sig) in REALTIME {
@@ -156,11 +157,11 @@ fn nsenter_into_a_rootless_container_passes_realtime_signals_on() {
     if !may_run(true) {
         return;
     }
-    let mut c = nobody("/usr/bin/unshare");
+    let mut c = unpriv("/usr/bin/unshare");
     c.args(["-r", "-p", "-m", "--fork", "--kill-child", "sleep", "300"]);
     let t = Target::spawn(c, 1);
     let extras: &[&[&str]] = &[&["-U", "-p"], &["-U", "-p", "-m", "--preserve-credentials"], &["-U", "-p", "-F"]];
-    nsenter_cases(&t, || as_nobody(NSENTER), extras, "as uid 65534");
+    nsenter_cases(&t, || unpriv_bin(NSENTER), extras, "unprivileged");
 }
 
 /// The raw status still tells a stop from a death: rs-nsenter stops with its stopped

@@ -24,9 +24,9 @@ fn u(args: &[&str]) -> (String, String, i32) {
     run(&mut with_subid_files(c))
 }
 
-/// Runs rs-unshare as uid 65534.
-fn u_nobody(args: &[&str]) -> (String, String, i32) {
-    let mut c = as_nobody(BIN);
+/// Runs rs-unshare unprivileged (as uid 65534 when we are root, else as ourselves).
+fn u_unpriv(args: &[&str]) -> (String, String, i32) {
+    let mut c = unpriv_bin(BIN);
     c.args(args);
     run(&mut with_subid_files(c))
 }
@@ -274,18 +274,18 @@ fn subordinate_id_maps() {
     }
     let _files = SubidFiles::install("nobody:200000:1000");
     let show = "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups";
-    let (out, err, code) = u_nobody(&["--map-users=0:200000:1000", "--map-groups=0:200000:1000", "sh", "-c", show]);
+    let (out, err, code) = u_unpriv(&["--map-users=0:200000:1000", "--map-groups=0:200000:1000", "sh", "-c", show]);
     let norm = |o: &str| o.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
     assert_eq!(code, 0, "{err}");
     assert_eq!(norm(&out), vec!["0 200000 1000", "0 200000 1000", "allow"]);
     // -r keeps its id and the block keeps its full size (util-linux 2.41-2.42 lost one)
-    let (out, err, code) = u_nobody(&["-r", "--map-auto", "sh", "-c", show]);
+    let (out, err, code) = u_unpriv(&["-r", "--map-auto", "sh", "-c", show]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(norm(&out), vec!["0 65534 1", "1 200000 1000", "0 65534 1", "1 200000 1000", "allow"]);
-    let (out, _, code) = u_nobody(&["-c", "--map-subids", "cat", "/proc/self/uid_map"]);
+    let (out, _, code) = u_unpriv(&["-c", "--map-subids", "cat", "/proc/self/uid_map"]);
     assert_eq!((norm(&out), code), (vec!["65534 65534 1".to_string(), "200000 200000 1000".to_string()], 0));
     // newuidmap refuses ids outside the user's block; its status is passed on
-    let (_, err, code) = u_nobody(&["--map-users=0:300000:10", "true"]);
+    let (_, err, code) = u_unpriv(&["--map-users=0:300000:10", "true"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.starts_with("newuidmap: "), "{err}");
 }
@@ -731,11 +731,12 @@ fn unprivileged_user() {
     if !require_unpriv() {
         return;
     }
-    let (out, err, code) = u_nobody(&["-r", "sh", "-c", "id -u; cat /proc/self/setgroups"]);
+    let (out, err, code) = u_unpriv(&["-r", "sh", "-c", "id -u; cat /proc/self/setgroups"]);
     assert_eq!((out.as_str(), code), ("0\ndeny\n", 0), "{err}");
-    let (out, _, code) = u_nobody(&["-c", "id", "-u"]);
-    assert_eq!((out.as_str(), code), ("65534\n", 0));
-    let (out, err, code) = u_nobody(&[
+    let me = unpriv_uid();
+    let (out, _, code) = u_unpriv(&["-c", "id", "-u"]);
+    assert_eq!((out.as_str(), code), (format!("{me}\n").as_str(), 0));
+    let (out, err, code) = u_unpriv(&[
         "-r",
         "-fp",
         "--mount-proc",
@@ -745,19 +746,20 @@ fn unprivileged_user() {
         "echo $$; hostname box; hostname; ip -o link | wc -l",
     ]);
     assert_eq!((out.as_str(), code), ("1\nbox\n1\n", 0), "{err}");
-    let (out, _, code) = u_nobody(&["-U", "sh", "-c", "wc -l < /proc/self/uid_map; id -u"]);
+    let (out, _, code) = u_unpriv(&["-U", "sh", "-c", "wc -l < /proc/self/uid_map; id -u"]);
+    // (no map: the overflow uid, whoever we are)
     assert_eq!((out.as_str(), code), ("0\n65534\n", 0));
     let (out, _, code) =
-        u_nobody(&["-r", "-T", "--monotonic=-100", "sh", "-c", "cat /proc/self/timens_offsets | head -1"]);
+        u_unpriv(&["-r", "-T", "--monotonic=-100", "sh", "-c", "cat /proc/self/timens_offsets | head -1"]);
     assert_eq!(code, 0);
     assert_eq!(out.split_whitespace().collect::<Vec<_>>(), vec!["monotonic", "-100", "0"]);
     // without a user namespace: refused, with a hint
-    let (_, err, code) = u_nobody(&["-n", "true"]);
+    let (_, err, code) = u_unpriv(&["-n", "true"]);
     assert_eq!(code, 1);
     assert_eq!(err.lines().next().unwrap(), "rs-unshare: unshare failed: Operation not permitted");
     assert!(err.lines().nth(1).unwrap().starts_with("rs-unshare: hint: "), "{err}");
     // range maps need newuidmap when not root: without it, a clear message
-    let (_, err, code) = run(as_nobody(BIN).env("PATH", "/nonexistent").args(["--map-users=0:100000:10", "true"]));
+    let (_, err, code) = run(unpriv_bin(BIN).env("PATH", "/nonexistent").args(["--map-users=0:100000:10", "true"]));
     assert_eq!(code, 127);
     assert_eq!(
         err,
@@ -765,7 +767,7 @@ fn unprivileged_user() {
          rs-unshare: hint: range maps need newuidmap (package uidmap) when not run as root\n"
     );
     // --kill-child as an unprivileged user, with a PID namespace
-    let (out, _, code) = u_nobody(&["-r", "-p", "--kill-child", "sh", "-c", "echo $$"]);
+    let (out, _, code) = u_unpriv(&["-r", "-p", "--kill-child", "sh", "-c", "echo $$"]);
     assert_eq!((out.as_str(), code), ("1\n", 0));
 }
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::Stdio;
 use std::sync::{Mutex, OnceLock};
 
-use super::nobody;
+use super::unpriv;
 
 /// True when running in CI, where a missing privilege is a failure, not a skip.
 pub fn in_ci() -> bool {
@@ -65,11 +65,18 @@ pub fn require_root() -> bool {
     nix::unistd::geteuid().is_root() || skip("needs root")
 }
 
-/// Whether an unprivileged user may create user namespaces here (checked by trying).
+/// Like [`require_root`] for a part of a test, which `part` names ("its part with
+/// another user"): the rest of the test runs without root.
+pub fn require_root_for(part: &str) -> bool {
+    nix::unistd::geteuid().is_root() || skip(&format!("{part} needs root"))
+}
+
+/// Whether [`unpriv_uid`](super::unpriv_uid) may create user namespaces here (checked by
+/// trying).
 pub fn unpriv_userns_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(|| {
-        nobody("/usr/bin/unshare")
+        unpriv("/usr/bin/unshare")
             .args(["-U", "true"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -78,10 +85,9 @@ pub fn unpriv_userns_ok() -> bool {
     })
 }
 
-/// Skips (returns false) when uid 65534 cannot run the unprivileged tests, except in CI.
+/// Skips (returns false) where the tests of unprivileged behaviour cannot run, except
+/// in CI: they need no root (they run as [`unpriv_uid`](super::unpriv_uid)), but user
+/// namespaces that an unprivileged user may create.
 pub fn require_unpriv() -> bool {
-    if !require_root() {
-        return false;
-    }
     unpriv_userns_ok() || skip("needs unprivileged user namespaces, which this machine disallows")
 }

@@ -1,4 +1,5 @@
-//! Running programs as uid 65534.
+//! Running programs unprivileged: as uid 65534 when the tests run as root, else as the
+//! invoking user.
 
 use std::fs;
 use std::os::fd::OwnedFd;
@@ -66,19 +67,58 @@ fn remove_at_exit(dir: &Path) {
     assert!(WATCHER.set((writer, watcher)).is_ok(), "remove_at_exit runs once per process");
 }
 
-/// A command that runs `bin args...` as uid/gid 65534 with no supplementary groups (a
-/// binary under test, through its [`world_exec_copy`]; see [`nobody`]).
-pub fn as_nobody(bin: &str) -> Command {
-    nobody(world_exec_copy(bin))
+/// Whether the tests run as root (then they also run the binaries as uid 65534).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
 }
 
-/// A command that runs `program` as uid/gid 65534 with no supplementary groups, in `/`
-/// and with a PATH uid 65534 may search (the caller's may hold private directories).
-/// `program` must be one uid 65534 may execute where it is, such as /usr/bin/unshare;
-/// the binaries under test go through [`as_nobody`].
-pub fn nobody(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut c = Command::new("/usr/bin/setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(program);
+/// The user the tests of unprivileged behaviour run as: the invoking user where that is
+/// not root; uid 65534 (through setpriv) where it is root.
+pub fn unpriv_uid() -> u32 {
+    match nix::unistd::geteuid() {
+        uid if uid.is_root() => 65534,
+        uid => uid.as_raw(),
+    }
+}
+
+/// The name of [`unpriv_uid`] in the password database (as lsns shows it in USER), or
+/// its number where it has none.
+pub fn unpriv_name() -> String {
+    let uid = nix::unistd::Uid::from_raw(unpriv_uid());
+    nix::unistd::User::from_uid(uid).ok().flatten().map_or_else(|| uid.to_string(), |u| u.name)
+}
+
+/// The group of [`unpriv_uid`]: 65534 as root, else the invoking user's.
+pub fn unpriv_gid() -> u32 {
+    match nix::unistd::geteuid().is_root() {
+        true => 65534,
+        false => nix::unistd::getegid().as_raw(),
+    }
+}
+
+/// A command that runs a binary under test as [`unpriv_uid`] (see [`unpriv`]); as
+/// root, through its [`world_exec_copy`], which uid 65534 may execute.
+pub fn unpriv_bin(bin: &str) -> Command {
+    match nix::unistd::geteuid().is_root() {
+        true => unpriv(world_exec_copy(bin)),
+        false => unpriv(bin),
+    }
+}
+
+/// A command that runs `program` unprivileged, as [`unpriv_uid`]: as root, through
+/// setpriv as uid/gid 65534 with no supplementary groups; else as the invoking user. It
+/// runs in `/` and with a PATH uid 65534 may search (the caller's may hold private
+/// directories). `program` must be one uid 65534 may execute where it is, such as
+/// /usr/bin/unshare; the binaries under test go through [`unpriv_bin`].
+pub fn unpriv(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = match nix::unistd::geteuid().is_root() {
+        true => {
+            let mut c = Command::new("/usr/bin/setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(program);
+            c
+        }
+        false => Command::new(program),
+    };
     c.current_dir("/");
     c.env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     c
