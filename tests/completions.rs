@@ -2,8 +2,8 @@
 //! with the bash-completion package, loading our script as it loads an installed one;
 //! zsh in a pseudo-terminal (zpty), recording the matches its completion functions
 //! add; fish with `complete -C`; and a real `bash -i` in a pseudo-terminal, to see what
-//! readline inserts. Each shell is skipped (visibly; failing in CI) where
-//! it is not installed: `.ci/run` installs them.
+//! readline inserts. Each shell is skipped (visibly; failing in CI) where it is not
+//! installed, naming the package to install.
 use crate::common;
 
 use std::collections::BTreeSet;
@@ -21,14 +21,20 @@ fn repo() -> &'static Path {
 
 const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
 
-/// Whether `program` is on PATH (or, with a slash, exists); a visible skip if not.
+/// Whether `program` is on PATH (or, with a slash, exists); a visible skip if not, which
+/// names the (Debian) package that has it.
 fn have(program: &str) -> bool {
     let found = if program.contains('/') {
         Path::new(program).exists()
     } else {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join(program).is_file())
     };
-    found || common::skip(&format!("{program} is not installed"))
+    let package = match program {
+        BASH_COMPLETION => "bash-completion",
+        "script" => "bsdutils",
+        other => other,
+    };
+    found || common::skip(&format!("{program} is not installed: install the {package} package"))
 }
 
 /// PATH with our binaries first: fish loads a command's completions only for a command

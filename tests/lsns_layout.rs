@@ -120,7 +120,7 @@ fn terminal_width_hints_and_truncation() {
         return;
     }
     if !Path::new("/usr/bin/script").exists() {
-        common::skip("no /usr/bin/script");
+        common::skip("no /usr/bin/script: install the bsdutils package");
         return;
     }
     let lab = five_pid_lab();
@@ -357,7 +357,7 @@ fn json_of_a_deep_tree_streams() {
         return;
     }
     if !Path::new("/usr/bin/time").exists() {
-        common::skip("no /usr/bin/time");
+        common::skip("no /usr/bin/time: install the time package");
         return;
     }
     let depth = 1000;

@@ -269,7 +269,7 @@ fn subordinate_id_maps() {
         return;
     }
     if !Path::new("/usr/bin/newuidmap").exists() {
-        skip("its newuidmap part needs the uidmap package (.ci/run installs it)");
+        skip("its newuidmap part needs newuidmap and newgidmap: install the uidmap package");
         return;
     }
     let _files = SubidFiles::install("nobody:200000:1000");
@@ -629,7 +629,7 @@ fn rollback_never_unmounts_by_path() {
         return;
     }
     if !Path::new("/usr/bin/python3").exists() {
-        skip("/usr/bin/python3 is not installed");
+        skip("/usr/bin/python3 is not installed: install the python3 package");
         return;
     }
     let t = TempDir::new("rollback");
