@@ -2,9 +2,9 @@
 //! with the bash-completion package, loading our script as it loads an installed one;
 //! zsh in a pseudo-terminal (zpty), recording the matches its completion functions
 //! add; fish with `complete -C`; and a real `bash -i` in a pseudo-terminal, to see what
-//! readline inserts. Each shell is skipped (visibly; failing in CI) where
-//! it is not installed: `.ci/run` installs them.
-mod common;
+//! readline inserts. Each shell is skipped (visibly; failing in CI) where it is not
+//! installed, naming the package to install.
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -21,14 +21,20 @@ fn repo() -> &'static Path {
 
 const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
 
-/// Whether `program` is on PATH (or, with a slash, exists); a visible skip if not.
+/// Whether `program` is on PATH (or, with a slash, exists); a visible skip if not, which
+/// names the (Debian) package that has it.
 fn have(program: &str) -> bool {
     let found = if program.contains('/') {
         Path::new(program).exists()
     } else {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join(program).is_file())
     };
-    found || common::skip(program, &format!("{program} is not installed"))
+    let package = match program {
+        BASH_COMPLETION => "bash-completion",
+        "script" => "bsdutils",
+        other => other,
+    };
+    found || common::skip(&format!("{program} is not installed: install the {package} package"))
 }
 
 /// PATH with our binaries first: fish loads a command's completions only for a command
@@ -406,7 +412,7 @@ fn interactive_bash_inserts_the_completion() {
 
 #[test]
 fn bash_completes_for_uid_65534_too() {
-    if !common::require_root("bash_completes_for_uid_65534_too") || !have("bash") || !have(BASH_COMPLETION) {
+    if !common::require_root() || !have("bash") || !have(BASH_COMPLETION) {
         return;
     }
     // copies it may read (the checkout may be under a private directory)
@@ -416,7 +422,7 @@ fn bash_completes_for_uid_65534_too() {
         let from = repo().join("completions/bash").join(name);
         std::fs::copy(from, home.path().join("completions").join(name)).unwrap();
     }
-    let ask = |line| bash_in(common::nobody("bash"), home.path(), line).words;
+    let ask = |line| bash_in(common::unpriv("bash"), home.path(), line).words;
     assert_eq!(ask("rs-lsns -o NS,TY"), ["NS,TYPE,"]);
     // every process's ID, root's too
     assert!(ask("rs-lsns --task=").contains(&"1".to_string()));

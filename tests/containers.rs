@@ -9,7 +9,7 @@
 //! a private mount namespace that each command runs in. The host's files are never
 //! touched; the cgroups and processes are removed on drop, also when a check fails.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{code, ns_of, require_root, run_timeout, skip_unavailable, world_exec_copy, TempDir};
+use crate::common::{code, ns_of, require_root, run_timeout, skip_unavailable, world_exec_copy, TempDir};
 
 const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const LSNS: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -91,7 +91,7 @@ impl Holder {
 
     /// A rootless container's: uid 65534's, in a user namespace of its own.
     fn nobodys(host: &str, dir: &Path) -> Holder {
-        Holder::started(common::nobody("/usr/bin/unshare").args(["-U", "-r", "-u"]), host, dir)
+        Holder::started(common::unpriv("/usr/bin/unshare").args(["-U", "-r", "-u"]), host, dir)
     }
 
     fn started(unshare: &mut Command, host: &str, dir: &Path) -> Holder {
@@ -241,7 +241,7 @@ fn scenario(cg: &mut Cgroups, state: &State, base: &str) -> Vec<Case> {
         let refs = vec![old.clone(), old[..12].to_string(), "old".into()];
         add("h-v1", &pids, format!("docker/{old}"), format!("docker:{}", &old[..12]), "old", refs);
     } else {
-        skip_unavailable("containers: cgroup v1", "no v1 pids hierarchy is mounted");
+        skip_unavailable("no v1 pids hierarchy is mounted");
     }
     fs::set_permissions(state.0.path().join("lib/docker"), fs::Permissions::from_mode(0o700)).unwrap();
     cases
@@ -249,11 +249,11 @@ fn scenario(cg: &mut Cgroups, state: &State, base: &str) -> Vec<Case> {
 
 #[test]
 fn containers_by_id_prefix_runtime_and_name() {
-    if !require_root("containers_by_id_prefix_runtime_and_name") {
+    if !require_root() {
         return;
     }
     if hierarchy(None).is_none() {
-        skip_unavailable("containers_by_id_prefix_runtime_and_name", "no cgroup2 hierarchy is mounted");
+        skip_unavailable("no cgroup2 hierarchy is mounted");
         return;
     }
     let mut cg = Cgroups::default();
@@ -337,11 +337,12 @@ fn containers_by_id_prefix_runtime_and_name() {
 /// uid 65534 enters it by ID and prefix, `--preserve-credentials` or not.
 #[test]
 fn rootless_container_of_uid_65534() {
-    if !common::require_unpriv("rootless_container_of_uid_65534") {
+    // (its cgroups are made by root)
+    if !require_root() || !common::require_unpriv() {
         return;
     }
     let Some(v2) = hierarchy(None) else {
-        skip_unavailable("rootless_container_of_uid_65534", "no cgroup2 hierarchy is mounted");
+        skip_unavailable("no cgroup2 hierarchy is mounted");
         return;
     };
     let mut cg = Cgroups::default();
@@ -353,7 +354,7 @@ fn rootless_container_of_uid_65534() {
     let holder = Holder::nobodys("h-rootless", &cg.make(&v2, &rel));
     let copy = world_exec_copy(NSENTER);
     let run = |args: &[&str]| {
-        let o = run_timeout(common::nobody(&copy).args(args).env("LC_ALL", "C"), 60);
+        let o = run_timeout(common::unpriv(&copy).args(args).env("LC_ALL", "C"), 60);
         (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned(), code(&o))
     };
     let ok = |out: &str| (out.to_string(), String::new(), 0);

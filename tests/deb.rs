@@ -6,7 +6,7 @@
 //!
 //! The scratch root has no shell, so dpkg runs the maintainer scripts with
 //! `--force-script-chrootless`: they call only dpkg-divert, which works on `$DPKG_ROOT`.
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -14,7 +14,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::TempDir;
+use crate::common::TempDir;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const COMPAT: &str = "nsutils-util-linux-names";
@@ -33,11 +33,11 @@ const UTIL_LINUX_FILES: [&str; 9] = [
 ];
 
 /// Whether dpkg's tools are here (a Debian system); else skips, and fails in CI.
-fn have_dpkg(test: &str) -> bool {
+fn have_dpkg() -> bool {
     let ok = ["dpkg", "dpkg-deb", "dpkg-divert"]
         .iter()
         .all(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()));
-    ok || common::skip(test, "needs dpkg, dpkg-deb and dpkg-divert (a Debian system)")
+    ok || common::skip("needs dpkg, dpkg-deb and dpkg-divert (a Debian system)")
 }
 
 fn stdout_of(cmd: &mut Command) -> String {
@@ -141,7 +141,7 @@ fn gunzip_n(path: &Path) -> String {
 
 #[test]
 fn packages_hold_debians_paths() {
-    if !have_dpkg("packages_hold_debians_paths") {
+    if !have_dpkg() {
         return;
     }
     let debs = make_deb("contents");
@@ -304,9 +304,7 @@ fn diverted(path: &str) -> String {
 
 #[test]
 fn compat_diverts_util_linux_and_gives_it_back() {
-    if !common::require_root("compat_diverts_util_linux_and_gives_it_back")
-        || !have_dpkg("compat_diverts_util_linux_and_gives_it_back")
-    {
+    if !common::require_root() || !have_dpkg() {
         return;
     }
     let debs = make_deb("install");
@@ -347,11 +345,11 @@ fn compat_diverts_util_linux_and_gives_it_back() {
 
 #[test]
 fn lintian_finds_no_errors() {
-    if !have_dpkg("lintian_finds_no_errors") {
+    if !have_dpkg() {
         return;
     }
     if Command::new("lintian").arg("--version").output().is_err() {
-        common::skip("lintian_finds_no_errors", "needs lintian (apt-get install lintian)");
+        common::skip("needs lintian (apt-get install lintian)");
         return;
     }
     let debs = make_deb("lintian");

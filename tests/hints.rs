@@ -2,16 +2,15 @@
 //! to be util-linux's (2.38.1 in /usr/bin, where its words are the newest's) and the hint
 //! to name the cause found.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const UNSHARE: &str = env!("CARGO_BIN_EXE_rs-unshare");
 const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
+/// The prefix that makes a command unprivileged when we are root (see `common::unpriv`).
 const NOBODY: &str = "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups";
 
 /// stderr split into the first line (with util-linux's name for ours) and the hint.
@@ -22,11 +21,16 @@ fn lines(err: &str) -> (String, String) {
     (first, l.collect::<Vec<_>>().join("\n"))
 }
 
-/// Runs `script` (sh) as root; `$U`, `$N` are ours, `$NOBODY` a setpriv prefix.
+/// Runs `script` (sh) as ourselves; `$U`, `$N` are ours, `$NOBODY` the prefix that runs
+/// a command unprivileged: as uid 65534 through setpriv when we are root (then `$U` and
+/// `$N` are copies uid 65534 may run), else none.
 fn sh_root(script: &str) -> (String, String, i32) {
     let mut c = Command::new("/bin/sh");
     c.args(["-c", script]).current_dir("/");
-    c.env("U", world_exec_copy(UNSHARE)).env("N", world_exec_copy(NSENTER)).env("NOBODY", NOBODY);
+    match is_root() {
+        true => c.env("U", world_exec_copy(UNSHARE)).env("N", world_exec_copy(NSENTER)).env("NOBODY", NOBODY),
+        false => c.env("U", UNSHARE).env("N", NSENTER).env("NOBODY", ""),
+    };
     run(&mut c)
 }
 
@@ -52,13 +56,16 @@ fn expect_first(script: &str, first: &str, status: i32) -> String {
 
 #[test]
 fn unshare_without_capability() {
-    if !require_unpriv("unshare_without_capability") {
+    if !require_unpriv() {
         return;
     }
     let hint = versus("$NOBODY $T -n true", "$U", "/usr/bin/unshare");
     assert_eq!(
         hint,
-        "rs-unshare: hint: a net namespace needs CAP_SYS_ADMIN, which uid 65534 lacks: add -r (--map-root-user)"
+        format!(
+            "rs-unshare: hint: a net namespace needs CAP_SYS_ADMIN, which uid {} lacks: add -r (--map-root-user)",
+            unpriv_uid()
+        )
     );
 }
 
@@ -70,7 +77,7 @@ fn in_own_userns(setup: &str, cmd: &str) -> String {
 
 #[test]
 fn namespace_limit_of_zero() {
-    if !require_root("namespace_limit_of_zero") {
+    if !require_root() {
         return;
     }
     let script = in_own_userns("echo 0 > /proc/sys/user/max_net_namespaces", "$T -r -n true");
@@ -90,7 +97,8 @@ fn namespace_limit_of_zero() {
 
 #[test]
 fn user_namespace_depth() {
-    if !require_root("user_namespace_depth") {
+    // (as root, or as a user who may make user namespaces)
+    if !is_root() && !require_unpriv() {
         return;
     }
     // 33 nested user namespaces, the most the kernel allows; then one more
@@ -107,7 +115,7 @@ fn user_namespace_depth() {
 
 #[test]
 fn covered_proc() {
-    if !require_root("covered_proc") {
+    if !require_root() {
         return;
     }
     let script = "/usr/bin/unshare -m --propagation private sh -c \
@@ -122,12 +130,12 @@ fn covered_proc() {
 
 #[test]
 fn setgroups_after_gid_map() {
-    if !require_unpriv("setgroups_after_gid_map") {
+    if !require_unpriv() {
         return;
     }
     // newgidmap writes the gid map before we may write setgroups
-    let script = "$NOBODY $T -U --map-user=0 --map-groups=0:65534:1 --setgroups=allow true";
-    let hint = expect_first(script, "unshare: write failed /proc/self/setgroups: Operation not permitted", 1);
+    let script = format!("$NOBODY $T -U --map-user=0 --map-groups=0:{}:1 --setgroups=allow true", unpriv_gid());
+    let hint = expect_first(&script, "unshare: write failed /proc/self/setgroups: Operation not permitted", 1);
     assert_eq!(
         hint,
         "rs-unshare: hint: the gid map is written already, which fixes setgroups: it can be set only before"
@@ -146,7 +154,8 @@ fn with_subuid(script: &str) -> String {
 
 #[test]
 fn subuid_range_not_ours() {
-    if !require_unpriv("subuid_range_not_ours") {
+    // (the stand-in /etc/subuid is mounted by root)
+    if !require_root() || !require_unpriv() {
         return;
     }
     let script = with_subuid("exec $NOBODY $T --map-users=0:200000:10 /bin/true");
@@ -159,7 +168,8 @@ fn subuid_range_not_ours() {
 
 #[test]
 fn newuidmap_not_setuid() {
-    if !require_unpriv("newuidmap_not_setuid") {
+    // (the stand-in /etc/subuid is mounted by root)
+    if !require_root() || !require_unpriv() {
         return;
     }
     let dir = TempDir::new("hints-newuidmap");
@@ -178,7 +188,7 @@ fn newuidmap_not_setuid() {
 
 #[test]
 fn program_missing_inside_root() {
-    if !require_root("program_missing_inside_root") {
+    if !require_root() {
         return;
     }
     let root = TempDir::new("hints-root");
@@ -199,7 +209,7 @@ fn program_missing_inside_root() {
 
 #[test]
 fn setns_refused() {
-    if !require_unpriv("setns_refused") {
+    if !require_unpriv() {
         return;
     }
     // (2.38.1 opens /proc/1/ns/net first, and fails there: the newest enters by pidfd)
@@ -211,8 +221,8 @@ fn setns_refused() {
         hint,
         format!("rs-nsenter: hint: the net namespace of PID 1 is owned by uid 0 (user namespace {ino}): run as root")
     );
-    // a rootless container of uid 65534
-    let mut c = nobody("/usr/bin/unshare");
+    // a rootless container of ours (uid 65534's when we are root)
+    let mut c = unpriv("/usr/bin/unshare");
     c.args(["-r", "-n", "-u", "sleep", "60"]);
     let t = Target::spawn(c, 0);
     let theirs = fs::read_link(format!("/proc/{}/ns/user", t.pid)).unwrap().to_string_lossy().into_owned();
@@ -226,6 +236,9 @@ fn setns_refused() {
         )
     );
     // ... which another user may not enter
+    if !require_root_for("its part as another user") {
+        return;
+    }
     let other = "/usr/bin/setpriv --reuid=65533 --regid=65533 --clear-groups";
     let hint = expect_first(&format!("{other} $T -t {} -U -n true", t.pid()), refused, 1);
     assert_eq!(

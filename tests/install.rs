@@ -3,14 +3,14 @@
 //! those names says that name. Uninstall removes what the installs put there (listed in
 //! `share/nsutils/installed`), whatever `COMPAT` it is given, and the directories they
 //! made, but nothing that is no longer ours and nothing through a symbolic link.
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::TempDir;
+use crate::common::TempDir;
 
 /// Adds every file and link below `dir` to `out`, relative to `base`.
 fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {

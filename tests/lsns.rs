@@ -5,16 +5,14 @@
 //! Other processes come and go on the machine, so every check is filtered to the
 //! test's own namespaces (`-p`, `-Q` or a positional namespace).
 
-mod common;
-
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStringExt;
 use std::process::{Command, Stdio};
 
-use common::{
-    as_nobody, code, lsns_width, nobody, ns_of, own_ns, require_root, require_unpriv, run, run_lsns_retrying,
-    run_timeout, sh, wait_until, Mounted, Netns, Procs, TempDir,
+use crate::common::{
+    code, lsns_width, ns_of, own_ns, require_root, require_root_for, require_unpriv, run, run_lsns_retrying,
+    run_timeout, sh, unpriv, unpriv_bin, unpriv_name, wait_until, Mounted, Netns, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
@@ -70,7 +68,7 @@ fn raw_escape(s: &str) -> String {
 
 #[test]
 fn process_held_namespaces_in_every_format() {
-    if !require_root("process_held_namespaces_in_every_format") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -139,7 +137,7 @@ fn process_held_namespaces_in_every_format() {
 
 #[test]
 fn differential_against_util_linux() {
-    if !require_root("differential_against_util_linux") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -174,7 +172,7 @@ fn differential_against_util_linux() {
 
 #[test]
 fn owner_and_parent_trees_with_ghost_namespaces() {
-    if !require_root("owner_and_parent_trees_with_ghost_namespaces") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -233,7 +231,7 @@ fn owner_and_parent_trees_with_ghost_namespaces() {
 
 #[test]
 fn process_tree_of_one_namespace() {
-    if !require_root("process_tree_of_one_namespace") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -255,7 +253,7 @@ fn process_tree_of_one_namespace() {
 
 #[test]
 fn nested_processes_in_a_namespace() {
-    if !require_root("nested_processes_in_a_namespace") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -277,7 +275,7 @@ fn nested_processes_in_a_namespace() {
 
 #[test]
 fn namespace_held_only_by_an_open_fd() {
-    if !require_root("namespace_held_only_by_an_open_fd") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -300,7 +298,7 @@ fn namespace_held_only_by_an_open_fd() {
 
 #[test]
 fn network_namespace_held_only_by_a_socket() {
-    if !require_root("network_namespace_held_only_by_a_socket") {
+    if !require_root() {
         return;
     }
     // the socket is made in a new netns, then the process returns to ours
@@ -332,7 +330,7 @@ time.sleep(300)\n";
 
 #[test]
 fn bind_mounted_namespace_with_hostile_mount_point() {
-    if !require_root("bind_mounted_namespace_with_hostile_mount_point") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::new("lsns-bind");
@@ -352,7 +350,7 @@ fn bind_mounted_namespace_with_hostile_mount_point() {
     let (out, _, _) = lsns(&["-J", "-o", "NS,PID,NSFS", "-Q", &q]);
     // uid 65534 cannot reach the mount point (0700 directory): not listed, no complaint
     fs::set_permissions(&sub, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    let o = run_timeout(as_nobody(BIN).args(["-P", "-r", "-n", "-o", "NS", "-Q", &q]), 60);
+    let o = run_timeout(unpriv_bin(BIN).args(["-P", "-r", "-n", "-o", "NS", "-Q", &q]), 60);
     assert_eq!((code(&o), o.stdout.len(), String::from_utf8_lossy(&o.stderr).into_owned()), (0, 0, String::new()));
     let json_path = file.display().to_string().replace('\\', "\\\\");
     assert_eq!(
@@ -363,7 +361,7 @@ fn bind_mounted_namespace_with_hostile_mount_point() {
 
 #[test]
 fn ip_netns_with_id_and_two_mount_points() {
-    if !require_root("ip_netns_with_id_and_two_mount_points") {
+    if !require_root() {
         return;
     }
     let name = format!("nsutils-lsns-{}", std::process::id());
@@ -400,7 +398,7 @@ fn ip_netns_with_id_and_two_mount_points() {
 
 #[test]
 fn hostile_command_lines() {
-    if !require_root("hostile_command_lines") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -442,17 +440,15 @@ fn hostile_command_lines() {
 
 #[test]
 fn unprivileged_user_sees_own_namespaces_quietly() {
-    if !require_unpriv("unprivileged_user_sees_own_namespaces_quietly") {
+    if !require_unpriv() {
         return;
     }
     let mut p = Procs::new();
-    let root_holder = p.start(Command::new("/usr/bin/unshare").args(["-u", "sleep", "300"]));
-    let root_uts = ns_of(root_holder, "uts").unwrap();
-    let mine = p.start(nobody("/usr/bin/unshare").args(["-U", "-r", "-u", "sleep", "300"]));
+    let mine = p.start(unpriv("/usr/bin/unshare").args(["-U", "-r", "-u", "sleep", "300"]));
     let my_uts = ns_of(mine, "uts").unwrap();
     let my_user = ns_of(mine, "user").unwrap();
     let o = run_timeout(
-        as_nobody(BIN).args([
+        unpriv_bin(BIN).args([
             "-r",
             "-n",
             "-o",
@@ -468,16 +464,25 @@ fn unprivileged_user_sees_own_namespaces_quietly() {
     );
     assert_eq!(code(&o), 0);
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
-    let mut expect = [format!("{my_user} user 1 {mine} nobody\n"), format!("{my_uts} uts 1 {mine} nobody\n")];
+    let me = unpriv_name();
+    let mut expect = [format!("{my_user} user 1 {mine} {me}\n"), format!("{my_uts} uts 1 {mine} {me}\n")];
     expect.sort();
     assert_eq!(String::from_utf8(o.stdout).unwrap(), expect.concat());
+    // a full listing works too
+    let o = run_timeout(unpriv_bin(BIN).args(["--output-all"]), 60);
+    assert_eq!((code(&o), String::from_utf8_lossy(&o.stderr).into_owned()), (0, String::new()));
+    if !require_root_for("its part with a namespace of root's") {
+        return;
+    }
+    let root_holder = p.start(Command::new("/usr/bin/unshare").args(["-u", "sleep", "300"]));
+    let root_uts = ns_of(root_holder, "uts").unwrap();
     // root's namespace is invisible to uid 65534, and nothing complains (JSON says so
     // with an empty list)
     let empty = "{\n   \"namespaces\": [\n\n   ]\n}\n";
     for (args, out) in [(vec!["-r", "-n", "-o", "NS", "-Q"], ""), (vec!["-J", "--tree=owner", "-Q"], empty)] {
         let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         a.push(format!("NS == {root_uts}"));
-        let o = run_timeout(as_nobody(BIN).args(&a), 60);
+        let o = run_timeout(unpriv_bin(BIN).args(&a), 60);
         let got = (
             code(&o),
             String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -485,9 +490,6 @@ fn unprivileged_user_sees_own_namespaces_quietly() {
         );
         assert_eq!(got, (0, out.to_string(), String::new()));
     }
-    // a full listing works too
-    let o = run_timeout(as_nobody(BIN).args(["--output-all"]), 60);
-    assert_eq!((code(&o), String::from_utf8_lossy(&o.stderr).into_owned()), (0, String::new()));
 }
 
 #[test]
@@ -548,7 +550,7 @@ fn write_errors_and_closed_pipes() {
 
 #[test]
 fn hostile_comm_names() {
-    if !require_root("hostile_comm_names") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -577,7 +579,7 @@ subprocess.run(['sleep', '300'])";
 /// what util-linux says.
 #[test]
 fn user_of_a_process_that_is_not_dumpable() {
-    if !require_root("user_of_a_process_that_is_not_dumpable") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();

@@ -7,14 +7,16 @@
 //! (the outermost wins), and a `/proc/PID/cgroup` longer than 8 KiB. The cgroups are
 //! removed afterwards, also when a test fails.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, wait_until, TempDir};
+use crate::common::{
+    code, comm, ns_of, own_ns, require_root, require_unpriv, run_timeout, unpriv_bin, wait_until, TempDir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const HEX: &str = "4f1c2a9b8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a493827160f5e4d3";
@@ -90,7 +92,7 @@ struct Sleeper<'a> {
 impl<'a> Sleeper<'a> {
     fn new(h: &'a Hierarchy, nobody: bool) -> Sleeper<'a> {
         let mut cmd = if nobody {
-            let mut c = common::nobody("/usr/bin/unshare");
+            let mut c = common::unpriv("/usr/bin/unshare");
             c.args(["-U", "-u"]);
             c
         } else {
@@ -221,7 +223,7 @@ fn check_forms(s: &Sleeper<'_>, label: &str) {
 
 #[test]
 fn cgroup_v2_names_of_each_runtime() {
-    if !require_root("cgroup_v2_names_of_each_runtime") {
+    if !require_root() {
         return;
     }
     let h = Hierarchy::private_v2();
@@ -251,7 +253,7 @@ fn cgroup_v2_names_of_each_runtime() {
     }
     if !host.is_empty() {
         let why = format!("the tests run in {host}: its cgroups without a container are not checked");
-        common::skip_unavailable("cgroup_v2_names_of_each_runtime", &why);
+        common::skip_unavailable(&why);
         return;
     }
     for rel in [
@@ -271,18 +273,18 @@ fn cgroup_v2_names_of_each_runtime() {
 
 #[test]
 fn cgroup_v1_pids_hierarchy() {
-    if !require_root("cgroup_v1_pids_hierarchy") {
+    if !require_root() {
         return;
     }
     let Some(h) = Hierarchy::mounted_v1("pids") else {
-        common::skip_unavailable("cgroup_v1_pids_hierarchy", "no cgroup v1 pids hierarchy is mounted");
+        common::skip_unavailable("no cgroup v1 pids hierarchy is mounted");
         return;
     };
     let mut s = Sleeper::new(&h, false);
     let host = cell(&s);
     if !host.is_empty() {
         // the cgroup v2 line, looked at first, may already name it
-        common::skip_unavailable("cgroup_v1_pids_hierarchy", &format!("the tests run in {host}"));
+        common::skip_unavailable(&format!("the tests run in {host}"));
         return;
     }
     s.move_to(&format!("docker/{HEX}"));
@@ -301,7 +303,8 @@ fn cgroup_v1_pids_hierarchy() {
 /// uid 65534 reads the cgroup of its own process like root does.
 #[test]
 fn unprivileged_reader() {
-    if !require_unpriv("unprivileged_reader") {
+    // (a private cgroup2 hierarchy and cgroups made in it need root)
+    if !require_root() || !require_unpriv() {
         return;
     }
     let h = Hierarchy::private_v2();
@@ -309,9 +312,9 @@ fn unprivileged_reader() {
     s.move_to(&format!("system.slice/docker-{HEX}.scope"));
     let uts = s.uts.to_string();
     let args = ["-r", "-n", "-o", "NS,PID,CONTAINER", "-Q"];
-    let out = checked(as_nobody(BIN).args(args).arg(format!("NS == {uts} && CONTAINER =~ \"^docker:\"")), &args);
+    let out = checked(unpriv_bin(BIN).args(args).arg(format!("NS == {uts} && CONTAINER =~ \"^docker:\"")), &args);
     assert_eq!(out, format!("{uts} {} docker:{ID}\n", s.pid));
-    let out = checked(as_nobody(BIN).args(["-J", "-o", "CONTAINER", &uts]), &[]);
+    let out = checked(unpriv_bin(BIN).args(["-J", "-o", "CONTAINER", &uts]), &[]);
     assert_eq!(
         out,
         format!("{{\n   \"namespaces\": [\n      {{\n         \"container\": \"docker:{ID}\"\n      }}\n   ]\n}}\n")
@@ -323,7 +326,7 @@ fn unprivileged_reader() {
 /// sibling container through `..`, named when its own component carries the name.
 #[test]
 fn seen_from_a_cgroup_namespace() {
-    if !require_root("seen_from_a_cgroup_namespace") {
+    if !require_root() {
         return;
     }
     let h = Hierarchy::private_v2();
@@ -348,7 +351,8 @@ fn seen_from_a_cgroup_namespace() {
 /// and as uid 65534, in every form and in the filter).
 #[test]
 fn outermost_runtime_cgroup_wins() {
-    if !require_unpriv("outermost_runtime_cgroup_wins") {
+    // (a private cgroup2 hierarchy and cgroups made in it need root)
+    if !require_root() || !require_unpriv() {
         return;
     }
     let other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -364,7 +368,7 @@ fn outermost_runtime_cgroup_wins() {
         ] {
             s.move_to(&rel);
             let run = |args: &[&str]| match nobody {
-                true => checked(as_nobody(BIN).args(args), args),
+                true => checked(unpriv_bin(BIN).args(args), args),
                 false => lsns(args),
             };
             let shown = run(&["-o", "NS,CONTAINER", "-p", &pid, "-t", "uts"]);
@@ -386,7 +390,7 @@ fn outermost_runtime_cgroup_wins() {
 /// cgroup a Docker one.
 #[test]
 fn cgroup_file_longer_than_8_kib() {
-    if !require_root("cgroup_file_longer_than_8_kib") {
+    if !require_root() {
         return;
     }
     let v1: Vec<Hierarchy> = ["name=systemd", "pids", "blkio", "freezer", "devices", "cpu", "cpuacct"]
@@ -394,13 +398,13 @@ fn cgroup_file_longer_than_8_kib() {
         .filter_map(|c| Hierarchy::mounted_v1(c))
         .collect();
     if v1.len() < 3 {
-        common::skip_unavailable("cgroup_file_longer_than_8_kib", "fewer than 3 cgroup v1 hierarchies are mounted");
+        common::skip_unavailable("fewer than 3 cgroup v1 hierarchies are mounted");
         return;
     }
     let h = Hierarchy::private_v2();
     let mut s = Sleeper::new(&h, false);
     if !cell(&s).is_empty() {
-        common::skip_unavailable("cgroup_file_longer_than_8_kib", "the tests run in a container");
+        common::skip_unavailable("the tests run in a container");
         return;
     }
     // 14 components of 255 bytes: each v1 path some 3,700 bytes, below the kernel's 4096
@@ -421,6 +425,6 @@ fn cgroup_file_longer_than_8_kib() {
     }
     n.move_to(&format!("system.slice/docker-{HEX}.scope"));
     let args = ["-r", "-n", "-o", "NS,CONTAINER", "-p"];
-    let out = checked(as_nobody(BIN).args(args).arg(n.pid.to_string()).args(["-t", "uts"]), &args);
+    let out = checked(unpriv_bin(BIN).args(args).arg(n.pid.to_string()).args(["-t", "uts"]), &args);
     assert_eq!(out, format!("{} docker:{ID}\n", n.uts));
 }

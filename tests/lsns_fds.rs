@@ -2,16 +2,14 @@
 //! rather than by its link text; and no process of another user can make rs-lsns wait
 //! by swapping a FIFO in where a namespace fd or an nsfs mount point was.
 
-mod common;
-
 use std::fs::{self, File};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{
-    as_nobody, code, nobody, ns_of, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, sh,
+use crate::common::{
+    code, ns_of, own_ns, parse_ns_inode, require_root, require_unpriv, run, run_timeout, sh, unpriv, unpriv_bin,
     wait_until, Mounted, Netns, Procs, TempDir,
 };
 use nix::fcntl::{OFlag, RenameFlags};
@@ -31,7 +29,7 @@ fn lsns(args: &[&str]) -> (String, String, i32) {
 /// The fd's link now reads `/`, and only what the file is shows it is a namespace.
 #[test]
 fn netns_held_by_an_fd_whose_bind_mount_is_gone() {
-    if !require_root("netns_held_by_an_fd_whose_bind_mount_is_gone") {
+    if !require_root() {
         return;
     }
     let name = format!("nsutils-lsns-fds-{}", std::process::id());
@@ -58,11 +56,11 @@ fn netns_held_by_an_fd_whose_bind_mount_is_gone() {
 }
 
 /// An fd opened through an nsfs bind mount that exists only in the holder's own mount
-/// namespace: its link names a path that means nothing in ours. uid 65534 holds it and
-/// sees it listed, as root does.
+/// namespace: its link names a path that means nothing in ours. An unprivileged user
+/// (uid 65534 when we are root) holds it and sees it listed, as root does.
 #[test]
 fn netns_held_by_an_fd_from_another_mount_namespace() {
-    if !require_unpriv("netns_held_by_an_fd_from_another_mount_namespace") {
+    if !require_unpriv() {
         return;
     }
     let dir = TempDir::new("lsns-fds-mnt");
@@ -71,7 +69,7 @@ fn netns_held_by_an_fd_from_another_mount_namespace() {
     let script =
         format!("touch {f} && /usr/bin/unshare --net={f} true && exec 7<{f} && exec sleep 300", f = file.display());
     let mut p = Procs::new();
-    let holder = p.start(nobody("/usr/bin/unshare").args(["-Urm", "--propagation", "private", "sh", "-c", &script]));
+    let holder = p.start(unpriv("/usr/bin/unshare").args(["-Urm", "--propagation", "private", "sh", "-c", &script]));
     let link = fs::read_link(format!("/proc/{holder}/fd/7")).unwrap();
     assert_eq!(link, file);
     let ino = nix::sys::stat::stat(format!("/proc/{holder}/fd/7").as_str()).unwrap().st_ino;
@@ -81,7 +79,7 @@ fn netns_held_by_an_fd_from_another_mount_namespace() {
     let q = format!("NS == {ino}");
     let args = ["-r", "-n", "-o", "NS,TYPE,NPROCS", "-Q", &q];
     assert_eq!(lsns(&args), (format!("{ino} net 0\n"), String::new(), 0));
-    let o = run_timeout(as_nobody(BIN).args(args), 60);
+    let o = run_timeout(unpriv_bin(BIN).args(args), 60);
     let got = (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned());
     assert_eq!((got, code(&o)), ((format!("{ino} net 0\n"), String::new()), 0));
 }
@@ -92,7 +90,7 @@ fn netns_held_by_an_fd_from_another_mount_namespace() {
 /// and with fd 0 closed; by uid 65534, whose processes they are, and by root.
 #[test]
 fn fd_held_namespaces_in_dense_and_gapped_fd_tables() {
-    if !require_unpriv("fd_held_namespaces_in_dense_and_gapped_fd_tables") {
+    if !require_unpriv() {
         return;
     }
     let layouts = [
@@ -115,7 +113,7 @@ fn fd_held_namespaces_in_dense_and_gapped_fd_tables() {
             until [ \"$(readlink /proc/$a/ns/uts)\" != \"$(readlink /proc/self/ns/uts)\" ]; do sleep 0.01; done
             NS=/proc/$a/ns/uts; {layout}; kill $a; wait $a; exec sleep 300"
         );
-        let keeper = p.start(nobody("/usr/bin/unshare").args(["-Ur", "bash", "-c", &script]));
+        let keeper = p.start(unpriv("/usr/bin/unshare").args(["-Ur", "bash", "-c", &script]));
         let fd = layout.rsplit_once(' ').map(|(_, l)| l.trim_end_matches("<$NS")).unwrap();
         let link = fs::read_link(format!("/proc/{keeper}/fd/{fd}")).unwrap_or_else(|e| panic!("{layout}: {e}"));
         let uts = parse_ns_inode(&link.to_string_lossy());
@@ -127,7 +125,7 @@ fn fd_held_namespaces_in_dense_and_gapped_fd_tables() {
     let args = ["-r", "-n", "-o", "NS,TYPE,NPROCS", "-Q", &q];
     let want: String = inodes.iter().map(|i| format!("{i} uts 0\n")).collect();
     assert_eq!(lsns(&args), (want.clone(), String::new(), 0));
-    let o = run_timeout(as_nobody(BIN).args(args), 60);
+    let o = run_timeout(unpriv_bin(BIN).args(args), 60);
     let got = (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned());
     assert_eq!((got, code(&o)), ((want, String::new()), 0));
 }
@@ -202,7 +200,8 @@ fn uts_held_by(p: &mut Procs) -> (File, u64) {
 /// opens namespaces (the default listing, PNS/ONS/NETNSID columns, trees, a filter).
 #[test]
 fn no_swapped_fifo_makes_lsns_block() {
-    if !require_unpriv("no_swapped_fifo_makes_lsns_block") {
+    // (attackers that become uid 65534, and an nsfs mount, need root)
+    if !require_root() || !require_unpriv() {
         return;
     }
     let dir = TempDir::new("lsns-fds-swap");
@@ -248,7 +247,7 @@ fn no_swapped_fifo_makes_lsns_block() {
     ];
     for i in 0..50 {
         let args = modes[i % modes.len()];
-        let mut cmd = if i % 2 == 0 { Command::new(BIN) } else { as_nobody(BIN) };
+        let mut cmd = if i % 2 == 0 { Command::new(BIN) } else { unpriv_bin(BIN) };
         let o = run_timeout(cmd.args(args), 20);
         assert_eq!(code(&o), 0, "run {i} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     }

@@ -8,7 +8,7 @@
 //! It leaves unanswered only the FLUSH requests of the rs-lsns it runs and of that
 //! rs-lsns's children: any other lsns on the host (other tests') gets its answers.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{as_nobody, ns_of, require_root, state, wait_until, Procs, TempDir};
+use crate::common::{ns_of, require_root, state, unpriv_bin, wait_until, Procs, TempDir};
 use nix::fcntl::OFlag;
 use nix::mount::{MntFlags, MsFlags};
 use nix::sys::stat::Mode;
@@ -293,11 +293,11 @@ fn run_or_report(
 /// aborted at the end) show that the runs were caught by the swap.
 #[test]
 fn no_fuse_file_makes_lsns_hang() {
-    if !require_root("no_fuse_file_makes_lsns_hang") {
+    if !require_root() {
         return;
     }
     if !std::path::Path::new("/dev/fuse").exists() {
-        common::skip("no_fuse_file_makes_lsns_hang", "no /dev/fuse");
+        common::skip("no /dev/fuse");
         return;
     }
     // on a thread of its own: the private mount namespace stays with it
@@ -322,7 +322,7 @@ fn fuse_lab() {
         if i >= 15 && stuck_helpers() >= 3 {
             break;
         }
-        let mut cmd = if i % 3 == 2 { as_nobody(BIN) } else { Command::new(BIN) };
+        let mut cmd = if i % 3 == 2 { unpriv_bin(BIN) } else { Command::new(BIN) };
         cmd.args(["-n", "-r", "-o", "NS,TYPE"]).env("LC_ALL", "C");
         match run_or_report(&mut cmd, 20, &victim, &mut server) {
             Ok(o) => {

@@ -3,24 +3,25 @@
 //! engine, and command lines of 100,000 options. Nothing may abort, hang or eat the
 //! machine, and every refusal is worded as util-linux words it.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{as_nobody, code, nobody, ns_of, require_root, require_unpriv, run, run_timeout, Procs};
+use crate::common::{code, is_root, ns_of, require_root, require_unpriv, run, run_timeout, unpriv, unpriv_bin, Procs};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 
-/// (stdout, stderr, status) of `rs-lsns args`, as root or as uid 65534, bounded in time.
+/// (stdout, stderr, status) of `rs-lsns args`, as ourselves or unprivileged (as uid 65534
+/// when we are root), bounded in time.
 fn lsns_as(nobody: bool, args: &[&str]) -> (String, String, i32) {
-    let mut cmd = if nobody { as_nobody(BIN) } else { Command::new(BIN) };
+    let mut cmd = if nobody { unpriv_bin(BIN) } else { Command::new(BIN) };
     run(cmd.args(args).env("LC_ALL", "C"))
 }
 
-/// Runs `args` as root and, where the machine allows, as uid 65534, expecting no output,
-/// `err` on stderr and status 1 both times.
+/// Runs `args` as ourselves and, when we are root, as uid 65534 too, expecting no output,
+/// `err` on stderr and status 1 each time.
 fn refused(args: &[&str], err: &str) {
-    let users: &[bool] = if require_root("refused") { &[false, true] } else { &[false] };
+    let users: &[bool] = if is_root() { &[false, true] } else { &[false] };
     for &nobody in users {
         assert_eq!(lsns_as(nobody, args), (String::new(), err.to_string(), 1), "{args:?} nobody={nobody}");
     }
@@ -115,19 +116,17 @@ fn filters_nested_30000_deep() {
         let args = ["-n", "-o", "NS", "-t", "uts", "-p", &me, "-Q", e];
         assert_eq!(lsns_as(false, &args), (format!("{uts}\n"), String::new(), 0), "{}", &e[..40]);
     }
-    if require_root("filters_nested_30000_deep") {
-        // uid 65534 sees at least its own rs-lsns
-        for e in &exprs[..2] {
-            let e = e.replace(&format!("NS == {uts}"), "true").replace(&format!("NS=={uts}"), "true");
-            let (out, err, rc) = lsns_as(true, &["-n", "-o", "NS", "-t", "uts", "-Q", &e]);
-            assert!(rc == 0 && err.is_empty() && !out.is_empty(), "{rc} {err}");
-        }
+    // an unprivileged user (uid 65534 when we are root) sees at least its own rs-lsns
+    for e in &exprs[..2] {
+        let e = e.replace(&format!("NS == {uts}"), "true").replace(&format!("NS=={uts}"), "true");
+        let (out, err, rc) = lsns_as(true, &["-n", "-o", "NS", "-t", "uts", "-Q", &e]);
+        assert!(rc == 0 && err.is_empty() && !out.is_empty(), "{rc} {err}");
     }
 }
 
 #[test]
 fn regex_filters_read_posix_eres() {
-    if !require_root("regex_filters_read_posix_eres") {
+    if !require_root() {
         return;
     }
     // a sleep in a uts namespace of its own, whose line shows its COMMAND:
@@ -218,7 +217,7 @@ fn empty_filter_lists_everything(lsns: impl Fn() -> Command, pid: i32, uts: u64)
 
 #[test]
 fn empty_filter_is_no_filter_as_root() {
-    if !require_root("empty_filter_is_no_filter_as_root") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -228,10 +227,10 @@ fn empty_filter_is_no_filter_as_root() {
 
 #[test]
 fn empty_filter_is_no_filter_unprivileged() {
-    if !require_unpriv("empty_filter_is_no_filter_unprivileged") {
+    if !require_unpriv() {
         return;
     }
     let mut p = Procs::new();
-    let pid = p.start(nobody("/usr/bin/unshare").args(["-U", "-u", "sleep", "300"]));
-    empty_filter_lists_everything(|| as_nobody(BIN), pid, ns_of(pid, "uts").unwrap());
+    let pid = p.start(unpriv("/usr/bin/unshare").args(["-U", "-u", "sleep", "300"]));
+    empty_filter_lists_everything(|| unpriv_bin(BIN), pid, ns_of(pid, "uts").unwrap());
 }

@@ -4,14 +4,14 @@
 //! the empty JSON document; and JSON of a deep process tree in constant memory. Compared with /usr/bin/lsns where
 //! 2.38.1 prints the same, else with expected text built here.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{code, lsns_width, require_root, run_lsns_retrying, run_timeout, Mounted, PidLab, Procs, TempDir};
+use crate::common::{code, lsns_width, require_root, run_lsns_retrying, run_timeout, Mounted, PidLab, Procs, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
@@ -52,7 +52,7 @@ fn nprocs_ppid(pid: i32) -> (u32, i32) {
 
 #[test]
 fn pid_widths_from_one_to_five_digits() {
-    if !require_root("pid_widths_from_one_to_five_digits") {
+    if !require_root() {
         return;
     }
     let lab = five_pid_lab();
@@ -116,11 +116,11 @@ fn on_terminal(lab: &PidLab, cols: usize, env: &str, args: &str) -> String {
 
 #[test]
 fn terminal_width_hints_and_truncation() {
-    if !require_root("terminal_width_hints_and_truncation") {
+    if !require_root() {
         return;
     }
     if !Path::new("/usr/bin/script").exists() {
-        common::skip("terminal_width_hints_and_truncation", "no /usr/bin/script");
+        common::skip("no /usr/bin/script: install the bsdutils package");
         return;
     }
     let lab = five_pid_lab();
@@ -194,7 +194,7 @@ fn spelled_out(json: &[u8]) -> String {
 
 #[test]
 fn json_is_utf8_for_any_bytes() {
-    if !require_root("json_is_utf8_for_any_bytes") {
+    if !require_root() {
         return;
     }
     // every byte but NUL, then valid sequences, a C1 control, a cut sequence, a
@@ -251,24 +251,26 @@ fn backslash_forms(pid: &str) -> Vec<(Vec<String>, bool)> {
 /// A command line holding the text `\x0a` and other backslashes: the table (default,
 /// `-l`, `-n -o`, the tree) writes a backslash before an `x` as `\x5c` and leaves the
 /// others, as util-linux does, so the text cannot pass for an escaped newline; `-r` and
-/// `-J` escape as ever. As root and as uid 65534, in the C and a UTF-8 locale.
+/// `-J` escape as ever. As root and as uid 65534 (as ourselves when we are not root), in
+/// the C and a UTF-8 locale.
 #[test]
 fn backslashes_are_escaped_before_an_x() {
-    if !common::require_unpriv("backslashes_are_escaped_before_an_x") {
+    if !common::require_unpriv() {
         return;
     }
     let argv0 = br"x \x0a a\b \X\\x e\";
     let shown = r"x \x5cx0a a\b \X\\x5cx e\ 600";
-    for nobody in [false, true] {
-        let mut unshare = if nobody { common::nobody("/usr/bin/unshare") } else { Command::new("/usr/bin/unshare") };
+    let users: &[bool] = if common::is_root() { &[false, true] } else { &[true] };
+    for &nobody in users {
+        let mut unshare = if nobody { common::unpriv("/usr/bin/unshare") } else { Command::new("/usr/bin/unshare") };
         unshare.args(["-U", "-u", "bash", "-c", "exec -a \"$ARGV0\" sleep 600"]);
         let mut p = Procs::new();
         let pid = p.start(unshare.env("ARGV0", OsString::from_vec(argv0.to_vec()))).to_string();
         let run = |bin: &str, args: &[String], locale: &str| {
             let mut cmd = match (nobody, bin == BIN) {
                 (false, _) => Command::new(bin),
-                (true, true) => common::as_nobody(bin),
-                (true, false) => common::nobody(bin),
+                (true, true) => common::unpriv_bin(bin),
+                (true, false) => common::unpriv(bin),
             };
             let o = run_lsns_retrying(cmd.args(args).env("LC_ALL", locale), 60);
             assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
@@ -298,7 +300,7 @@ fn backslashes_are_escaped_before_an_x() {
 
 #[test]
 fn command_column_stops_at_8191_characters() {
-    if !require_root("command_column_stops_at_8191_characters") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -316,7 +318,7 @@ const EMPTY_JSON: &str = "{\n   \"namespaces\": [\n\n   ]\n}\n";
 
 #[test]
 fn json_of_nothing_is_an_empty_document() {
-    if !require_root("json_of_nothing_is_an_empty_document") {
+    if !require_root() {
         return;
     }
     // no process has this PID (beyond any pid_max)
@@ -351,11 +353,11 @@ fn json_of_nothing_is_an_empty_document() {
 /// must not hold it in memory.
 #[test]
 fn json_of_a_deep_tree_streams() {
-    if !require_root("json_of_a_deep_tree_streams") {
+    if !require_root() {
         return;
     }
     if !Path::new("/usr/bin/time").exists() {
-        common::skip("json_of_a_deep_tree_streams", "no /usr/bin/time");
+        common::skip("no /usr/bin/time: install the time package");
         return;
     }
     let depth = 1000;

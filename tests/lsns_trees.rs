@@ -4,28 +4,28 @@
 //! has the higher PID. As root and as uid 65534; compared with /usr/bin/lsns where
 //! 2.38.1 prints the same, else with expected text built here.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
-use common::{
-    as_nobody, code, comm, ns_of, own_ns, require_root, require_unpriv, run_lsns_retrying, run_timeout, wait_until,
-    PidLab, Procs, TempDir,
+use crate::common::{
+    code, comm, ns_of, own_ns, require_root, require_unpriv, run_lsns_retrying, run_timeout, unpriv_bin, unpriv_name,
+    wait_until, PidLab, Procs, TempDir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const UL: &str = "/usr/bin/lsns";
 
-/// `args` (program first), run as root or as uid 65534.
+/// `args` (program first), run as root or unprivileged ([`unpriv`]).
 fn command(nobody: bool, args: &[&str]) -> Command {
-    let mut c = if nobody { common::nobody(args[0]) } else { Command::new(args[0]) };
+    let mut c = if nobody { common::unpriv(args[0]) } else { Command::new(args[0]) };
     c.args(&args[1..]);
     c
 }
 
-/// rs-lsns's (or util-linux's) output, as root or as uid 65534.
+/// rs-lsns's (or util-linux's) output, as root or unprivileged.
 fn lsns(nobody: bool, bin: &str, args: &[&str]) -> String {
-    let mut cmd = if nobody && bin == BIN { as_nobody(BIN) } else { command(nobody, &[bin]) };
+    let mut cmd = if nobody && bin == BIN { unpriv_bin(BIN) } else { command(nobody, &[bin]) };
     let o = run_lsns_retrying(cmd.args(args).env("LC_ALL", "C"), 60);
     assert_eq!(code(&o), 0, "{bin} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap()
@@ -60,14 +60,14 @@ fn parent_tree(nobody: bool) {
 
 #[test]
 fn parent_tree_nests_only_pid_and_user_namespaces() {
-    if require_root("parent_tree_nests_only_pid_and_user_namespaces") {
+    if require_root() {
         parent_tree(false);
     }
 }
 
 #[test]
 fn parent_tree_nests_only_pid_and_user_namespaces_unprivileged() {
-    if require_unpriv("parent_tree_nests_only_pid_and_user_namespaces_unprivileged") {
+    if require_unpriv() {
         parent_tree(true);
     }
 }
@@ -92,7 +92,7 @@ fn ancestor_without_processes(nobody: bool) {
     let (u2, ux) = (ns_of(a, "user").unwrap(), ns_of(x, "user").unwrap());
     assert!(u2 != u1);
     let q = format!("NS == {init} || NS == {u1} || NS == {ux} || NS == {u2}");
-    let who = if nobody { "nobody" } else { "root" };
+    let who = if nobody { unpriv_name() } else { "root".to_string() };
 
     // (NS, depth, last among its siblings) in print order
     // Lines come in inode order, each after its ancestors: a ghost is placed when the
@@ -163,14 +163,14 @@ fn ancestor_without_processes(nobody: bool) {
 
 #[test]
 fn ancestor_without_processes_in_inode_order() {
-    if require_root("ancestor_without_processes_in_inode_order") {
+    if require_root() {
         ancestor_without_processes(false);
     }
 }
 
 #[test]
 fn ancestor_without_processes_in_inode_order_unprivileged() {
-    if require_unpriv("ancestor_without_processes_in_inode_order_unprivileged") {
+    if require_unpriv() {
         ancestor_without_processes(true);
     }
 }
@@ -198,7 +198,7 @@ nsenter -t 500 -u sleep 604 &"#;
 
 #[test]
 fn children_with_lower_pids_nest_under_their_parent() {
-    if !require_root("children_with_lower_pids_nest_under_their_parent") {
+    if !require_root() {
         return;
     }
     let lab = PidLab::new(WRAPPED, &[30, 50, 100, 500, 700]);
@@ -238,7 +238,7 @@ nsenter -t 500 -u sleep 603 &"#;
 /// tree column nests the child under its parent instead.
 #[test]
 fn members_without_a_tree_column_in_proc_order() {
-    if !require_root("members_without_a_tree_column_in_proc_order") {
+    if !require_root() {
         return;
     }
     let lab = PidLab::new(JOINED_BETWEEN, &[500, 600, 700]);

@@ -2,13 +2,12 @@
 //! failure is reported and the tests still run; with CI set it stops the run, as `make lint`
 //! always does. A stand-in `cargo` (given as `CARGO=`) fails clippy and logs every call, so
 //! these tests run the real Makefile without building anything.
-mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output};
 
-use common::TempDir;
+use crate::common::TempDir;
 
 /// A `cargo` that answers `--version` queries, fails `clippy` like a toolchain with a new
 /// lint, succeeds at everything else, and appends each call's arguments to `calls`.

@@ -2,7 +2,7 @@
 //! (each test kills and reaps only the processes it started), and results are checked by
 //! the namespace links the entered program sees.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -11,7 +11,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{as_nobody, child_of, nobody, require_root, require_unpriv, run, state, wait_until, Target, TempDir};
+use crate::common::{
+    child_of, is_root, require_root, require_unpriv, run, state, unpriv, unpriv_bin, wait_until, Target, TempDir,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const ORACLE: &str = "/usr/bin/nsenter";
@@ -74,7 +76,7 @@ fn links_inside(args: &[&str], names: &[&str]) -> Vec<String> {
 
 #[test]
 fn every_type_alone() {
-    if !require_root("every_type_alone") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -92,7 +94,7 @@ fn every_type_alone() {
 
 #[test]
 fn all_enters_every_differing_type() {
-    if !require_root("all_enters_every_differing_type") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -116,7 +118,7 @@ fn oracle_same(args: &[&str]) -> (String, String, i32) {
 
 #[test]
 fn user_namespace_as_root() {
-    if !require_root("user_namespace_as_root") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-U", "--map-root-user", "-n"]);
@@ -145,7 +147,7 @@ fn user_namespace_as_root() {
 
 #[test]
 fn proc_files_as_arguments() {
-    if !require_root("proc_files_as_arguments") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -202,7 +204,7 @@ impl Drop for Persist {
 
 #[test]
 fn persistent_namespace_files() {
-    if !require_root("persistent_namespace_files") {
+    if !require_root() {
         return;
     }
     let dir;
@@ -228,7 +230,7 @@ fn persistent_namespace_files() {
 
 #[test]
 fn pid_namespace_with_and_without_fork() {
-    if !require_root("pid_namespace_with_and_without_fork") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p"]);
@@ -253,7 +255,7 @@ fn pid_namespace_with_and_without_fork() {
 
 #[test]
 fn root_and_working_directories() {
-    if !require_root("root_and_working_directories") {
+    if !require_root() {
         return;
     }
     let d = TempDir::new("nsenter-root");
@@ -303,7 +305,7 @@ fn root_and_working_directories() {
 
 #[test]
 fn setuid_setgid_and_follow() {
-    if !require_root("setuid_setgid_and_follow") {
+    if !require_root() {
         return;
     }
     let mut c = Command::new(UNSHARE);
@@ -333,7 +335,7 @@ fn setuid_setgid_and_follow() {
 
 #[test]
 fn environment_of_the_target() {
-    if !require_root("environment_of_the_target") {
+    if !require_root() {
         return;
     }
     let mut c = Command::new(UNSHARE);
@@ -371,7 +373,7 @@ fn shell_name(args: &[&str], shell: &str) -> String {
 
 #[test]
 fn default_shell_is_a_login_shell() {
-    if !require_root("default_shell_is_a_login_shell") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-u"]);
@@ -438,12 +440,12 @@ impl EnvLab {
         ]
     }
 
-    /// A `sleep` with [`EnvLab::their_env`], started by `prefix` (which must exec);
-    /// uid 65534's, or without `prefix`.
+    /// A `sleep` with [`EnvLab::their_env`], started by `prefix` (which must exec), or
+    /// without one; unprivileged (uid 65534's when we are root, see [`unpriv`]).
     fn target(&self, prefix: &[&str]) -> Target {
-        let prefix = [&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"], prefix].concat();
-        let mut c = Command::new(prefix[0]);
-        c.args(&prefix[1..]).args(["/usr/bin/env", "-i"]).args(self.their_env()).args(["sleep", "300"]);
+        let argv = [prefix, &["/usr/bin/env", "-i"]].concat();
+        let mut c = unpriv(argv[0]);
+        c.args(&argv[1..]).args(self.their_env()).args(["sleep", "300"]);
         Target::spawn(c, 0)
     }
 
@@ -493,7 +495,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 /// everything on and runs the target's `env`, `foo` and `$SHELL`).
 #[test]
 fn env_of_a_less_privileged_target_runs_nothing_of_theirs() {
-    if !require_root("env_of_a_less_privileged_target_runs_nothing_of_theirs") {
+    if !require_root() {
         return;
     }
     let lab = EnvLab::new();
@@ -518,7 +520,7 @@ fn env_of_a_less_privileged_target_runs_nothing_of_theirs() {
 /// finds: its PATH and SHELL choose the program, though the start-up variables still go.
 #[test]
 fn env_of_a_less_privileged_target_in_its_mount_namespace() {
-    if !require_root("env_of_a_less_privileged_target_in_its_mount_namespace") {
+    if !require_root() {
         return;
     }
     let lab = EnvLab::new();
@@ -536,25 +538,26 @@ fn env_of_a_less_privileged_target_in_its_mount_namespace() {
     assert_eq!(out, "THEIR-evilshell\n", "{err}");
 }
 
-/// uid 65534 entering its own rootless container holds no privilege its processes lack:
+/// An unprivileged user (uid 65534 when we are root) entering its own rootless container
+/// holds no privilege its processes lack:
 /// their environment comes whole, and their PATH finds the program.
 #[test]
 fn env_of_a_target_with_our_privileges_is_whole() {
-    if !require_unpriv("env_of_a_target_with_our_privileges_is_whole") {
+    if !require_unpriv() {
         return;
     }
     let lab = EnvLab::new();
     let t = lab.target(&[UNSHARE, "-r", "-u"]);
     let pid = t.pid();
     let args = ["-t", pid.as_str(), "-U", "-u", "--preserve-credentials"];
-    assert_eq!(env_inside(&lab, as_nobody(BIN), &args), sorted(lab.their_env()));
-    let (out, err, code) = run(lab.ours(as_nobody(BIN)).args(args).args(["-e", "foo"]));
+    assert_eq!(env_inside(&lab, unpriv_bin(BIN), &args), sorted(lab.their_env()));
+    let (out, err, code) = run(lab.ours(unpriv_bin(BIN)).args(args).args(["-e", "foo"]));
     assert_eq!((out.as_str(), code), ("THEIR-foo\n", 0), "{err}");
 }
 
 #[test]
 fn user_parent() {
-    if !require_root("user_parent") {
+    if !require_root() {
         return;
     }
     // two nested user namespaces: the sleep's user namespace has the middle one as parent
@@ -577,7 +580,7 @@ fn user_parent() {
 
 #[test]
 fn net_socket_from_another_namespace() {
-    if !require_root("net_socket_from_another_namespace") {
+    if !require_root() {
         return;
     }
     // A process in our network namespace holding a socket made in a new one.
@@ -613,7 +616,7 @@ time.sleep(300)
 
 #[test]
 fn exit_status_and_signals() {
-    if !require_root("exit_status_and_signals") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p", "-n"]);
@@ -656,7 +659,7 @@ os.execv(bin, [bin, "-t", pid, "-p", "/usr/bin/python3", "-c", child])
 
 #[test]
 fn job_control_with_a_stopped_child() {
-    if !require_root("job_control_with_a_stopped_child") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p"]);
@@ -679,7 +682,7 @@ fn job_control_with_a_stopped_child() {
 
 #[test]
 fn descriptors_do_not_leak() {
-    if !require_root("descriptors_do_not_leak") {
+    if !require_root() {
         return;
     }
     let t = Target::all();
@@ -696,10 +699,10 @@ fn descriptors_do_not_leak() {
 
 #[test]
 fn unprivileged_rootless_container() {
-    if !require_unpriv("unprivileged_rootless_container") {
+    if !require_unpriv() {
         return;
     }
-    let mut c = nobody(UNSHARE);
+    let mut c = unpriv(UNSHARE);
     c.args(["-r", "-m", "-n", "-u", "--fork", "--kill-child", "sleep", "300"]);
     let t = Target::spawn(c, 1);
     let pid = t.pid();
@@ -709,32 +712,32 @@ fn unprivileged_rootless_container() {
     for extra in
         [&["--preserve-credentials", "-U", "-m", "-n", "-u"][..], &["-a"][..], &["-a", "--preserve-credentials"][..]]
     {
-        let (out, err, code) = run(as_nobody(BIN).args(["-t", &pid]).args(extra).args(["sh", "-c", script]));
+        let (out, err, code) = run(unpriv_bin(BIN).args(["-t", &pid]).args(extra).args(["sh", "-c", script]));
         assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0), "{extra:?}");
     }
     // a user namespace file goes first in the second pass, before the target's others
     let user_file = format!("--user=/proc/{pid}/ns/user");
-    let (out, err, code) = run(as_nobody(BIN).args(["-t", &pid, &user_file, "-n", "-m", "-u", "sh", "-c", script]));
+    let (out, err, code) = run(unpriv_bin(BIN).args(["-t", &pid, &user_file, "-n", "-m", "-u", "sh", "-c", script]));
     assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0));
     // util-linux cannot enter it with -a: it tries the shared cgroup namespace too
-    let (_, _, code) = run(nobody(ORACLE).args(["-t", &pid, "-a", "true"]));
+    let (_, _, code) = run(unpriv(ORACLE).args(["-t", &pid, "-a", "true"]));
     assert_eq!(code, 1);
-    // no permission: namespaces of a root-owned target
-    let root_target = Target::unshare(&["-n"]);
-    let (_, err, code) = run(as_nobody(BIN).args(["-t", &root_target.pid(), "-n", "true"]));
+    // no permission: namespaces of a root-owned target (PID 1's, when we are not root)
+    let root_target = is_root().then(|| Target::unshare(&["-n"]));
+    let root_pid = root_target.as_ref().map_or("1".to_string(), Target::pid);
+    let (_, err, code) = run(unpriv_bin(BIN).args(["-t", &root_pid, "-n", "true"]));
     let hint = format!(
-        "rs-nsenter: hint: the net namespace of PID {} is owned by uid 0 (user namespace {}): run as root\n",
-        root_target.pid(),
+        "rs-nsenter: hint: the net namespace of PID {root_pid} is owned by uid 0 (user namespace {}): run as root\n",
         common::own_ns("user")
     );
     assert_eq!(
         (err.as_str(), code),
         (format!("rs-nsenter: reassociate to namespaces failed: Operation not permitted\n{hint}").as_str(), 1)
     );
-    let file = format!("--net=/proc/{}/ns/net", root_target.pid());
-    let (_, err, code) = run(as_nobody(BIN).args([&file, "true"]));
+    let file = format!("--net=/proc/{root_pid}/ns/net");
+    let (_, err, code) = run(unpriv_bin(BIN).args([&file, "true"]));
     assert_eq!(code, 1);
-    assert_eq!(err, format!("rs-nsenter: cannot open /proc/{}/ns/net: Permission denied\n", root_target.pid()));
+    assert_eq!(err, format!("rs-nsenter: cannot open /proc/{root_pid}/ns/net: Permission denied\n"));
 }
 
 #[test]
@@ -789,7 +792,7 @@ fn missing_vanished_and_zombie_targets() {
 
 #[test]
 fn pid_with_inode() {
-    if !require_root("pid_with_inode") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -841,7 +844,7 @@ fn files_that_are_not_namespaces() {
 
 #[test]
 fn nothing_to_enter() {
-    if !require_root("nothing_to_enter") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -858,7 +861,7 @@ fn nothing_to_enter() {
 
 #[test]
 fn unsupported_features_fail_clearly() {
-    if !require_root("unsupported_features_fail_clearly") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -868,7 +871,7 @@ fn unsupported_features_fail_clearly() {
     if !selinux {
         assert_eq!((err.as_str(), code), ("rs-nsenter: --follow-context: SELinux is not enabled on this system\n", 1));
     } else {
-        common::skip_unavailable("unsupported_features_fail_clearly", "SELinux is enabled: -Z without it not checked");
+        common::skip_unavailable("SELinux is enabled: -Z without it not checked");
     }
     let (_, err, code) = nsenter(&["-n", "-Z", "--net=/proc/self/ns/net", "true"]);
     assert_eq!((err.as_str(), code), ("rs-nsenter: no target PID specified for --follow-context\n", 1));
@@ -880,7 +883,7 @@ fn unsupported_features_fail_clearly() {
         assert!(err.starts_with("rs-nsenter: cannot open namespace of id 4026531840: "), "{err}");
         assert!(err.contains("namespace IDs need Linux 6.19 or newer"), "{err}");
     } else {
-        common::skip_unavailable("unsupported_features_fail_clearly", "Linux 6.19 or newer: :nsid refusal not checked");
+        common::skip_unavailable("Linux 6.19 or newer: :nsid refusal not checked");
     }
     let cgroup2 =
         nix::sys::statfs::statfs("/sys/fs/cgroup").unwrap().filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC;
@@ -938,7 +941,7 @@ fn command_line_like_util_linux() {
 
 #[test]
 fn exec_failures() {
-    if !require_root("exec_failures") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"]);
@@ -958,7 +961,7 @@ fn exec_failures() {
 
 #[test]
 fn keep_caps_in_a_user_namespace() {
-    if !require_root("keep_caps_in_a_user_namespace") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-U", "--map-root-user"]);
@@ -977,7 +980,7 @@ fn keep_caps_in_a_user_namespace() {
 
 #[test]
 fn thread_ids_use_the_per_file_fallback() {
-    if !require_root("thread_ids_use_the_per_file_fallback") {
+    if !require_root() {
         return;
     }
     // pidfd_open refuses a thread that is not a group leader: the namespaces are then

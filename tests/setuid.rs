@@ -3,14 +3,12 @@
 //! leaves a less privileged target's loader variables behind (tests/nsenter.rs has the
 //! shell and interpreter ones).
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{as_nobody, nobody, require_root, require_unpriv, run, skip, world_exec_copy, Procs, TempDir};
+use crate::common::{require_root, require_unpriv, run, skip, unpriv, unpriv_bin, world_exec_copy, Procs, TempDir};
 
 const BINS: [&str; 3] =
     [env!("CARGO_BIN_EXE_rs-unshare"), env!("CARGO_BIN_EXE_rs-nsenter"), env!("CARGO_BIN_EXE_rs-lsns")];
@@ -33,19 +31,19 @@ fn copy_with_mode(src: &str, dir: &Path, mode: u32) -> PathBuf {
 
 /// Runs `bin args` as uid/gid 65534.
 fn as_uid_65534(bin: &Path, args: &[&str]) -> (String, String, i32) {
-    run(nobody(bin).args(args))
+    run(unpriv(bin).args(args))
 }
 
 /// Whether set-ID bits take effect in `dir` (not on a `nosuid` mount): a set-user-ID
 /// copy of id(1) run by uid 65534 reports effective uid 0.
-fn setid_works_in(dir: &Path, test: &str) -> bool {
+fn setid_works_in(dir: &Path) -> bool {
     let id = copy_with_mode("/usr/bin/id", dir, 0o4755);
     let (out, _, _) = as_uid_65534(&id, &["-u"]);
     fs::remove_file(&id).unwrap();
     if out == "0\n" {
         return true;
     }
-    skip(test, &format!("set-user-ID bits have no effect in {}", dir.display()))
+    skip(&format!("set-user-ID bits have no effect in {}", dir.display()))
 }
 
 /// Arguments that would do something privileged, or print something, if run.
@@ -80,12 +78,12 @@ fn refused(mode: u32, why: &str) {
 }
 
 /// Set-ID copies made with `mode` refuse to run, saying `why`.
-fn set_id_copies_refuse(test: &str, mode: u32, why: &str) {
-    if !require_root(test) {
+fn set_id_copies_refuse(mode: u32, why: &str) {
+    if !require_root() {
         return;
     }
     let probe = TempDir::new("setid-probe");
-    if setid_works_in(probe.path(), test) {
+    if setid_works_in(probe.path()) {
         refused(mode, why);
     }
 }
@@ -93,25 +91,25 @@ fn set_id_copies_refuse(test: &str, mode: u32, why: &str) {
 #[test]
 fn set_user_id_copies_refuse_to_run() {
     let why = "refusing to run set-user-ID (user IDs: real 65534, effective 0, saved 0)";
-    set_id_copies_refuse("set_user_id_copies_refuse_to_run", 0o4755, why);
+    set_id_copies_refuse(0o4755, why);
 }
 
 #[test]
 fn set_group_id_copies_refuse_to_run() {
     let why = "refusing to run set-group-ID (group IDs: real 65534, effective 0, saved 0)";
-    set_id_copies_refuse("set_group_id_copies_refuse_to_run", 0o2755, why);
+    set_id_copies_refuse(0o2755, why);
 }
 
 /// File capabilities change no ID, but the kernel starts the program in secure-execution
 /// mode all the same.
 #[test]
 fn copies_with_file_capabilities_refuse_to_run() {
-    if !require_root("copies_with_file_capabilities_refuse_to_run") {
+    if !require_root() {
         return;
     }
     let setcap = ["/usr/sbin/setcap", "/sbin/setcap"].into_iter().find(|p| Path::new(p).exists());
     let Some(setcap) = setcap else {
-        skip("copies_with_file_capabilities_refuse_to_run", "needs setcap(8) (package libcap2-bin)");
+        skip("needs setcap(8) (package libcap2-bin)");
         return;
     };
     let dir = TempDir::new("setcap");
@@ -175,7 +173,7 @@ fn caller() -> Command {
 
 #[test]
 fn env_of_a_less_privileged_target_loses_its_loader_variables() {
-    if !require_root("env_of_a_less_privileged_target_loses_its_loader_variables") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -195,7 +193,7 @@ fn env_of_a_less_privileged_target_loses_its_loader_variables() {
 
 #[test]
 fn env_of_a_target_with_our_credentials_is_kept_whole() {
-    if !require_root("env_of_a_target_with_our_credentials_is_kept_whole") {
+    if !require_root() {
         return;
     }
     let mut p = Procs::new();
@@ -203,20 +201,19 @@ fn env_of_a_target_with_our_credentials_is_kept_whole() {
     assert_eq!(entered_env(&mut Command::new(NSENTER), &t, &["-u"]), sorted(&ENV));
 }
 
-/// Unprivileged: uid 65534 entering its own rootless container holds no capability the
+/// Unprivileged: a user (uid 65534 when we are root) entering its own rootless container holds no capability the
 /// container's processes lack, so their environment comes whole (as util-linux's).
 #[test]
 fn env_of_an_own_rootless_container_is_kept_whole() {
-    if !require_unpriv("env_of_an_own_rootless_container_is_kept_whole") {
+    if !require_unpriv() {
         return;
     }
     let mut p = Procs::new();
-    let t = sleeper(
-        &mut p,
-        &["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/unshare", "-r", "-u"],
-    );
+    let t =
+        p.start(unpriv("/usr/bin/unshare").args(["-r", "-u", "/usr/bin/env", "-i"]).args(ENV).args(["sleep", "300"]));
+    let t = t.to_string();
     for extra in [&["-U", "-u"][..], &["-U", "-u", "--preserve-credentials"][..]] {
-        assert_eq!(entered_env(&mut as_nobody(NSENTER), &t, extra), sorted(&ENV), "{extra:?}");
+        assert_eq!(entered_env(&mut unpriv_bin(NSENTER), &t, extra), sorted(&ENV), "{extra:?}");
     }
 }
 
@@ -225,7 +222,7 @@ fn env_of_an_own_rootless_container_is_kept_whole() {
 /// looks at before it asks for the IDs.
 #[test]
 fn differing_real_and_effective_ids_are_refused() {
-    if !require_root("differing_real_and_effective_ids_are_refused") {
+    if !require_root() {
         return;
     }
     let cases = [

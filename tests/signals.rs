@@ -2,13 +2,11 @@
 //! rs-nsenter (when it forks into a PID namespace) die of the same signal, real-time ones
 //! included, so a shell sees 128+n. Checked as root and as uid 65534 (rootless).
 
-mod common;
-
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Output};
 
-use common::{
-    as_nobody, nobody, require_root, require_unpriv, run, run_timeout, spawn_piped, state, wait_timeout, wait_until,
+use crate::common::{
+    require_root, require_unpriv, run, run_timeout, spawn_piped, state, unpriv, unpriv_bin, wait_timeout, wait_until,
     Target,
 };
 
@@ -21,7 +19,7 @@ const NSENTER: &str = env!("CARGO_BIN_EXE_rs-nsenter");
 const REALTIME: [(&str, i32); 7] =
     [("-32", 32), ("-33", 33), ("-34", 34), ("-40", 40), ("-64", 64), ("-s RTMIN+3", 37), ("-s RTMAX-1", 63)];
 
-/// Gives signals 32 and 33 their default action in this test binary, so that the
+/// Gives signals 32 and 33 their default action in this test process, so that the
 /// children started through [`forked`] inherit it. A program started with a signal
 /// ignored cannot die of it, and glibc's `posix_spawn` (which std's `Command` and cargo
 /// use) starts every child with these two ignored; glibc also refuses to change them, so
@@ -46,14 +44,15 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Whether a test may run (root, or with `unpriv` uid 65534 in a user namespace), after
+/// Whether a test may run (root, or with `unpriv` an unprivileged user in a user
+/// namespace: uid 65534 when we are root, else ourselves), after
 /// setting up the signal dispositions the children inherit.
-fn may_run(test: &str, unpriv: bool) -> bool {
+fn may_run(unpriv: bool) -> bool {
     default_actions_for_32_and_33();
     if unpriv {
-        require_unpriv(test)
+        require_unpriv()
     } else {
-        require_root(test)
+        require_root()
     }
 }
 
@@ -70,7 +69,7 @@ fn suicide(how: &str) -> [String; 3] {
 
 #[test]
 fn unshare_passes_realtime_signals_on() {
-    if !may_run("unshare_passes_realtime_signals_on", false) {
+    if !may_run(false) {
         return;
     }
     for (how, sig) in REALTIME {
@@ -88,7 +87,7 @@ fn unshare_passes_realtime_signals_on() {
 
 #[test]
 fn a_shell_sees_128_plus_n() {
-    if !may_run("a_shell_sees_128_plus_n", false) {
+    if !may_run(false) {
         return;
     }
     let script =
@@ -99,15 +98,15 @@ fn a_shell_sees_128_plus_n() {
 
 #[test]
 fn unshare_rootless_passes_realtime_signals_on() {
-    if !may_run("unshare_rootless_passes_realtime_signals_on", true) {
+    if !may_run(true) {
         return;
     }
     for (how, sig) in REALTIME {
         for extra in
             [&["-r", "-f"][..], &["-r", "-f", "--kill-child"][..], &["-r", "-f", "-n", "--kill-child=TERM"][..]]
         {
-            let o = run_timeout(forked(as_nobody(UNSHARE)).args(extra).args(suicide(how)), 60);
-            died_of(&o, sig, &format!("rs-unshare {extra:?} kill {how} as uid 65534"));
+            let o = run_timeout(forked(unpriv_bin(UNSHARE)).args(extra).args(suicide(how)), 60);
+            died_of(&o, sig, &format!("rs-unshare {extra:?} kill {how} unprivileged"));
         }
     }
 }
@@ -116,7 +115,7 @@ fn unshare_rootless_passes_realtime_signals_on() {
 /// still dies of it: the default action is restored and the signal unblocked first.
 #[test]
 fn unshare_dies_of_a_realtime_signal_it_was_started_with_blocked_or_ignored() {
-    if !may_run("unshare_dies_of_a_realtime_signal_it_was_started_with_blocked_or_ignored", false) {
+    if !may_run(false) {
         return;
     }
     let child = "import os, signal; signal.pthread_sigmask(signal.SIG_UNBLOCK, [40]); \
@@ -129,8 +128,8 @@ fn unshare_dies_of_a_realtime_signal_it_was_started_with_blocked_or_ignored() {
     }
 }
 
-/// Runs every real-time case through rs-nsenter (`make` gives the command, as root or as
-/// uid 65534) into `target`, with each of `extras`.
+/// Runs every real-time case through rs-nsenter (`make` gives the command, as root or
+/// unprivileged) into `target`, with each of `extras`.
 fn nsenter_cases(target: &Target, make: fn() -> Command, extras: &[&[&str]], who: &str) {
     let pid = target.pid.to_string();
     for (how, sig) in REALTIME {
@@ -144,7 +143,7 @@ fn nsenter_cases(target: &Target, make: fn() -> Command, extras: &[&[&str]], who
 /// rs-nsenter forks into the PID namespace (`-p`), or with `-F` becomes the program.
 #[test]
 fn nsenter_passes_realtime_signals_on() {
-    if !may_run("nsenter_passes_realtime_signals_on", false) {
+    if !may_run(false) {
         return;
     }
     let mut c = Command::new("/usr/bin/unshare");
@@ -155,21 +154,21 @@ fn nsenter_passes_realtime_signals_on() {
 
 #[test]
 fn nsenter_into_a_rootless_container_passes_realtime_signals_on() {
-    if !may_run("nsenter_into_a_rootless_container_passes_realtime_signals_on", true) {
+    if !may_run(true) {
         return;
     }
-    let mut c = nobody("/usr/bin/unshare");
+    let mut c = unpriv("/usr/bin/unshare");
     c.args(["-r", "-p", "-m", "--fork", "--kill-child", "sleep", "300"]);
     let t = Target::spawn(c, 1);
     let extras: &[&[&str]] = &[&["-U", "-p"], &["-U", "-p", "-m", "--preserve-credentials"], &["-U", "-p", "-F"]];
-    nsenter_cases(&t, || as_nobody(NSENTER), extras, "as uid 65534");
+    nsenter_cases(&t, || unpriv_bin(NSENTER), extras, "unprivileged");
 }
 
 /// The raw status still tells a stop from a death: rs-nsenter stops with its stopped
 /// child, and once continued dies of the real-time signal the child then dies of.
 #[test]
 fn nsenter_mirrors_a_stop_then_a_realtime_death() {
-    if !may_run("nsenter_mirrors_a_stop_then_a_realtime_death", false) {
+    if !may_run(false) {
         return;
     }
     let mut c = Command::new("/usr/bin/unshare");
@@ -197,7 +196,7 @@ fn ignored_signals(tool: &str, args: &[&str]) -> String {
 /// SIGPIPE stays ignored (a program that wants its default sets it itself).
 #[test]
 fn an_ignored_sigpipe_stays_ignored() {
-    if !require_root("an_ignored_sigpipe_stays_ignored") {
+    if !require_root() {
         return;
     }
     let want = ignored_signals("/usr/bin/unshare", &["-U"]);

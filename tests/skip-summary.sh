@@ -1,6 +1,6 @@
 #!/bin/sh
 # Sums up the tests that skipped themselves (wholly or in part) during `make test`:
-# tests/common/mod.rs (`skip`) appends "<binary>::<test><TAB><reason>" to the file
+# tests/common/mod.rs (`skip`) appends "<module>::<test><TAB><reason>" to the file
 # named by NSUTILS_SKIP_LOG, which the Makefile passes here.
 log=${1:?usage: skip-summary.sh FILE}
 if [ ! -s "$log" ]; then

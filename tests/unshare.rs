@@ -2,8 +2,6 @@
 //! 65534, and behaves as /usr/bin/unshare (util-linux 2.38.1) wherever it has the
 //! feature and we made no deliberate change (README, "Differences from util-linux").
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -11,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-unshare");
 
@@ -26,9 +24,9 @@ fn u(args: &[&str]) -> (String, String, i32) {
     run(&mut with_subid_files(c))
 }
 
-/// Runs rs-unshare as uid 65534.
-fn u_nobody(args: &[&str]) -> (String, String, i32) {
-    let mut c = as_nobody(BIN);
+/// Runs rs-unshare unprivileged (as uid 65534 when we are root, else as ourselves).
+fn u_unpriv(args: &[&str]) -> (String, String, i32) {
+    let mut c = unpriv_bin(BIN);
     c.args(args);
     run(&mut with_subid_files(c))
 }
@@ -48,7 +46,7 @@ fn ns_inode_in(args: &[&str], link: &str) -> u64 {
 
 #[test]
 fn every_type_gets_a_new_namespace() {
-    if !require_root("every_type_gets_a_new_namespace") {
+    if !require_root() {
         return;
     }
     for (opt, link) in
@@ -81,7 +79,7 @@ fn every_type_gets_a_new_namespace() {
 
 #[test]
 fn pid_namespace_applies_to_children_only() {
-    if !require_root("pid_namespace_applies_to_children_only") {
+    if !require_root() {
         return;
     }
     // without --fork the program stays outside; its first child is PID 1
@@ -107,7 +105,7 @@ fn pid_namespace_applies_to_children_only() {
 
 #[test]
 fn uts_and_net_are_isolated() {
-    if !require_root("uts_and_net_are_isolated") {
+    if !require_root() {
         return;
     }
     let host = fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
@@ -120,7 +118,7 @@ fn uts_and_net_are_isolated() {
 
 #[test]
 fn mount_propagation() {
-    if !require_root("mount_propagation") {
+    if !require_root() {
         return;
     }
     let prop = |args: &[&str]| {
@@ -149,7 +147,7 @@ fn mount_propagation() {
 
 #[test]
 fn time_offsets() {
-    if !require_root("time_offsets") {
+    if !require_root() {
         return;
     }
     let out = ok(&["-T", "--monotonic", "1000", "--boottime=-50", "cat", "/proc/self/timens_offsets"]);
@@ -180,7 +178,7 @@ fn maps(args: &[&str]) -> (String, String, String) {
 
 #[test]
 fn single_mappings() {
-    if !require_root("single_mappings") {
+    if !require_root() {
         return;
     }
     assert_eq!(maps(&["-r"]), ("0 0 1".into(), "0 0 1".into(), "deny".into()));
@@ -195,7 +193,7 @@ fn single_mappings() {
 
 #[test]
 fn range_mappings_as_root() {
-    if !require_root("range_mappings_as_root") {
+    if !require_root() {
         return;
     }
     assert_eq!(maps(&["--map-users=1:100000:10", "-r"]).0, "0 0 1\n1 100000 10");
@@ -246,7 +244,7 @@ impl Drop for SubidFiles {
 
 #[test]
 fn subordinate_id_maps() {
-    if !require_root("subordinate_id_maps") {
+    if !require_root() {
         return;
     }
     {
@@ -267,34 +265,34 @@ fn subordinate_id_maps() {
     }
     // an unprivileged user's range maps go through newuidmap/newgidmap, which read the
     // same stand-in files
-    if !require_unpriv("subordinate_id_maps (unprivileged)") {
+    if !require_unpriv() {
         return;
     }
     if !Path::new("/usr/bin/newuidmap").exists() {
-        skip("subordinate_id_maps", "its newuidmap part needs the uidmap package (.ci/run installs it)");
+        skip("its newuidmap part needs newuidmap and newgidmap: install the uidmap package");
         return;
     }
     let _files = SubidFiles::install("nobody:200000:1000");
     let show = "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups";
-    let (out, err, code) = u_nobody(&["--map-users=0:200000:1000", "--map-groups=0:200000:1000", "sh", "-c", show]);
+    let (out, err, code) = u_unpriv(&["--map-users=0:200000:1000", "--map-groups=0:200000:1000", "sh", "-c", show]);
     let norm = |o: &str| o.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
     assert_eq!(code, 0, "{err}");
     assert_eq!(norm(&out), vec!["0 200000 1000", "0 200000 1000", "allow"]);
     // -r keeps its id and the block keeps its full size (util-linux 2.41-2.42 lost one)
-    let (out, err, code) = u_nobody(&["-r", "--map-auto", "sh", "-c", show]);
+    let (out, err, code) = u_unpriv(&["-r", "--map-auto", "sh", "-c", show]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(norm(&out), vec!["0 65534 1", "1 200000 1000", "0 65534 1", "1 200000 1000", "allow"]);
-    let (out, _, code) = u_nobody(&["-c", "--map-subids", "cat", "/proc/self/uid_map"]);
+    let (out, _, code) = u_unpriv(&["-c", "--map-subids", "cat", "/proc/self/uid_map"]);
     assert_eq!((norm(&out), code), (vec!["65534 65534 1".to_string(), "200000 200000 1000".to_string()], 0));
     // newuidmap refuses ids outside the user's block; its status is passed on
-    let (_, err, code) = u_nobody(&["--map-users=0:300000:10", "true"]);
+    let (_, err, code) = u_unpriv(&["--map-users=0:300000:10", "true"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.starts_with("newuidmap: "), "{err}");
 }
 
 #[test]
 fn capabilities() {
-    if !require_root("capabilities") {
+    if !require_root() {
         return;
     }
     let amb = |args: &[&str]| {
@@ -312,7 +310,7 @@ fn capabilities() {
 
 #[test]
 fn root_and_working_directory() {
-    if !require_root("root_and_working_directory") {
+    if !require_root() {
         return;
     }
     assert_eq!(ok(&["-w", "/usr/share", "pwd"]), "/usr/share\n");
@@ -350,7 +348,7 @@ fn root_and_working_directory() {
 
 #[test]
 fn setuid_and_setgid() {
-    if !require_root("setuid_and_setgid") {
+    if !require_root() {
         return;
     }
     assert_eq!(ok(&["-S", "1000", "-G", "1001", "sh", "-c", "id -u; id -g; id -G"]), "1000\n1001\n1001\n");
@@ -375,7 +373,7 @@ fn setuid_and_setgid() {
 
 #[test]
 fn kill_child_after_setuid_and_with_pid() {
-    if !require_root("kill_child_after_setuid_and_with_pid") {
+    if !require_root() {
         return;
     }
     // (a PID 1 ignores signals it has no handler for, so the -p case uses the default SIGKILL)
@@ -397,7 +395,7 @@ fn kill_child_after_setuid_and_with_pid() {
 
 #[test]
 fn signals_and_exit_status() {
-    if !require_root("signals_and_exit_status") {
+    if !require_root() {
         return;
     }
     for (script, want) in
@@ -436,7 +434,7 @@ fn signals_and_exit_status() {
 
 #[test]
 fn parent_blocks_or_forwards_signals() {
-    if !require_root("parent_blocks_or_forwards_signals") {
+    if !require_root() {
         return;
     }
     let script = "trap 'exit 3' TERM; echo ready; while :; do sleep 0.05; done";
@@ -503,7 +501,7 @@ fn file_ns_inode(file: &str) -> u64 {
 
 #[test]
 fn persistent_namespaces() {
-    if !require_root("persistent_namespaces") {
+    if !require_root() {
         return;
     }
     let t = PrivateTmpfs::new();
@@ -545,7 +543,7 @@ fn persistent_namespaces() {
 
 #[test]
 fn failed_persistence_leaves_nothing() {
-    if !require_root("failed_persistence_leaves_nothing") {
+    if !require_root() {
         return;
     }
     let t = PrivateTmpfs::new();
@@ -627,11 +625,11 @@ cat /proc/self/mountinfo
 /// no namespace stays bound, neither under the swapped directory nor over the victim.
 #[test]
 fn rollback_never_unmounts_by_path() {
-    if !require_root("rollback_never_unmounts_by_path") {
+    if !require_root() {
         return;
     }
     if !Path::new("/usr/bin/python3").exists() {
-        skip("rollback_never_unmounts_by_path", "/usr/bin/python3 is not installed");
+        skip("/usr/bin/python3 is not installed: install the python3 package");
         return;
     }
     let t = TempDir::new("rollback");
@@ -665,7 +663,7 @@ fn rollback_never_unmounts_by_path() {
 
 #[test]
 fn binfmt_misc_interpreter() {
-    if !require_root("binfmt_misc_interpreter") {
+    if !require_root() {
         return;
     }
     let d = TempDir::new("binfmt");
@@ -681,7 +679,7 @@ fn binfmt_misc_interpreter() {
 
 #[test]
 fn environment() {
-    if !require_root("environment") {
+    if !require_root() {
         return;
     }
     let out = run(us().args(["--clear-env", "env"]).env("RS_TEST_VAR", "x"));
@@ -703,7 +701,7 @@ fn environment() {
 
 #[test]
 fn only_the_callers_descriptors_are_inherited() {
-    if !require_root("only_the_callers_descriptors_are_inherited") {
+    if !require_root() {
         return;
     }
     // One shell lists the descriptors its children get, then execs rs-unshare, whose
@@ -730,14 +728,15 @@ fn only_the_callers_descriptors_are_inherited() {
 
 #[test]
 fn unprivileged_user() {
-    if !require_unpriv("unprivileged_user") {
+    if !require_unpriv() {
         return;
     }
-    let (out, err, code) = u_nobody(&["-r", "sh", "-c", "id -u; cat /proc/self/setgroups"]);
+    let (out, err, code) = u_unpriv(&["-r", "sh", "-c", "id -u; cat /proc/self/setgroups"]);
     assert_eq!((out.as_str(), code), ("0\ndeny\n", 0), "{err}");
-    let (out, _, code) = u_nobody(&["-c", "id", "-u"]);
-    assert_eq!((out.as_str(), code), ("65534\n", 0));
-    let (out, err, code) = u_nobody(&[
+    let me = unpriv_uid();
+    let (out, _, code) = u_unpriv(&["-c", "id", "-u"]);
+    assert_eq!((out.as_str(), code), (format!("{me}\n").as_str(), 0));
+    let (out, err, code) = u_unpriv(&[
         "-r",
         "-fp",
         "--mount-proc",
@@ -747,19 +746,20 @@ fn unprivileged_user() {
         "echo $$; hostname box; hostname; ip -o link | wc -l",
     ]);
     assert_eq!((out.as_str(), code), ("1\nbox\n1\n", 0), "{err}");
-    let (out, _, code) = u_nobody(&["-U", "sh", "-c", "wc -l < /proc/self/uid_map; id -u"]);
+    let (out, _, code) = u_unpriv(&["-U", "sh", "-c", "wc -l < /proc/self/uid_map; id -u"]);
+    // (no map: the overflow uid, whoever we are)
     assert_eq!((out.as_str(), code), ("0\n65534\n", 0));
     let (out, _, code) =
-        u_nobody(&["-r", "-T", "--monotonic=-100", "sh", "-c", "cat /proc/self/timens_offsets | head -1"]);
+        u_unpriv(&["-r", "-T", "--monotonic=-100", "sh", "-c", "cat /proc/self/timens_offsets | head -1"]);
     assert_eq!(code, 0);
     assert_eq!(out.split_whitespace().collect::<Vec<_>>(), vec!["monotonic", "-100", "0"]);
     // without a user namespace: refused, with a hint
-    let (_, err, code) = u_nobody(&["-n", "true"]);
+    let (_, err, code) = u_unpriv(&["-n", "true"]);
     assert_eq!(code, 1);
     assert_eq!(err.lines().next().unwrap(), "rs-unshare: unshare failed: Operation not permitted");
     assert!(err.lines().nth(1).unwrap().starts_with("rs-unshare: hint: "), "{err}");
     // range maps need newuidmap when not root: without it, a clear message
-    let (_, err, code) = run(as_nobody(BIN).env("PATH", "/nonexistent").args(["--map-users=0:100000:10", "true"]));
+    let (_, err, code) = run(unpriv_bin(BIN).env("PATH", "/nonexistent").args(["--map-users=0:100000:10", "true"]));
     assert_eq!(code, 127);
     assert_eq!(
         err,
@@ -767,7 +767,7 @@ fn unprivileged_user() {
          rs-unshare: hint: range maps need newuidmap (package uidmap) when not run as root\n"
     );
     // --kill-child as an unprivileged user, with a PID namespace
-    let (out, _, code) = u_nobody(&["-r", "-p", "--kill-child", "sh", "-c", "echo $$"]);
+    let (out, _, code) = u_unpriv(&["-r", "-p", "--kill-child", "sh", "-c", "echo $$"]);
     assert_eq!((out.as_str(), code), ("1\n", 0));
 }
 
@@ -781,7 +781,7 @@ fn differential(args: &[&str]) {
 
 #[test]
 fn same_as_util_linux() {
-    if !require_root("same_as_util_linux") {
+    if !require_root() {
         return;
     }
     for args in [
@@ -854,7 +854,7 @@ fn version_and_help() {
 
 #[test]
 fn namespace_limit_is_explained() {
-    if !require_root("namespace_limit_is_explained") {
+    if !require_root() {
         return;
     }
     // the limit is per user namespace, so lower it in one of our own
