@@ -168,6 +168,12 @@ impl Fake {
     }
 
     /// Every call on `path` fails with `e` from now on.
+    /// Our own namespace of type `ty` (`/proc/self/ns/TYPE`) is `ino`.
+    pub fn own_namespace(&mut self, ty: NsType, ino: u64) -> &mut Fake {
+        self.ids.insert(format!("/proc/self/ns/{}", ty.proc_name()), nsfs(ino));
+        self
+    }
+
     pub fn fail(&mut self, path: &str, e: Errno) -> &mut Fake {
         self.failures.insert(path.into(), e);
         self

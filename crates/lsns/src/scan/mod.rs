@@ -122,6 +122,12 @@ impl<K: Kernel> Scan<K> {
         &self.k
     }
 
+    /// The kernel the scan asks, for a test to change what it answers after the pass.
+    #[cfg(test)]
+    pub(crate) fn kernel_mut(&mut self) -> &mut K {
+        &mut self.k
+    }
+
     /// What to warn about once the lines are known: an ioctl the kernel lacks (util-linux
     /// prints that while it builds its table, before printing it).
     pub fn warnings(&self) -> Vec<Error> {
@@ -158,11 +164,22 @@ impl<K: Kernel> Scan<K> {
         match &ns.access {
             Access::Rep => {
                 let path = CString::new(format!("{}/ns/{}", ns.rep?, ns.ty.proc_name())).ok()?;
-                self.k.openat(Some(self.proc_dir.as_fd()), &path, Open::File).ok()
+                let opened = self.k.openat(Some(self.proc_dir.as_fd()), &path, Open::File).ok();
+                opened.or_else(|| self.open_own(ns.ty, ns.ino))
             }
             Access::Path(p) => self.open_verified(p, ns.ino),
             Access::Held(fd) => self.k.dup(fd.as_fd()).ok(),
         }
+    }
+
+    /// Our own namespace of type `ty`, if it is `ino`. A representative may have ended
+    /// since the scan met it; the namespaces most lines share with us (the initial ones,
+    /// above all where we cannot see PID 1's links and a passing process represents
+    /// them) stay open to us through `/proc/self`, so their parent and owner still show.
+    fn open_own(&self, ty: NsType, ino: u64) -> Option<OwnedFd> {
+        let path = CString::new(format!("self/ns/{}", ty.proc_name())).ok()?;
+        let fd = self.k.openat(Some(self.proc_dir.as_fd()), &path, Open::File).ok()?;
+        (self.inode(fd.as_fd())? == ino).then_some(fd)
     }
 
     fn check_ioctl<T>(&mut self, r: Result<T, Errno>, name: &'static str) -> Option<T> {

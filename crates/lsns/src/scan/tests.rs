@@ -266,6 +266,30 @@ fn ghosts_are_found_through_parents() {
     assert_eq!(s.model.len(), 1);
 }
 
+/// A representative that ended after the pass: the namespace's parent and owner come
+/// through our own link where the namespace is ours too, and are unknown where not
+/// (nothing else is asked of a namespace that is not the one the line shows).
+#[test]
+fn a_representative_gone_since_the_pass() {
+    let mut k = Fake::new();
+    k.process(42, &[(NsType::Pid, 100), (NsType::Net, 5000)]);
+    k.namespace(100, NsType::Pid, Some(90), Some(4026531837));
+    k.namespace(5000, NsType::Net, None, Some(4026531837));
+    k.own_namespace(NsType::Pid, 100);
+    let mut s = scan(k, &all_types());
+    s.kernel_mut().fail("/proc/42/ns/pid", Errno::ENOENT).fail("/proc/42/ns/net", Errno::ENOENT);
+    let pid = s.model.index_of(100).unwrap();
+    assert_eq!(s.relations(pid, None), (Some(90), Some(4026531837)));
+    let log = s.kernel().log();
+    assert!(log.contains(&"ioctl NS_GET_USERNS /proc/self/ns/pid".to_string()), "{log:?}");
+    // not our net namespace: unknown, and no ioctl on ours
+    let net = s.model.index_of(5000).unwrap();
+    assert_eq!(s.relations(net, None), (None, None));
+    let log = s.kernel().log();
+    assert!(log.contains(&"openat /proc/self/ns/net [file]".to_string()), "{log:?}");
+    assert!(!log.iter().any(|l| l.starts_with("ioctl") && l.ends_with("/proc/self/ns/net")), "{log:?}");
+}
+
 /// The batch-end rule: a `getdents64` batch that left room for the longest record was
 /// the directory's last, so /proc costs one call per batch and none to find the end,
 /// unless the last batch happened to be full.
