@@ -143,13 +143,16 @@ fn setgroups_after_gid_map() {
 }
 
 /// /etc/subuid granting uid 65534 one block, in a private mount namespace.
-fn with_subuid(script: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("nsutils-hints-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("subuid");
+fn with_subuid(script: &str) -> (TempDir, String) {
+    let dir = TempDir::new("hints-subuid");
+    let file = dir.path().join("subuid");
     fs::write(&file, "someone:300000:10\nnobody:100000:65536\n").unwrap();
     fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
-    format!("/usr/bin/unshare -m --propagation private sh -c 'mount --bind {} /etc/subuid && {script}'", file.display())
+    let sh = format!(
+        "/usr/bin/unshare -m --propagation private sh -c 'mount --bind {} /etc/subuid && {script}'",
+        file.display()
+    );
+    (dir, sh)
 }
 
 #[test]
@@ -158,7 +161,7 @@ fn subuid_range_not_ours() {
     if !require_root() || !require_unpriv() {
         return;
     }
-    let script = with_subuid("exec $NOBODY $T --map-users=0:200000:10 /bin/true");
+    let (_dir, script) = with_subuid("exec $NOBODY $T --map-users=0:200000:10 /bin/true");
     let hint = expect_first(&script, "newuidmap: uid range [0-10) -> [200000-200010) not allowed", 1);
     assert_eq!(
         hint,
@@ -177,7 +180,7 @@ fn newuidmap_not_setuid() {
     let copy = dir.path().join("newuidmap");
     sh(&["cp", "/usr/bin/newuidmap", copy.to_str().unwrap()]);
     fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
-    let script =
+    let (_subuid, script) =
         with_subuid(&format!("exec $NOBODY env PATH={} $T --map-users=0:100000:10 /bin/true", dir.path().display()));
     let hint = expect_first(&script, "newuidmap: write to uid_map failed: Operation not permitted", 1);
     assert_eq!(
