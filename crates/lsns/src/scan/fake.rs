@@ -10,8 +10,9 @@
 //! our descriptor N. A namespace that an ioctl returns is `nsfs:INODE`.
 //!
 //! [`Fake::new`] has an empty /proc but for `self` (PID [`Fake::PID`], four fds, every
-//! namespace link); [`Fake::process`] adds a process with its ns links, an empty fd
-//! table, a command line and a stat file; [`Fake::fd`] and its kin add fds. Queries
+//! namespace link); [`Fake::process`] adds a process with its ns links, one
+//! thread, an empty fd table, a command line and a
+//! stat file; [`Fake::fd`] and its kin add fds, [`Fake::thread`] threads. Queries
 //! without effects (`getpid`, the user database) are answered, not logged.
 
 use std::cell::RefCell;
@@ -88,13 +89,16 @@ fn join(base: &str, rel: &str) -> String {
 impl Fake {
     /// The PID of the scanning process.
     pub const PID: i32 = 1000;
+    /// The inode of the scanning process's first namespace (in `NsType::ALL` order; the
+    /// others follow).
+    pub const OWN_NS: u64 = 4026531832;
 
     pub fn new() -> Fake {
         let mut f = Fake::default();
         f.dirs.insert("/proc".into(), vec![".".into(), "..".into()]);
         f.links.insert("/proc/self".into(), Fake::PID.to_string().into_bytes());
-        for t in NsType::ALL {
-            f.ids.insert(format!("/proc/self/ns/{}", t.proc_name()), nsfs(1));
+        for (i, t) in NsType::ALL.into_iter().enumerate() {
+            f.ids.insert(format!("/proc/self/ns/{}", t.proc_name()), nsfs(Fake::OWN_NS + i as u64));
         }
         f.dirs.insert("/proc/self/fd".into(), ["0", "1", "2", "3"].map(String::from).to_vec());
         f.sizes.insert("/proc/self/fd".into(), 4);
@@ -105,19 +109,34 @@ impl Fake {
     pub fn process(&mut self, pid: i32, namespaces: &[(NsType, u64)]) -> &mut Fake {
         self.dirs.get_mut("/proc").unwrap().push(pid.to_string());
         let dir = format!("/proc/{pid}");
-        self.dirs.insert(format!("{dir}/ns"), namespaces.iter().map(|(t, _)| t.proc_name().into()).collect());
-        for &(ty, ino) in namespaces {
-            self.links.insert(format!("{dir}/ns/{}", ty.proc_name()), format!("{}:[{ino}]", ty.proc_name()).into());
-            self.ids.insert(format!("{dir}/ns/{}", ty.proc_name()), nsfs(ino));
-            self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
-        }
+        self.ns_links(&format!("{dir}/ns"), namespaces);
         self.dirs.insert(format!("{dir}/fd"), vec![".".into(), "..".into()]);
         self.sizes.insert(format!("{dir}/fd"), 0);
+        self.dirs.insert(format!("{dir}/task"), vec![".".into(), "..".into(), pid.to_string()]);
         self.files.insert(format!("{dir}/cmdline"), format!("cmd-{pid}\0").into_bytes());
         self.files.insert(
             format!("{dir}/stat"),
             format!("{pid} (cmd-{pid}) S 1 {pid} {pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0").into_bytes(),
         );
+        self
+    }
+
+    /// The links of an ns directory `dir` (a process's or a thread's), and what they
+    /// lead to.
+    fn ns_links(&mut self, dir: &str, namespaces: &[(NsType, u64)]) {
+        self.dirs.insert(dir.into(), namespaces.iter().map(|(t, _)| t.proc_name().into()).collect());
+        for &(ty, ino) in namespaces {
+            self.links.insert(format!("{dir}/{}", ty.proc_name()), format!("{}:[{ino}]", ty.proc_name()).into());
+            self.ids.insert(format!("{dir}/{}", ty.proc_name()), nsfs(ino));
+            self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
+        }
+    }
+
+    /// Thread `tid` of `pid`, in `namespaces`.
+    pub fn thread(&mut self, pid: i32, tid: i32, namespaces: &[(NsType, u64)]) -> &mut Fake {
+        let dir = format!("/proc/{pid}/task/{tid}/ns");
+        self.dirs.get_mut(&format!("/proc/{pid}/task")).expect("a process first").push(tid.to_string());
+        self.ns_links(&dir, namespaces);
         self
     }
 
@@ -365,6 +384,17 @@ impl Kernel for Fake {
         let p = self.resolve(Some(dir), name);
         let r = self.failure(&p).and_then(|()| self.sizes.get(&p).copied().ok_or(Errno::ENOENT));
         self.note(format!("statx {p} [size]"), r)
+    }
+
+    /// A directory's link count: 2 plus its entries but `.` and `..` (for a task
+    /// directory, 2 plus the threads).
+    fn statx_nlink(&self, dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
+        let p = self.resolve(Some(dir), name);
+        let r = self.failure(&p).and_then(|()| {
+            let entries = self.dirs.get(&p).ok_or(Errno::ENOENT)?;
+            Ok(2 + entries.iter().filter(|e| *e != "." && *e != "..").count() as u64)
+        });
+        self.note(format!("statx {p} [nlink]"), r)
     }
 
     fn nlink(&self, fd: BorrowedFd<'_>) -> Result<usize, Errno> {

@@ -2,7 +2,9 @@
 //! owner ioctls, NETNSID) is looked up later, only for the lines that need it.
 //!
 //! Per process the pass costs an `openat` of `/proc/PID/ns` and one `readlinkat` per
-//! selected type (the link text, `net:[4026531840]`, names type and inode), then a
+//! selected type (the link text, `net:[4026531840]`, names type and inode), one per
+//! `*_for_children` link of a selected type, a `statx` of `/proc/PID/task` (whose link
+//! count tells whether there are threads to look at, see `hidden`), then a
 //! `statx` of `/proc/PID/fd`, whose size is the number of open fds, and one `statx` per
 //! open descriptor, looked up by number. Only a process whose fds are not 0 to n-1 costs
 //! an `openat` and a `getdents64` of the directory (so does every process on a kernel
@@ -25,12 +27,14 @@
 //! The modules: [`kernel`] is the seam (every call the scan makes, `Os` for real,
 //! `fake::Fake` in unit tests); [`procfs`] reads /proc through it (directories in
 //! batches, small files); `discover` is the pass (per process, then fds and mounts);
-//! `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
+//! `hidden` what no process's ns links show (threads, `*_for_children` links); `lookups`
+//! answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
 //! speed contract, and why, is in `docs/performance.md`.
 
 mod discover;
 #[cfg(test)]
 pub mod fake;
+mod hidden;
 pub mod kernel;
 mod lookups;
 pub mod procfs;
@@ -80,6 +84,8 @@ pub struct Scan<K: Kernel> {
     pub unsupported: Option<&'static str>,
     /// The processes whose sockets could not be examined (see [`crate::sockets`]).
     socket_warnings: Vec<String>,
+    /// What the pass noted of namespaces no process is in (see `hidden`).
+    hidden: hidden::Hidden,
 }
 
 impl<K: Kernel> Scan<K> {
@@ -106,12 +112,14 @@ impl<K: Kernel> Scan<K> {
             cache: Lookups::default(),
             unsupported: None,
             socket_warnings: Vec::new(),
+            hidden: hidden::Hidden::default(),
         };
         if s.proc_is_ours() {
             s.cache.pid_infos = Some(Default::default());
         }
         let refs = s.scan_processes(o);
         s.add_fd_namespaces(o.types, refs);
+        s.add_hidden_namespaces(o.types);
         s.add_mounts(o.types)?;
         Ok(s)
     }

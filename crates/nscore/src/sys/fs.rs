@@ -111,6 +111,16 @@ pub fn size_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
     Ok(statx_at(dir, name, libc::STATX_SIZE)?.stx_size)
 }
 
+/// The link count `statx(2)` reports for `name` relative to `dir`, following a final
+/// symlink. For a `/proc/PID/task` directory that is 2 plus the number of the process's
+/// threads, which the kernel knows without listing them.
+///
+/// # Errors
+/// As `statx(2)`: `ENOENT` for a name that is gone, `EACCES`, `ENOTDIR`, `ENOMEM`.
+pub fn nlink_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
+    Ok(u64::from(statx_at(dir, name, libc::STATX_NLINK)?.stx_nlink))
+}
+
 /// `statx(2)` of `name` relative to `dir` (of `dir` itself for an empty name), following
 /// a final symlink, asking for `mask` and taking what the kernel has cached
 /// (`AT_STATX_DONT_SYNC`).

@@ -1,0 +1,126 @@
+//! Namespaces that are alive but that no process's `/proc/PID/ns` shows, nor an fd, a
+//! socket or a mount of our own mount namespace:
+//!
+//! - held only by a thread (one that called `unshare(2)` or `setns(2)`): its links are
+//!   in `/proc/PID/task/TID/ns`. The kernel tells how many threads a process has by the
+//!   link count of `/proc/PID/task` (2 plus the threads), one `statx` per process; only
+//!   a process with more than one thread has its task directory read, and a thread's
+//!   namespace is kept only where its link differs from its process's;
+//!
+//! What the pass notes (links that differ) is only looked at
+//! after it, when every process-held namespace is known: a namespace a later process is
+//! in counts as that process's. Such namespaces are listed as those an fd holds are: no
+//! process, their owners and parents alongside.
+
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::PathBuf;
+
+use nix::errno::Errno;
+use nscore::{NsSet, NsType};
+
+use super::kernel::{Kernel, Open};
+use super::procfs::{digits, each_entry, link_inode, LINK_MAX, PROC_BATCH};
+use super::Scan;
+use crate::model::{Access, Namespace, Origin};
+
+/// A process's namespaces, by type (`NsType as usize`); 0 where unknown.
+pub(super) type Own = [u64; NsType::ALL.len()];
+
+/// The ns links the pass reads per process, by type and link name.
+pub(super) struct Links {
+    /// Of the asked types: what a process is a member of.
+    pub members: Vec<(NsType, CString)>,
+}
+
+impl Links {
+    pub(super) fn new(types: NsSet) -> Links {
+        let link = |t: NsType, name: &str| Some((t, CString::new(name).ok()?));
+        Links { members: types.iter().filter_map(|t| link(t, t.proc_name())).collect() }
+    }
+}
+
+/// A thread's link that names namespace `ino`.
+#[derive(Debug)]
+struct HiddenRef {
+    ino: u64,
+    ty: NsType,
+    path: PathBuf,
+}
+
+/// What the pass noted for after it.
+#[derive(Debug, Default)]
+pub(super) struct Hidden {
+    refs: Vec<HiddenRef>,
+}
+
+impl<K: Kernel> Scan<K> {
+    /// After a process's member links (`own`): if it has more than one thread, its
+    /// threads' links.
+    pub(super) fn look_hidden(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &Own) {
+        // Kernel assumption: the link count of /proc/PID/task is 2 plus the number of
+        // threads. Were it lower, threads' namespaces would be missed; higher, a
+        // single-threaded process's task directory would be read in vain.
+        if self.k.statx_nlink(nsdir, c"../task").is_ok_and(|n| n > 3) {
+            self.look_at_threads(pid, nsdir, links, own);
+        }
+    }
+
+    /// The links of every thread of `pid` but its main one that differ from `own`.
+    fn look_at_threads(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &Own) {
+        let Ok(task) = self.k.openat(Some(nsdir), c"../task", Open::Dir) else { return };
+        let mut tids = Vec::new();
+        each_entry(&self.k, task.as_fd(), &mut [0; PROC_BATCH], |name| {
+            tids.extend(digits(name.to_bytes()).filter(|&tid| tid != pid));
+        });
+        for tid in tids {
+            let Ok(name) = CString::new(format!("{tid}/ns")) else { continue };
+            let Ok(dir) = self.k.openat(Some(task.as_fd()), &name, Open::Dir) else { continue };
+            let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/{}", name.to_string_lossy()));
+            if self.differing(dir.as_fd(), &links.members, own, &at).is_err() {
+                return; // refused: so are its other threads
+            }
+        }
+    }
+
+    /// Notes the links in `dir` that name another namespace than `own` has for their
+    /// type, at the path `at` makes of the link's name; `Err` if the kernel refuses.
+    fn differing(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        links: &[(NsType, CString)],
+        own: &Own,
+        at: &dyn Fn(&CStr) -> PathBuf,
+    ) -> Result<(), Errno> {
+        for (ty, name) in links {
+            match self.link_of(dir, name, *ty) {
+                Ok(ino) if ino != own[*ty as usize] => {
+                    self.hidden.refs.push(HiddenRef { ino, ty: *ty, path: at(name) });
+                }
+                Err(e @ (Errno::EACCES | Errno::EPERM)) => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The inode a namespace link of type `ty` names.
+    fn link_of(&self, dir: BorrowedFd<'_>, name: &CStr, ty: NsType) -> Result<u64, Errno> {
+        let mut text = [0u8; LINK_MAX];
+        let n = self.k.readlinkat(dir, name, &mut text)?;
+        link_inode(&text[..n], ty.proc_name().as_bytes()).ok_or(Errno::EINVAL)
+    }
+
+    /// The namespaces only a thread holds, each checked
+    /// (pinned through the link, as an fd's namespace is) and joined by its ancestors.
+    pub(super) fn add_hidden_namespaces(&mut self, types: NsSet) {
+        for r in std::mem::take(&mut self.hidden.refs) {
+            if self.model.contains(r.ino) {
+                continue; // a process is in it, or another link held it
+            }
+            let Some(file) = self.open_verified(&r.path, r.ino) else { continue };
+            self.model.add(Namespace::new(r.ino, r.ty, Access::Path(r.path), Origin::Held));
+            self.add_ancestors(file.as_fd(), r.ty, types);
+        }
+    }
+}

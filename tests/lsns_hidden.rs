@@ -1,0 +1,161 @@
+//! rs-lsns and live namespaces that no process's `/proc/PID/ns` shows, nor an fd, a
+//! socket or a mount of our mount namespace, which util-linux's lsns does not list: held
+//! only by a thread. Each is made for real, as root and as uid 65534, and must be listed
+//! with its type by the default listing, `-P`, `-J` and `-t`, as a namespace no process
+//! is in.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use common::{as_nobody, nobody, require_root, require_unpriv, run, run_lsns_retrying, skip, wait_for, Procs, TempDir};
+
+const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
+const PYTHON: &str = "/usr/bin/python3";
+
+/// Holds a namespace the way argv says and writes its link's text to the file named
+/// last, then sleeps. `thread FLAG LINK OUT`: a second thread calls `unshare(FLAG)` and
+/// reads its own `/proc/self/task/TID/ns/LINK`; `main FLAG LINK OUT`: the process itself
+/// calls it and reads `/proc/self/ns/LINK` (such as `time_for_children`), and neither
+/// forks nor execs after.
+const HOLDER: &str = r#"
+import ctypes, os, sys, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+how, flag, link, out = sys.argv[1], int(sys.argv[2], 0), sys.argv[3], sys.argv[4]
+def hold(ns_dir):
+    if libc.unshare(flag) != 0:
+        sys.stderr.write("unshare: errno %d\n" % ctypes.get_errno())
+        os._exit(3)
+    with open(out + ".tmp", "w") as f:
+        f.write(os.readlink(ns_dir() + "/" + link))
+    os.rename(out + ".tmp", out)
+    time.sleep(300)
+if how == "thread":
+    threading.Thread(target=hold, args=(lambda: "/proc/self/task/%d/ns" % threading.get_native_id(),), daemon=True).start()
+    time.sleep(300)
+else:
+    hold(lambda: "/proc/self/ns")
+"#;
+
+const CLONE_NEWNET: &str = "0x40000000";
+
+/// Who runs the holders and rs-lsns.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    Root,
+    /// uid 65534, its namespaces in a user namespace of its own (`unshare -Ur`).
+    Nobody,
+}
+
+impl Who {
+    fn available(self, test: &str) -> bool {
+        let ok = match self {
+            Who::Root => require_root(test),
+            Who::Nobody => require_unpriv(test),
+        };
+        ok && (Path::new(PYTHON).exists() || skip(test, "no /usr/bin/python3 (the holder is a Python script)"))
+    }
+
+    /// `program args...` as this user; uid 65534 first enters a user namespace of its
+    /// own, which gives it the right to make the others.
+    fn command(self, program: &str, args: &[&str]) -> Command {
+        match self {
+            Who::Root => {
+                let mut c = Command::new(program);
+                c.args(args);
+                c
+            }
+            Who::Nobody => {
+                let mut c = nobody("/usr/bin/unshare");
+                c.args(["-Ur", program]).args(args);
+                c
+            }
+        }
+    }
+
+    fn lsns(self, args: &[&str]) -> (String, String, i32) {
+        let mut c = match self {
+            Who::Root => Command::new(BIN),
+            Who::Nobody => as_nobody(BIN),
+        };
+        c.args(args).env("LC_ALL", "C");
+        run(&mut c)
+    }
+}
+
+/// A scratch directory uid 65534 may write in.
+fn open_dir(tag: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+    dir
+}
+
+/// Starts the holder script (`how`: thread or main) and returns the inode it reports.
+fn start_holder(p: &mut Procs, who: Who, dir: &TempDir, how: &str, flag: &str, link: &str) -> u64 {
+    let out = dir.path().join(format!("{how}-{link}"));
+    let out_s = out.to_str().unwrap();
+    p.spawn(&mut who.command(PYTHON, &["-c", HOLDER, how, flag, link, out_s]));
+    let text = wait_for("the holder to report its namespace", || fs::read_to_string(&out).ok());
+    common::parse_ns_inode(&text)
+}
+
+/// The line of namespace `ino` in a listing whose first two columns are NS and TYPE.
+fn line_of(out: &str, ino: u64) -> Option<&str> {
+    out.lines().find(|l| l.split_whitespace().next() == Some(&ino.to_string()))
+}
+
+/// The checks every case makes: `ino`, of type `ty`, is listed by the default listing,
+/// `-P`, `-J` and `-t TYPE`, with no member process (NPROCS 0, no PID).
+fn assert_listed(who: Who, ino: u64, ty: &str) {
+    let (out, err, rc) = who.lsns(&[]);
+    assert_eq!((err.as_str(), rc), ("", 0), "{who:?}");
+    let line = line_of(&out, ino).unwrap_or_else(|| panic!("{who:?}: {ino} missing from the default listing\n{out}"));
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&cells[1..3], [ty, "0"], "{who:?}: {line}");
+    let (out, err, rc) = who.lsns(&["-P", "-r", "-n", "-o", "NS,TYPE,NPROCS,PID"]);
+    assert_eq!((err.as_str(), rc), ("", 0));
+    assert!(out.lines().any(|l| l == format!("{ino} {ty} 0 ")), "{who:?}: {ino} missing from -P\n{out}");
+    let (out, _, rc) = who.lsns(&["-J", "-o", "NS,TYPE,NPROCS"]);
+    assert_eq!(rc, 0);
+    let want = format!("\"ns\": {ino},\n         \"type\": \"{ty}\",\n         \"nprocs\": 0\n");
+    assert!(out.contains(&want), "{who:?}: {ino} missing from -J\n{out}");
+    let (out, _, rc) = who.lsns(&["-t", ty, "-r", "-n", "-o", "NS,TYPE"]);
+    assert_eq!(rc, 0);
+    assert!(out.lines().any(|l| l == format!("{ino} {ty}")), "{who:?}: {ino} missing from -t {ty}\n{out}");
+}
+
+/// util-linux's lsns (2.38.1 here) does not list it: the difference README states.
+fn assert_util_linux_misses(ino: u64) {
+    let o = run_lsns_retrying(Command::new("/usr/bin/lsns").args(["-r", "-n", "-o", "NS"]), 60);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.lines().any(|l| l == ino.to_string()), "util-linux lists {ino} now: update README\n{out}");
+}
+
+/// A thread that called `unshare(CLONE_NEWNET)`: its network namespace is in its own
+/// `/proc/PID/task/TID/ns` only.
+fn thread_case(who: Who) {
+    let dir = open_dir("lsns-hidden-thread");
+    let mut p = Procs::new();
+    let ino = start_holder(&mut p, who, &dir, "thread", CLONE_NEWNET, "net");
+    assert_listed(who, ino, "net");
+    if who == Who::Root {
+        assert_util_linux_misses(ino);
+    }
+}
+
+#[test]
+fn netns_held_only_by_a_thread() {
+    if Who::Root.available("netns_held_only_by_a_thread") {
+        thread_case(Who::Root);
+    }
+}
+
+#[test]
+fn netns_held_only_by_a_thread_unprivileged() {
+    if Who::Nobody.available("netns_held_only_by_a_thread_unprivileged") {
+        thread_case(Who::Nobody);
+    }
+}
