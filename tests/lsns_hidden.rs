@@ -1,8 +1,8 @@
 //! rs-lsns and live namespaces that no process's `/proc/PID/ns` shows, nor an fd, a
 //! socket or a mount of our mount namespace, which util-linux's lsns does not list: held
-//! only by a thread. Each is made for real, as root and as uid 65534, and must be listed
-//! with its type by the default listing, `-P`, `-J` and `-t`, as a namespace no process
-//! is in.
+//! only by a thread or only as a process's `time_for_children`. Each is made for real, as
+//! root and as uid 65534, and must be listed with its type by the default listing, `-P`,
+//! `-J` and `-t`, as a namespace no process is in.
 
 mod common;
 
@@ -41,6 +41,7 @@ else:
 "#;
 
 const CLONE_NEWNET: &str = "0x40000000";
+const CLONE_NEWTIME: &str = "0x80";
 
 /// Who runs the holders and rs-lsns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -157,5 +158,32 @@ fn netns_held_only_by_a_thread() {
 fn netns_held_only_by_a_thread_unprivileged() {
     if Who::Nobody.available("netns_held_only_by_a_thread_unprivileged") {
         thread_case(Who::Nobody);
+    }
+}
+
+/// A process that called `unshare(CLONE_NEWTIME)` and neither forked nor exec'd: the
+/// new time namespace is only its `time_for_children`.
+fn time_for_children_case(who: Who) {
+    let dir = open_dir("lsns-hidden-time");
+    let mut p = Procs::new();
+    let ino = start_holder(&mut p, who, &dir, "main", CLONE_NEWTIME, "time_for_children");
+    assert_ne!(Some(ino), common::ns_of("self", "time"));
+    assert_listed(who, ino, "time");
+    if who == Who::Root {
+        assert_util_linux_misses(ino);
+    }
+}
+
+#[test]
+fn timens_held_only_as_time_for_children() {
+    if Who::Root.available("timens_held_only_as_time_for_children") {
+        time_for_children_case(Who::Root);
+    }
+}
+
+#[test]
+fn timens_held_only_as_time_for_children_unprivileged() {
+    if Who::Nobody.available("timens_held_only_as_time_for_children_unprivileged") {
+        time_for_children_case(Who::Nobody);
     }
 }

@@ -6,6 +6,10 @@
 //!   link count of `/proc/PID/task` (2 plus the threads), one `statx` per process; only
 //!   a process with more than one thread has its task directory read, and a thread's
 //!   namespace is kept only where its link differs from its process's;
+//! - held only as the namespace a process's children will be in: `pid_for_children`
+//!   (readable once the first child was forked into it) and `time_for_children` (set by
+//!   `unshare(CLONE_NEWTIME)` until the process execs or forks), one `readlinkat` each
+//!   per process;
 //!
 //! What the pass notes (links that differ) is only looked at
 //! after it, when every process-held namespace is known: a namespace a later process is
@@ -31,16 +35,25 @@ pub(super) type Own = [u64; NsType::ALL.len()];
 pub(super) struct Links {
     /// Of the asked types: what a process is a member of.
     pub members: Vec<(NsType, CString)>,
+    /// `pid_for_children` and `time_for_children`, of the asked types.
+    children: Vec<(NsType, CString)>,
 }
 
 impl Links {
     pub(super) fn new(types: NsSet) -> Links {
         let link = |t: NsType, name: &str| Some((t, CString::new(name).ok()?));
-        Links { members: types.iter().filter_map(|t| link(t, t.proc_name())).collect() }
+        Links {
+            members: types.iter().filter_map(|t| link(t, t.proc_name())).collect(),
+            children: [NsType::Pid, NsType::Time]
+                .into_iter()
+                .filter(|&t| types.contains(t))
+                .filter_map(|t| link(t, t.for_children_name()))
+                .collect(),
+        }
     }
 }
 
-/// A thread's link that names namespace `ino`.
+/// A link, of a thread or a `*_for_children` one, that names namespace `ino`.
 #[derive(Debug)]
 struct HiddenRef {
     ino: u64,
@@ -55,9 +68,13 @@ pub(super) struct Hidden {
 }
 
 impl<K: Kernel> Scan<K> {
-    /// After a process's member links (`own`): if it has more than one thread, its
-    /// threads' links.
+    /// After a process's member links (`own`): its `*_for_children` links and, if it has
+    /// more than one thread, its threads' links.
     pub(super) fn look_hidden(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &Own) {
+        let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/ns/{}", name.to_string_lossy()));
+        if self.differing(nsdir, &links.children, own, &at).is_err() {
+            return;
+        }
         // Kernel assumption: the link count of /proc/PID/task is 2 plus the number of
         // threads. Were it lower, threads' namespaces would be missed; higher, a
         // single-threaded process's task directory would be read in vain.
@@ -77,7 +94,8 @@ impl<K: Kernel> Scan<K> {
             let Ok(name) = CString::new(format!("{tid}/ns")) else { continue };
             let Ok(dir) = self.k.openat(Some(task.as_fd()), &name, Open::Dir) else { continue };
             let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/{}", name.to_string_lossy()));
-            if self.differing(dir.as_fd(), &links.members, own, &at).is_err() {
+            let r = self.differing(dir.as_fd(), &links.members, own, &at);
+            if r.and_then(|()| self.differing(dir.as_fd(), &links.children, own, &at)).is_err() {
                 return; // refused: so are its other threads
             }
         }
@@ -104,14 +122,15 @@ impl<K: Kernel> Scan<K> {
         Ok(())
     }
 
-    /// The inode a namespace link of type `ty` names.
+    /// The inode a namespace link of type `ty` names (a `*_for_children` link's text
+    /// starts with its type's name too).
     fn link_of(&self, dir: BorrowedFd<'_>, name: &CStr, ty: NsType) -> Result<u64, Errno> {
         let mut text = [0u8; LINK_MAX];
         let n = self.k.readlinkat(dir, name, &mut text)?;
         link_inode(&text[..n], ty.proc_name().as_bytes()).ok_or(Errno::EINVAL)
     }
 
-    /// The namespaces only a thread holds, each checked
+    /// The namespaces only a thread or a `*_for_children` link holds, each checked
     /// (pinned through the link, as an fd's namespace is) and joined by its ancestors.
     pub(super) fn add_hidden_namespaces(&mut self, types: NsSet) {
         for r in std::mem::take(&mut self.hidden.refs) {
