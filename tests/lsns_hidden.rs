@@ -1,8 +1,9 @@
 //! rs-lsns and live namespaces that no process's `/proc/PID/ns` shows, nor an fd, a
 //! socket or a mount of our mount namespace, which util-linux's lsns does not list: held
-//! only by a thread or only as a process's `time_for_children`. Each is made for real, as
-//! root and as uid 65534, and must be listed with its type by the default listing, `-P`,
-//! `-J` and `-t`, as a namespace no process is in.
+//! only by a thread, only as a process's `time_for_children`, or only by an nsfs bind
+//! mount in another mount namespace. Each is made for real, as root and as uid 65534, and
+//! must be listed with its type by the default listing, `-P`, `-J` and `-t`, as a
+//! namespace no process is in.
 
 mod common;
 
@@ -185,5 +186,61 @@ fn timens_held_only_as_time_for_children() {
 fn timens_held_only_as_time_for_children_unprivileged() {
     if Who::Nobody.available("timens_held_only_as_time_for_children_unprivileged") {
         time_for_children_case(Who::Nobody);
+    }
+}
+
+/// What `ip netns add` does, inside a private mount namespace: a network namespace bound
+/// to a file (on a tmpfs of that mount namespace, so that nothing is left on the host),
+/// no process in it. Our own mount table does not show the mount; the NSFS column shows
+/// the path as it is in the holder's mount namespace.
+fn bind_mount_case(who: Who) {
+    let dir = open_dir("lsns-hidden-mnt");
+    let netns = dir.path().join("netns");
+    let report = netns.join("ino");
+    let script = format!(
+        "mount -t tmpfs nsutils {d} && touch {d}/net && /usr/bin/unshare --net={d}/net true \
+         && stat -L -c %i {d}/net > {d}/ino.tmp && mv {d}/ino.tmp {d}/ino && exec sleep 300",
+        d = netns.display()
+    );
+    fs::create_dir(&netns).unwrap();
+    fs::set_permissions(&netns, fs::Permissions::from_mode(0o777)).unwrap();
+    let mut p = Procs::new();
+    let mut cmd = match who {
+        Who::Root => Command::new("/usr/bin/unshare"),
+        Who::Nobody => {
+            let mut c = nobody("/usr/bin/unshare");
+            c.arg("-Ur");
+            c
+        }
+    };
+    p.spawn(cmd.args(["-m", "--propagation", "private", "sh", "-c", &script]));
+    // (the report is written inside the holder's tmpfs: read it through its root)
+    let holder_root = || {
+        let pid = p.children[0].id();
+        let text = fs::read_to_string(format!("/proc/{pid}/root{}", report.display())).ok()?;
+        text.trim().parse::<u64>().ok()
+    };
+    let ino = wait_for("the bind mount in the private mount namespace", holder_root);
+    assert!(!common::mount_points().iter().any(|m| m.starts_with(netns.to_str().unwrap())));
+    assert_listed(who, ino, "net");
+    let (out, _, rc) = who.lsns(&["-r", "-n", "-o", "NS,NSFS", "-t", "net"]);
+    assert_eq!(rc, 0);
+    assert!(out.lines().any(|l| l == format!("{ino} {}/net", netns.display())), "{who:?}: NSFS\n{out}");
+    if who == Who::Root {
+        assert_util_linux_misses(ino);
+    }
+}
+
+#[test]
+fn netns_bound_in_another_mount_namespace() {
+    if require_root("netns_bound_in_another_mount_namespace") {
+        bind_mount_case(Who::Root);
+    }
+}
+
+#[test]
+fn netns_bound_in_another_mount_namespace_unprivileged() {
+    if require_unpriv("netns_bound_in_another_mount_namespace_unprivileged") {
+        bind_mount_case(Who::Nobody);
     }
 }

@@ -100,7 +100,7 @@ impl<K: Kernel> Scan<K> {
         let mut own: Own = [0; NsType::ALL.len()];
         let Some(rep) = self.read_ns_links(pid, nsdir.as_fd(), &links.members, o, &mut own) else { return };
         if o.task.is_none() {
-            self.look_hidden(pid, nsdir.as_fd(), links, &own);
+            self.look_hidden(pid, nsdir.as_fd(), links, &mut own);
         }
         if rep {
             self.prefetch(pid, nsdir.as_fd(), o.prefetch);
@@ -309,7 +309,7 @@ impl<K: Kernel> Scan<K> {
     /// a namespace is listed only if its mount point leads to it (as util-linux does): not
     /// for a user who may not reach the mount, nor when something is mounted over it.
     pub(super) fn add_mounts(&mut self, types: NsSet) -> Result<(), Error> {
-        let text = self.k.mountinfo().map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
+        let text = self.k.mountinfo(None).map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
         for m in parse_mountinfo(&text) {
             let Some((ty, ino)) = m.nsfs_target() else { continue };
             self.model.add_nsfs(ino, &m.mount_point);

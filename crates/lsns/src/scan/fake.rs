@@ -59,6 +59,8 @@ pub struct Fake {
     namespaces: HashMap<u64, Ns>,
     socket_ns: HashMap<u64, u64>,
     mountinfo: Vec<u8>,
+    /// The mount tables of other processes' mount namespaces, by PID.
+    mountinfos: HashMap<i32, Vec<u8>>,
     no_pidfd_info: bool,
 }
 
@@ -200,6 +202,16 @@ impl Fake {
         self.mountinfo.extend_from_slice(line.as_bytes());
         self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
         self.ids.insert(point.into(), nsfs(now));
+        self
+    }
+
+    /// An nsfs mount of namespace `ino` at `point` in the mount namespace of `pid` (a line
+    /// of `/proc/PID/mountinfo`); through the process's root the point leads to `now`.
+    pub fn mount_in(&mut self, pid: i32, point: &str, ty: NsType, ino: u64, now: u64) -> &mut Fake {
+        let line = format!("700 25 0:4 {}:[{ino}] {point} rw - nsfs nsfs rw\n", ty.proc_name());
+        self.mountinfos.entry(pid).or_default().extend_from_slice(line.as_bytes());
+        self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
+        self.ids.insert(format!("/proc/{pid}/root{point}"), nsfs(now));
         self
     }
 
@@ -482,8 +494,16 @@ impl Kernel for Fake {
         found
     }
 
-    fn mountinfo(&self) -> Result<Vec<u8>, Errno> {
-        self.note("read /proc/self/mountinfo".into(), Ok(self.mountinfo.clone()))
+    fn mountinfo(&self, pid: Option<i32>) -> Result<Vec<u8>, Errno> {
+        match pid {
+            None => self.note("read /proc/self/mountinfo".into(), Ok(self.mountinfo.clone())),
+            Some(pid) => {
+                let r = self
+                    .failure(&format!("/proc/{pid}/mountinfo"))
+                    .map(|()| self.mountinfos.get(&pid).cloned().unwrap_or_default());
+                self.note(format!("read /proc/{pid}/mountinfo"), r)
+            }
+        }
     }
 
     fn netnsid(&self, target: netlink::Target) -> Result<Option<i32>, Errno> {

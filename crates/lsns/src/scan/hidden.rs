@@ -10,17 +10,25 @@
 //!   (readable once the first child was forked into it) and `time_for_children` (set by
 //!   `unshare(CLONE_NEWTIME)` until the process execs or forks), one `readlinkat` each
 //!   per process;
+//! - held only by an nsfs bind mount in another mount namespace (`ip netns add` inside a
+//!   container): the mount table of each distinct mount namespace is read once, through
+//!   the `/proc/PID/mountinfo` of its lowest member PID, and each mount point is pinned
+//!   and checked through that process's root (`/proc/PID/root/POINT`, `O_PATH`, then
+//!   `statx`: the nsfs inode mountinfo names, or nothing);
 //!
-//! What the pass notes (links that differ) is only looked at
+//! What the pass notes (links that differ, the mount namespaces met) is only looked at
 //! after it, when every process-held namespace is known: a namespace a later process is
 //! in counts as that process's. Such namespaces are listed as those an fd holds are: no
 //! process, their owners and parents alongside.
 
-use std::ffi::{CStr, CString};
+use std::collections::HashSet;
+use std::ffi::{CStr, CString, OsString};
 use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use nix::errno::Errno;
+use nscore::procfs::parse_mountinfo;
 use nscore::{NsSet, NsType};
 
 use super::kernel::{Kernel, Open};
@@ -37,6 +45,8 @@ pub(super) struct Links {
     pub members: Vec<(NsType, CString)>,
     /// `pid_for_children` and `time_for_children`, of the asked types.
     children: Vec<(NsType, CString)>,
+    /// `mnt`, when mount namespaces are not asked for (their mount tables still are).
+    mnt_only: Option<(NsType, CString)>,
 }
 
 impl Links {
@@ -49,6 +59,7 @@ impl Links {
                 .filter(|&t| types.contains(t))
                 .filter_map(|t| link(t, t.for_children_name()))
                 .collect(),
+            mnt_only: if types.contains(NsType::Mnt) { None } else { link(NsType::Mnt, "mnt") },
         }
     }
 }
@@ -65,15 +76,25 @@ struct HiddenRef {
 #[derive(Debug, Default)]
 pub(super) struct Hidden {
     refs: Vec<HiddenRef>,
+    /// Mount namespaces and a member PID, whenever a process's differs from the one
+    /// before (neighbours mostly share theirs).
+    mnts: Vec<(u64, i32)>,
 }
 
 impl<K: Kernel> Scan<K> {
-    /// After a process's member links (`own`): its `*_for_children` links and, if it has
-    /// more than one thread, its threads' links.
-    pub(super) fn look_hidden(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &Own) {
+    /// After a process's member links (`own`): its `*_for_children` links, its mount
+    /// namespace, and, if it has more than one thread, its threads' links.
+    pub(super) fn look_hidden(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &mut Own) {
         let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/ns/{}", name.to_string_lossy()));
         if self.differing(nsdir, &links.children, own, &at).is_err() {
             return;
+        }
+        if let Some((ty, name)) = &links.mnt_only {
+            own[*ty as usize] = self.link_of(nsdir, name, *ty).unwrap_or(0);
+        }
+        let mnt = own[NsType::Mnt as usize];
+        if mnt != 0 && self.hidden.mnts.last().map_or(true, |&(last, _)| last != mnt) {
+            self.hidden.mnts.push((mnt, pid));
         }
         // Kernel assumption: the link count of /proc/PID/task is 2 plus the number of
         // threads. Were it lower, threads' namespaces would be missed; higher, a
@@ -140,6 +161,48 @@ impl<K: Kernel> Scan<K> {
             let Some(file) = self.open_verified(&r.path, r.ino) else { continue };
             self.model.add(Namespace::new(r.ino, r.ty, Access::Path(r.path), Origin::Held));
             self.add_ancestors(file.as_fd(), r.ty, types);
+        }
+    }
+
+    /// nsfs bind mounts of the other mount namespaces: the mount table of each read once,
+    /// through a member's `/proc/PID/mountinfo`. The NSFS column shows a mount point as
+    /// it is in that mount namespace, for namespaces that have none in ours (whose
+    /// mounts show as they always have).
+    pub(super) fn add_other_mounts(&mut self, types: NsSet) {
+        let mut mnts = std::mem::take(&mut self.hidden.mnts);
+        if mnts.is_empty() {
+            return;
+        }
+        let Ok(ours) = self.k.statx(self.proc_dir.as_fd(), c"self/ns/mnt") else { return };
+        mnts.sort_unstable(); // by inode, then PID: the lowest member first
+        mnts.dedup_by_key(|m| m.0);
+        let mut theirs = HashSet::new();
+        for (mnt, pid) in mnts {
+            if mnt != ours.ino {
+                self.add_mounts_of(pid, types, &mut theirs);
+            }
+        }
+    }
+
+    /// The nsfs mounts in the mount namespace of `pid`; `theirs`: the namespaces whose
+    /// mount points were found in other mount namespaces only.
+    fn add_mounts_of(&mut self, pid: i32, types: NsSet, theirs: &mut HashSet<u64>) {
+        let Ok(text) = self.k.mountinfo(Some(pid)) else { return };
+        for m in parse_mountinfo(&text) {
+            let Some((ty, ino)) = m.nsfs_target() else { continue };
+            if self.model.nsfs(ino).is_none() || theirs.contains(&ino) {
+                theirs.insert(ino);
+                self.model.add_nsfs(ino, &m.mount_point);
+            }
+            if !types.contains(ty) || self.model.contains(ino) {
+                continue;
+            }
+            let mut path = format!("/proc/{pid}/root").into_bytes();
+            path.extend_from_slice(&m.mount_point);
+            let path = PathBuf::from(OsString::from_vec(path));
+            if self.pin(&path, ino).is_some() {
+                self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+            }
         }
     }
 }

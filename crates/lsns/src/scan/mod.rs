@@ -27,8 +27,8 @@
 //! The modules: [`kernel`] is the seam (every call the scan makes, `Os` for real,
 //! `fake::Fake` in unit tests); [`procfs`] reads /proc through it (directories in
 //! batches, small files); `discover` is the pass (per process, then fds and mounts);
-//! `hidden` what no process's ns links show (threads, `*_for_children` links); `lookups`
-//! answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
+//! `hidden` what no process's ns links show (threads, `*_for_children` links, the mounts
+//! of other mount namespaces); `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
 //! speed contract, and why, is in `docs/performance.md`.
 
 mod discover;
@@ -121,6 +121,7 @@ impl<K: Kernel> Scan<K> {
         s.add_fd_namespaces(o.types, refs);
         s.add_hidden_namespaces(o.types);
         s.add_mounts(o.types)?;
+        s.add_other_mounts(o.types);
         Ok(s)
     }
 

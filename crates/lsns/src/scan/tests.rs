@@ -427,3 +427,46 @@ fn namespaces_for_children_only() {
     assert!(!s.kernel().log().iter().any(|l| l.contains("for_children")));
     assert!(s.model.get(5000).is_none());
 }
+
+/// nsfs mounts of other mount namespaces: each mount table read once, through the lowest
+/// member's `/proc/PID/mountinfo` (none for our own mount namespace), each mount point
+/// pinned and checked through that process's root. The NSFS column shows their path
+/// only for namespaces our own mount table has no mount of.
+#[test]
+fn mounts_in_other_mount_namespaces() {
+    let mut k = Fake::new();
+    let theirs = |mnt: u64| {
+        let mut ns = host();
+        ns[NsType::ALL.iter().position(|&t| t == NsType::Mnt).unwrap()].1 = mnt;
+        ns
+    };
+    k.process(42, &host()).process(43, &theirs(7000)).process(44, &theirs(7000)).process(45, &host());
+    k.mount("/run/netns/host-too", NsType::Net, 5002, 5002);
+    k.mount_in(43, "/run/netns/c", NsType::Net, 5001, 5001);
+    k.mount_in(43, "/run/netns/gone", NsType::Net, 5003, 9999);
+    k.mount_in(43, "/var/run/netns/other-name", NsType::Net, 5002, 5002);
+    let s = scan(k, &all_types());
+    let log = s.kernel().log();
+    let reads: Vec<&String> = log.iter().filter(|l| l.ends_with("/mountinfo")).collect();
+    assert_eq!(reads, ["read /proc/self/mountinfo", "read /proc/43/mountinfo"]);
+    let at = log.iter().position(|l| l == "read /proc/43/mountinfo").unwrap();
+    assert_eq!(
+        log[at + 1..at + 5],
+        lines(&[
+            "openat /proc/43/root/run/netns/c [path]",
+            "statx /proc/43/root/run/netns/c",
+            "openat /proc/43/root/run/netns/gone [path]",
+            "statx /proc/43/root/run/netns/gone",
+        ])
+    );
+    let n = s.model.get(5001).unwrap();
+    assert_eq!((n.ty, n.origin, n.nprocs), (NsType::Net, Origin::Held, 0));
+    assert_eq!(s.model.nsfs(5001), Some(&[b"/run/netns/c".to_vec()][..]));
+    assert!(s.model.get(5003).is_none());
+    assert_eq!(s.model.nsfs(5002), Some(&[b"/run/netns/host-too".to_vec()][..]));
+    // processes all in our mount namespace: no mount table but ours is read
+    let mut k = Fake::new();
+    k.process(42, &host()).process(43, &host());
+    let s = scan(k, &all_types());
+    assert_eq!(s.kernel().log().iter().filter(|l| l.ends_with("mountinfo")).count(), 1);
+}
