@@ -1,13 +1,14 @@
 //! rs-lsns and live namespaces that no process's `/proc/PID/ns` shows, nor an fd, a
 //! socket or a mount of our mount namespace, which util-linux's lsns does not list: held
-//! only by a thread, only as a process's `time_for_children`, or only by an nsfs bind
-//! mount in another mount namespace. Each is made for real, as root and as uid 65534, and
-//! must be listed with its type by the default listing, `-P`, `-J` and `-t`, as a
-//! namespace no process is in.
+//! only by a thread, only as a process's `time_for_children`, only by an nsfs bind mount
+//! in another mount namespace, or only as the parent of a user namespace. Each is made
+//! for real, as root and as uid 65534, and must be listed with its type by the default
+//! listing, `-P`, `-J` and `-t`, as a namespace no process is in.
 
 mod common;
 
 use std::fs;
+use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -242,5 +243,41 @@ fn netns_bound_in_another_mount_namespace() {
 fn netns_bound_in_another_mount_namespace_unprivileged() {
     if require_unpriv("netns_bound_in_another_mount_namespace_unprivileged") {
         bind_mount_case(Who::Nobody);
+    }
+}
+
+/// `unshare -Ur unshare -Ur sleep`: the process passes through the middle user namespace
+/// and leaves it, which its child user namespace (the sleep's) keeps alive. Listed
+/// without `--tree` too.
+fn nested_user_case(who: Who) {
+    let mut p = Procs::new();
+    let mut cmd = match who {
+        Who::Root => Command::new("/usr/bin/unshare"),
+        Who::Nobody => nobody("/usr/bin/unshare"),
+    };
+    // (-r: a user namespace is made only by a uid its parent maps)
+    let sleep = p.start(cmd.args(["-Ur", "/usr/bin/unshare", "-Ur", "sleep", "300"]));
+    let user = fs::File::open(format!("/proc/{sleep}/ns/user")).unwrap();
+    let middle = nscore::sys::ns_get_parent(user.as_fd()).expect("NS_GET_PARENT");
+    let ino = nix::sys::stat::fstat(middle.as_fd()).unwrap().st_ino;
+    drop(middle);
+    assert_ne!(Some(ino), common::ns_of("self", "user"));
+    assert_listed(who, ino, "user");
+    if who == Who::Root {
+        assert_util_linux_misses(ino);
+    }
+}
+
+#[test]
+fn process_less_middle_user_namespace() {
+    if require_root("process_less_middle_user_namespace") {
+        nested_user_case(Who::Root);
+    }
+}
+
+#[test]
+fn process_less_middle_user_namespace_unprivileged() {
+    if require_unpriv("process_less_middle_user_namespace_unprivileged") {
+        nested_user_case(Who::Nobody);
     }
 }

@@ -15,6 +15,9 @@
 //!   the `/proc/PID/mountinfo` of its lowest member PID, and each mount point is pinned
 //!   and checked through that process's root (`/proc/PID/root/POINT`, `O_PATH`, then
 //!   `statx`: the nsfs inode mountinfo names, or nothing);
+//! - user namespaces without a process that only a child user namespace keeps alive:
+//!   the parent (`NS_GET_USERNS`) of every user namespace that processes are in, once
+//!   per namespace.
 //!
 //! What the pass notes (links that differ, the mount namespaces met) is only looked at
 //! after it, when every process-held namespace is known: a namespace a later process is
@@ -202,6 +205,34 @@ impl<K: Kernel> Scan<K> {
             let path = PathBuf::from(OsString::from_vec(path));
             if self.pin(&path, ino).is_some() {
                 self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+            }
+        }
+    }
+
+    /// User namespaces without a process that a child user namespace keeps alive: the
+    /// parent of each user namespace processes are in, when the model lacks it, with its
+    /// own ancestors. Our own user namespace is not asked: the kernel shows no namespace
+    /// outside it, so its parent is never ours to see.
+    pub(super) fn add_user_parents(&mut self, types: NsSet) {
+        if !types.contains(NsType::User) {
+            return;
+        }
+        let mut users: Vec<usize> = (0..self.model.len())
+            .filter(|&i| matches!(self.model.ns(i), n if n.ty == NsType::User && matches!(n.access, Access::Rep)))
+            .collect();
+        if users.is_empty() {
+            return;
+        }
+        let ours = self.k.statx(self.proc_dir.as_fd(), c"self/ns/user").map_or(0, |id| id.ino);
+        users.retain(|&i| self.model.ns(i).ino != ours);
+        for i in users {
+            let Some(fd) = self.open_ns(i) else { continue };
+            // (NS_GET_USERNS of a user namespace is its parent)
+            let Ok(parent) = self.k.ns_get_userns(fd.as_fd()) else { continue };
+            let Some(ino) = self.inode(parent.as_fd()) else { continue };
+            if !self.model.contains(ino) {
+                self.add_ancestors(parent.as_fd(), NsType::User, types);
+                self.model.add(Namespace::new(ino, NsType::User, Access::Held(parent), Origin::Held));
             }
         }
     }

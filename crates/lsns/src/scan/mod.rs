@@ -28,7 +28,7 @@
 //! `fake::Fake` in unit tests); [`procfs`] reads /proc through it (directories in
 //! batches, small files); `discover` is the pass (per process, then fds and mounts);
 //! `hidden` what no process's ns links show (threads, `*_for_children` links, the mounts
-//! of other mount namespaces); `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
+//! of other mount namespaces, process-less parents of user namespaces); `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
 //! speed contract, and why, is in `docs/performance.md`.
 
 mod discover;
@@ -122,6 +122,9 @@ impl<K: Kernel> Scan<K> {
         s.add_hidden_namespaces(o.types);
         s.add_mounts(o.types)?;
         s.add_other_mounts(o.types);
+        if o.task.is_none() {
+            s.add_user_parents(o.types);
+        }
         Ok(s)
     }
 

@@ -470,3 +470,23 @@ fn mounts_in_other_mount_namespaces() {
     let s = scan(k, &all_types());
     assert_eq!(s.kernel().log().iter().filter(|l| l.ends_with("mountinfo")).count(), 1);
 }
+
+/// A user namespace without a process that a child user namespace keeps alive is listed
+/// with the others (not only in trees): the parent of each user namespace processes are
+/// in is asked once, but not of our own, whose parent the kernel never shows.
+#[test]
+fn process_less_user_parents_in_flat_listings() {
+    let own_user = Fake::OWN_NS; // (user is the first type)
+    assert_eq!(NsType::ALL[0], NsType::User);
+    let mut k = Fake::new();
+    k.process(42, &host()).process(43, &[(NsType::User, 600)]).process(44, &[(NsType::User, 600)]);
+    k.namespace(600, NsType::User, Some(500), Some(500));
+    k.namespace(500, NsType::User, Some(own_user), Some(own_user));
+    let s = scan(k, &all_types());
+    let n = s.model.get(500).unwrap();
+    assert_eq!((n.ty, n.origin, n.nprocs), (NsType::User, Origin::Held, 0));
+    let log = s.kernel().log();
+    let asked: Vec<&String> = log.iter().filter(|l| l.starts_with("ioctl NS_GET_USERNS /proc")).collect();
+    assert_eq!(asked, ["ioctl NS_GET_USERNS /proc/43/ns/user"]);
+    assert_eq!(s.model.len(), NsType::ALL.len() + 2);
+}
