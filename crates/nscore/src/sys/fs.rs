@@ -161,6 +161,28 @@ mod tests {
         assert_eq!(dirent_names(&[0u8; 10]).count(), 0);
     }
 
+    /// The link count of `/proc/PID/task` is 2 plus the threads: 3 for a `sleep`, more
+    /// for this test process, which runs at least the test's thread and ours.
+    #[test]
+    fn task_link_count_counts_threads() {
+        use std::os::fd::AsFd;
+        let proc = std::fs::File::open("/proc").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            let _ = rx.recv();
+        });
+        assert!(nlink_at(proc.as_fd(), c"self/task").unwrap() >= 4);
+        tx.send(()).unwrap();
+        t.join().unwrap();
+        let mut sleep = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let task = std::ffi::CString::new(format!("{}/task", sleep.id())).unwrap();
+        let n = nlink_at(proc.as_fd(), &task);
+        let _ = sleep.kill();
+        let _ = sleep.wait();
+        assert_eq!(n, Ok(3));
+        assert_eq!(nlink_at(proc.as_fd(), c"no-such-dir"), Err(Errno::ENOENT));
+    }
+
     #[test]
     fn file_ids_and_links() {
         use std::os::fd::AsFd;
