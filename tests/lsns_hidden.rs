@@ -1,6 +1,6 @@
 //! rs-lsns and live namespaces that no process's `/proc/PID/ns` shows, nor an fd, a
 //! socket or a mount of our mount namespace, which util-linux's lsns does not list: held
-//! only by a thread, only as a process's `time_for_children`, only by an nsfs bind mount
+//! only by a thread, only by an nsfs bind mount
 //! in another mount namespace, or only as the parent of a user namespace. Each is made
 //! for real, as root and as uid 65534, and must be listed with its type by the default
 //! listing, `-P`, `-J` and `-t`, as a namespace no process is in.
@@ -19,14 +19,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
 const PYTHON: &str = "/usr/bin/python3";
 
 /// Holds a namespace the way argv says and writes its link's text to the file named
-/// last, then sleeps. `thread FLAG LINK OUT`: a second thread calls `unshare(FLAG)` and
-/// reads its own `/proc/self/task/TID/ns/LINK`; `main FLAG LINK OUT`: the process itself
-/// calls it and reads `/proc/self/ns/LINK` (such as `time_for_children`), and neither
-/// forks nor execs after.
+/// last, then sleeps: `FLAG LINK OUT`: a second thread calls `unshare(FLAG)` and reads
+/// its own `/proc/self/task/TID/ns/LINK`.
 const HOLDER: &str = r#"
 import ctypes, os, sys, threading, time
 libc = ctypes.CDLL(None, use_errno=True)
-how, flag, link, out = sys.argv[1], int(sys.argv[2], 0), sys.argv[3], sys.argv[4]
+flag, link, out = int(sys.argv[1], 0), sys.argv[2], sys.argv[3]
 def hold(ns_dir):
     if libc.unshare(flag) != 0:
         sys.stderr.write("unshare: errno %d\n" % ctypes.get_errno())
@@ -35,15 +33,11 @@ def hold(ns_dir):
         f.write(os.readlink(ns_dir() + "/" + link))
     os.rename(out + ".tmp", out)
     time.sleep(300)
-if how == "thread":
-    threading.Thread(target=hold, args=(lambda: "/proc/self/task/%d/ns" % threading.get_native_id(),), daemon=True).start()
-    time.sleep(300)
-else:
-    hold(lambda: "/proc/self/ns")
+threading.Thread(target=hold, args=(lambda: "/proc/self/task/%d/ns" % threading.get_native_id(),), daemon=True).start()
+time.sleep(300)
 "#;
 
 const CLONE_NEWNET: &str = "0x40000000";
-const CLONE_NEWTIME: &str = "0x80";
 
 /// Who runs the holders and rs-lsns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -96,11 +90,11 @@ fn open_dir(tag: &str) -> TempDir {
     dir
 }
 
-/// Starts the holder script (`how`: thread or main) and returns the inode it reports.
-fn start_holder(p: &mut Procs, who: Who, dir: &TempDir, how: &str, flag: &str, link: &str) -> u64 {
-    let out = dir.path().join(format!("{how}-{link}"));
+/// Starts the holder script and returns the inode it reports.
+fn start_holder(p: &mut Procs, who: Who, dir: &TempDir, flag: &str, link: &str) -> u64 {
+    let out = dir.path().join(format!("thread-{link}"));
     let out_s = out.to_str().unwrap();
-    p.spawn(&mut who.command(PYTHON, &["-c", HOLDER, how, flag, link, out_s]));
+    p.spawn(&mut who.command(PYTHON, &["-c", HOLDER, flag, link, out_s]));
     let text = wait_for("the holder to report its namespace", || fs::read_to_string(&out).ok());
     common::parse_ns_inode(&text)
 }
@@ -142,7 +136,7 @@ fn assert_util_linux_misses(ino: u64) {
 fn thread_case(who: Who) {
     let dir = open_dir("lsns-hidden-thread");
     let mut p = Procs::new();
-    let ino = start_holder(&mut p, who, &dir, "thread", CLONE_NEWNET, "net");
+    let ino = start_holder(&mut p, who, &dir, CLONE_NEWNET, "net");
     assert_listed(who, ino, "net");
     if who == Who::Root {
         assert_util_linux_misses(ino);
@@ -160,33 +154,6 @@ fn netns_held_only_by_a_thread() {
 fn netns_held_only_by_a_thread_unprivileged() {
     if Who::Nobody.available("netns_held_only_by_a_thread_unprivileged") {
         thread_case(Who::Nobody);
-    }
-}
-
-/// A process that called `unshare(CLONE_NEWTIME)` and neither forked nor exec'd: the
-/// new time namespace is only its `time_for_children`.
-fn time_for_children_case(who: Who) {
-    let dir = open_dir("lsns-hidden-time");
-    let mut p = Procs::new();
-    let ino = start_holder(&mut p, who, &dir, "main", CLONE_NEWTIME, "time_for_children");
-    assert_ne!(Some(ino), common::ns_of("self", "time"));
-    assert_listed(who, ino, "time");
-    if who == Who::Root {
-        assert_util_linux_misses(ino);
-    }
-}
-
-#[test]
-fn timens_held_only_as_time_for_children() {
-    if Who::Root.available("timens_held_only_as_time_for_children") {
-        time_for_children_case(Who::Root);
-    }
-}
-
-#[test]
-fn timens_held_only_as_time_for_children_unprivileged() {
-    if Who::Nobody.available("timens_held_only_as_time_for_children_unprivileged") {
-        time_for_children_case(Who::Nobody);
     }
 }
 

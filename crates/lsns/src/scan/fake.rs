@@ -10,8 +10,8 @@
 //! our descriptor N. A namespace that an ioctl returns is `nsfs:INODE`.
 //!
 //! [`Fake::new`] has an empty /proc but for `self` (PID [`Fake::PID`], four fds, every
-//! namespace link); [`Fake::process`] adds a process with its ns links (its
-//! `*_for_children` links the same), one thread, an empty fd table, a command line and a
+//! namespace link); [`Fake::process`] adds a process with its ns links, one thread, an
+//! empty fd table, a command line and a
 //! stat file; [`Fake::fd`] and its kin add fds, [`Fake::thread`] threads. Queries
 //! without effects (`getpid`, the user database) are answered, not logged.
 
@@ -115,9 +115,6 @@ impl Fake {
         self.dirs.insert(format!("{dir}/fd"), vec![".".into(), "..".into()]);
         self.sizes.insert(format!("{dir}/fd"), 0);
         self.dirs.insert(format!("{dir}/task"), vec![".".into(), "..".into(), pid.to_string()]);
-        for &(ty, ino) in namespaces.iter().filter(|(t, _)| matches!(t, NsType::Pid | NsType::Time)) {
-            self.for_children(pid, ty, ino);
-        }
         self.files.insert(format!("{dir}/cmdline"), format!("cmd-{pid}\0").into_bytes());
         self.files.insert(
             format!("{dir}/stat"),
@@ -137,25 +134,11 @@ impl Fake {
         }
     }
 
-    /// Thread `tid` of `pid`, in `namespaces` (its `*_for_children` links the same).
+    /// Thread `tid` of `pid`, in `namespaces`.
     pub fn thread(&mut self, pid: i32, tid: i32, namespaces: &[(NsType, u64)]) -> &mut Fake {
         let dir = format!("/proc/{pid}/task/{tid}/ns");
         self.dirs.get_mut(&format!("/proc/{pid}/task")).expect("a process first").push(tid.to_string());
         self.ns_links(&dir, namespaces);
-        for &(ty, ino) in namespaces.iter().filter(|(t, _)| matches!(t, NsType::Pid | NsType::Time)) {
-            let link = format!("{dir}/{}", ty.for_children_name());
-            self.links.insert(link.clone(), format!("{}:[{ino}]", ty.proc_name()).into());
-            self.ids.insert(link, nsfs(ino));
-        }
-        self
-    }
-
-    /// Sets the `*_for_children` link of `pid` for type `ty` (pid or time) to `ino`.
-    pub fn for_children(&mut self, pid: i32, ty: NsType, ino: u64) -> &mut Fake {
-        let link = format!("/proc/{pid}/ns/{}", ty.for_children_name());
-        self.links.insert(link.clone(), format!("{}:[{ino}]", ty.proc_name()).into());
-        self.ids.insert(link, nsfs(ino));
-        self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
         self
     }
 

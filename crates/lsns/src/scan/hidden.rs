@@ -6,10 +6,6 @@
 //!   link count of `/proc/PID/task` (2 plus the threads), one `statx` per process; only
 //!   a process with more than one thread has its task directory read, and a thread's
 //!   namespace is kept only where its link differs from its process's;
-//! - held only as the namespace a process's children will be in: `pid_for_children`
-//!   (readable once the first child was forked into it) and `time_for_children` (set by
-//!   `unshare(CLONE_NEWTIME)` until the process execs or forks), one `readlinkat` each
-//!   per process;
 //! - held only by an nsfs bind mount in another mount namespace (`ip netns add` inside a
 //!   container): the mount table of each distinct mount namespace is read once, through
 //!   the `/proc/PID/mountinfo` of its lowest member PID, and each mount point is pinned
@@ -46,8 +42,6 @@ pub(super) type Own = [u64; NsType::ALL.len()];
 pub(super) struct Links {
     /// Of the asked types: what a process is a member of.
     pub members: Vec<(NsType, CString)>,
-    /// `pid_for_children` and `time_for_children`, of the asked types.
-    children: Vec<(NsType, CString)>,
     /// `mnt`, when mount namespaces are not asked for (their mount tables still are).
     mnt_only: Option<(NsType, CString)>,
 }
@@ -57,17 +51,12 @@ impl Links {
         let link = |t: NsType, name: &str| Some((t, CString::new(name).ok()?));
         Links {
             members: types.iter().filter_map(|t| link(t, t.proc_name())).collect(),
-            children: [NsType::Pid, NsType::Time]
-                .into_iter()
-                .filter(|&t| types.contains(t))
-                .filter_map(|t| link(t, t.for_children_name()))
-                .collect(),
             mnt_only: if types.contains(NsType::Mnt) { None } else { link(NsType::Mnt, "mnt") },
         }
     }
 }
 
-/// A link, of a thread or a `*_for_children` one, that names namespace `ino`.
+/// A thread's link that names namespace `ino`.
 #[derive(Debug)]
 struct HiddenRef {
     ino: u64,
@@ -85,13 +74,9 @@ pub(super) struct Hidden {
 }
 
 impl<K: Kernel> Scan<K> {
-    /// After a process's member links (`own`): its `*_for_children` links, its mount
-    /// namespace, and, if it has more than one thread, its threads' links.
+    /// After a process's member links (`own`): its mount namespace, and, if it has more
+    /// than one thread, its threads' links.
     pub(super) fn look_hidden(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &mut Own) {
-        let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/ns/{}", name.to_string_lossy()));
-        if self.differing(nsdir, &links.children, own, &at).is_err() {
-            return;
-        }
         if let Some((ty, name)) = &links.mnt_only {
             own[*ty as usize] = self.link_of(nsdir, name, *ty).unwrap_or(0);
         }
@@ -118,8 +103,7 @@ impl<K: Kernel> Scan<K> {
             let Ok(name) = CString::new(format!("{tid}/ns")) else { continue };
             let Ok(dir) = self.k.openat(Some(task.as_fd()), &name, Open::Dir) else { continue };
             let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/{}", name.to_string_lossy()));
-            let r = self.differing(dir.as_fd(), &links.members, own, &at);
-            if r.and_then(|()| self.differing(dir.as_fd(), &links.children, own, &at)).is_err() {
+            if self.differing(dir.as_fd(), &links.members, own, &at).is_err() {
                 return; // refused: so are its other threads
             }
         }
@@ -146,15 +130,14 @@ impl<K: Kernel> Scan<K> {
         Ok(())
     }
 
-    /// The inode a namespace link of type `ty` names (a `*_for_children` link's text
-    /// starts with its type's name too).
+    /// The inode a namespace link of type `ty` names.
     fn link_of(&self, dir: BorrowedFd<'_>, name: &CStr, ty: NsType) -> Result<u64, Errno> {
         let mut text = [0u8; LINK_MAX];
         let n = self.k.readlinkat(dir, name, &mut text)?;
         link_inode(&text[..n], ty.proc_name().as_bytes()).ok_or(Errno::EINVAL)
     }
 
-    /// The namespaces only a thread or a `*_for_children` link holds, each checked
+    /// The namespaces only a thread holds, each checked
     /// (pinned through the link, as an fd's namespace is) and joined by its ancestors.
     pub(super) fn add_hidden_namespaces(&mut self, types: NsSet) {
         for r in std::mem::take(&mut self.hidden.refs) {

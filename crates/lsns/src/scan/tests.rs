@@ -44,13 +44,10 @@ fn scan(fake: Fake, o: &ScanOpts) -> Scan<Fake> {
 }
 
 /// The calls that open and read the ns links of `pid`: the start of every process.
-/// Besides its member links, the links of the namespaces its children will be in, and
-/// its thread count (see `hidden`).
+/// Besides its member links, its thread count (see `hidden`).
 fn ns_calls(pid: i32) -> Vec<String> {
     let mut v = vec![format!("openat /proc/{pid}/ns [dir]")];
     v.extend(NsType::ALL.iter().map(|t| format!("readlinkat /proc/{pid}/ns/{}", t.proc_name())));
-    v.push(format!("readlinkat /proc/{pid}/ns/pid_for_children"));
-    v.push(format!("readlinkat /proc/{pid}/ns/time_for_children"));
     v.push(format!("statx /proc/{pid}/task [nlink]"));
     v
 }
@@ -74,9 +71,8 @@ fn dense_fds_cost_a_statx_each() {
         "statx /proc/42/fd/2",
     ]));
     assert_eq!(s.kernel().log_of(42), want);
-    // (the ns directory, a link per type and per `*_for_children` link, the thread
-    // count, the fd count, the fds)
-    assert_eq!(want.len(), 1 + NsType::ALL.len() + 2 + 1 + 1 + 3);
+    // (the ns directory, a link per type, the thread count, the fd count, the fds)
+    assert_eq!(want.len(), 1 + NsType::ALL.len() + 1 + 1 + 3);
     assert_eq!(s.model.len(), NsType::ALL.len());
 }
 
@@ -134,8 +130,6 @@ fn a_vanished_process_costs_no_more() {
         let e = if t == NsType::Net { "" } else { " -> ENOENT" };
         want.push(format!("readlinkat /proc/43/ns/{}{e}", t.proc_name()));
     }
-    want.push("readlinkat /proc/43/ns/pid_for_children -> ENOENT".into());
-    want.push("readlinkat /proc/43/ns/time_for_children -> ENOENT".into());
     want.push("statx /proc/43/task [nlink]".into());
     want.push("statx /proc/43/fd [size] -> ENOENT".into());
     assert_eq!(s.kernel().log_of(43), want);
@@ -384,8 +378,6 @@ fn threads_with_namespaces_of_their_own() {
     for tid in [43, 44, 45] {
         want.push(format!("openat /proc/42/task/{tid}/ns [dir]"));
         want.extend(NsType::ALL.iter().map(|t| format!("readlinkat /proc/42/task/{tid}/ns/{}", t.proc_name())));
-        want.push(format!("readlinkat /proc/42/task/{tid}/ns/pid_for_children"));
-        want.push(format!("readlinkat /proc/42/task/{tid}/ns/time_for_children"));
     }
     want.push("statx /proc/42/fd [size]".into());
     // the thread's namespace, pinned through its link and checked, then its ancestors
@@ -402,30 +394,6 @@ fn threads_with_namespaces_of_their_own() {
     assert_eq!(s.model.len(), NsType::ALL.len() + 2);
     // a single-threaded process costs one call more than its links, not a thread look
     assert_eq!(s.kernel().log_of(46), [ns_calls(46), lines(&["statx /proc/46/fd [size]"])].concat());
-}
-
-/// `time_for_children` (and `pid_for_children`) that name a namespace no process is in:
-/// listed, pinned through the link; one a later process is in counts as that process's.
-#[test]
-fn namespaces_for_children_only() {
-    let mut k = Fake::new();
-    k.process(42, &host()).for_children(42, NsType::Time, 5000).for_children(42, NsType::Pid, 5001);
-    k.process(43, &host()).for_children(43, NsType::Pid, 5002).process(44, &[(NsType::Pid, 5002)]);
-    let s = scan(k, &all_types());
-    let held = |ino| s.model.get(ino).map(|n| (n.ty, n.origin, n.nprocs, n.rep));
-    assert_eq!(held(5000), Some((NsType::Time, Origin::Held, 0, None)));
-    assert_eq!(held(5001), Some((NsType::Pid, Origin::Held, 0, None)));
-    assert_eq!(held(5002), Some((NsType::Pid, Origin::Held, 1, Some(44))));
-    let log = s.kernel().log();
-    assert!(log.contains(&"openat /proc/42/ns/time_for_children [path]".to_string()));
-    assert!(!log.iter().any(|l| l.contains("/proc/43/ns/pid_for_children [")), "{log:?}");
-    // without time namespaces asked for, the link is not read
-    let mut k = Fake::new();
-    k.process(42, &host()).for_children(42, NsType::Time, 5000);
-    let o = ScanOpts { types: [NsType::Net].into_iter().collect(), ..all_types() };
-    let s = scan(k, &o);
-    assert!(!s.kernel().log().iter().any(|l| l.contains("for_children")));
-    assert!(s.model.get(5000).is_none());
 }
 
 /// nsfs mounts of other mount namespaces: each mount table read once, through the lowest
