@@ -1,7 +1,7 @@
 //! rs-lsns and live namespaces that no process's `/proc/PID/ns` shows, nor an fd, a
 //! socket or a mount of our mount namespace, which util-linux's lsns does not list: held
-//! only by a thread, only by an nsfs bind mount
-//! in another mount namespace, or only as the parent of a user namespace. Each is made
+//! only by an nsfs bind mount in another mount namespace, or only as the parent of a user
+//! namespace. Each is made
 //! for real, as root and as uid 65534, and must be listed with its type by the default
 //! listing, `-P`, `-J` and `-t`, as a namespace no process is in.
 
@@ -10,35 +10,11 @@ mod common;
 use std::fs;
 use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::process::Command;
 
-use common::{as_nobody, nobody, require_root, require_unpriv, run, run_lsns_retrying, skip, wait_for, Procs, TempDir};
+use common::{as_nobody, nobody, require_root, require_unpriv, run, run_lsns_retrying, wait_for, Procs, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
-const PYTHON: &str = "/usr/bin/python3";
-
-/// Holds a namespace the way argv says and writes its link's text to the file named
-/// last, then sleeps: `FLAG LINK OUT`: a second thread calls `unshare(FLAG)` and reads
-/// its own `/proc/self/task/TID/ns/LINK`.
-const HOLDER: &str = r#"
-import ctypes, os, sys, threading, time
-libc = ctypes.CDLL(None, use_errno=True)
-flag, link, out = int(sys.argv[1], 0), sys.argv[2], sys.argv[3]
-def hold(ns_dir):
-    if libc.unshare(flag) != 0:
-        sys.stderr.write("unshare: errno %d\n" % ctypes.get_errno())
-        os._exit(3)
-    with open(out + ".tmp", "w") as f:
-        f.write(os.readlink(ns_dir() + "/" + link))
-    os.rename(out + ".tmp", out)
-    time.sleep(300)
-threading.Thread(target=hold, args=(lambda: "/proc/self/task/%d/ns" % threading.get_native_id(),), daemon=True).start()
-time.sleep(300)
-"#;
-
-const CLONE_NEWNET: &str = "0x40000000";
-
 /// Who runs the holders and rs-lsns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Who {
@@ -49,11 +25,10 @@ enum Who {
 
 impl Who {
     fn available(self, test: &str) -> bool {
-        let ok = match self {
+        match self {
             Who::Root => require_root(test),
             Who::Nobody => require_unpriv(test),
-        };
-        ok && (Path::new(PYTHON).exists() || skip(test, "no /usr/bin/python3 (the holder is a Python script)"))
+        }
     }
 
     /// `program args...` as this user; uid 65534 first enters a user namespace of its
@@ -90,15 +65,6 @@ fn open_dir(tag: &str) -> TempDir {
     dir
 }
 
-/// Starts the holder script and returns the inode it reports.
-fn start_holder(p: &mut Procs, who: Who, dir: &TempDir, flag: &str, link: &str) -> u64 {
-    let out = dir.path().join(format!("thread-{link}"));
-    let out_s = out.to_str().unwrap();
-    p.spawn(&mut who.command(PYTHON, &["-c", HOLDER, flag, link, out_s]));
-    let text = wait_for("the holder to report its namespace", || fs::read_to_string(&out).ok());
-    common::parse_ns_inode(&text)
-}
-
 /// The line of namespace `ino` in a listing whose first two columns are NS and TYPE.
 fn line_of(out: &str, ino: u64) -> Option<&str> {
     out.lines().find(|l| l.split_whitespace().next() == Some(&ino.to_string()))
@@ -129,32 +95,6 @@ fn assert_util_linux_misses(ino: u64) {
     let o = run_lsns_retrying(Command::new("/usr/bin/lsns").args(["-r", "-n", "-o", "NS"]), 60);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(!out.lines().any(|l| l == ino.to_string()), "util-linux lists {ino} now: update README\n{out}");
-}
-
-/// A thread that called `unshare(CLONE_NEWNET)`: its network namespace is in its own
-/// `/proc/PID/task/TID/ns` only.
-fn thread_case(who: Who) {
-    let dir = open_dir("lsns-hidden-thread");
-    let mut p = Procs::new();
-    let ino = start_holder(&mut p, who, &dir, CLONE_NEWNET, "net");
-    assert_listed(who, ino, "net");
-    if who == Who::Root {
-        assert_util_linux_misses(ino);
-    }
-}
-
-#[test]
-fn netns_held_only_by_a_thread() {
-    if Who::Root.available("netns_held_only_by_a_thread") {
-        thread_case(Who::Root);
-    }
-}
-
-#[test]
-fn netns_held_only_by_a_thread_unprivileged() {
-    if Who::Nobody.available("netns_held_only_by_a_thread_unprivileged") {
-        thread_case(Who::Nobody);
-    }
 }
 
 /// What `ip netns add` does, inside a private mount namespace: a network namespace bound

@@ -1,11 +1,6 @@
 //! Namespaces that are alive but that no process's `/proc/PID/ns` shows, nor an fd, a
 //! socket or a mount of our own mount namespace:
 //!
-//! - held only by a thread (one that called `unshare(2)` or `setns(2)`): its links are
-//!   in `/proc/PID/task/TID/ns`. The kernel tells how many threads a process has by the
-//!   link count of `/proc/PID/task` (2 plus the threads), one `statx` per process; only
-//!   a process with more than one thread has its task directory read, and a thread's
-//!   namespace is kept only where its link differs from its process's;
 //! - held only by an nsfs bind mount in another mount namespace (`ip netns add` inside a
 //!   container): the mount table of each distinct mount namespace is read once, through
 //!   the `/proc/PID/mountinfo` of its lowest member PID, and each mount point is pinned
@@ -15,7 +10,7 @@
 //!   the parent (`NS_GET_USERNS`) of every user namespace that processes are in, once
 //!   per namespace.
 //!
-//! What the pass notes (links that differ, the mount namespaces met) is only looked at
+//! What the pass notes (the mount namespaces met) is only looked at
 //! after it, when every process-held namespace is known: a namespace a later process is
 //! in counts as that process's. Such namespaces are listed as those an fd holds are: no
 //! process, their owners and parents alongside.
@@ -30,8 +25,8 @@ use nix::errno::Errno;
 use nscore::procfs::parse_mountinfo;
 use nscore::{NsSet, NsType};
 
-use super::kernel::{Kernel, Open};
-use super::procfs::{digits, each_entry, link_inode, LINK_MAX, PROC_BATCH};
+use super::kernel::Kernel;
+use super::procfs::{link_inode, LINK_MAX};
 use super::Scan;
 use crate::model::{Access, Namespace, Origin};
 
@@ -56,26 +51,17 @@ impl Links {
     }
 }
 
-/// A thread's link that names namespace `ino`.
-#[derive(Debug)]
-struct HiddenRef {
-    ino: u64,
-    ty: NsType,
-    path: PathBuf,
-}
-
 /// What the pass noted for after it.
 #[derive(Debug, Default)]
 pub(super) struct Hidden {
-    refs: Vec<HiddenRef>,
     /// Mount namespaces and a member PID, whenever a process's differs from the one
     /// before (neighbours mostly share theirs).
     mnts: Vec<(u64, i32)>,
 }
 
 impl<K: Kernel> Scan<K> {
-    /// After a process's member links (`own`): its mount namespace, and, if it has more
-    /// than one thread, its threads' links.
+    /// After a process's member links (`own`): its mount namespace, noted where it
+    /// differs from the previous process's.
     pub(super) fn look_hidden(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &mut Own) {
         if let Some((ty, name)) = &links.mnt_only {
             own[*ty as usize] = self.link_of(nsdir, name, *ty).unwrap_or(0);
@@ -84,50 +70,6 @@ impl<K: Kernel> Scan<K> {
         if mnt != 0 && self.hidden.mnts.last().map_or(true, |&(last, _)| last != mnt) {
             self.hidden.mnts.push((mnt, pid));
         }
-        // Kernel assumption: the link count of /proc/PID/task is 2 plus the number of
-        // threads. Were it lower, threads' namespaces would be missed; higher, a
-        // single-threaded process's task directory would be read in vain.
-        if self.k.statx_nlink(nsdir, c"../task").is_ok_and(|n| n > 3) {
-            self.look_at_threads(pid, nsdir, links, own);
-        }
-    }
-
-    /// The links of every thread of `pid` but its main one that differ from `own`.
-    fn look_at_threads(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &Own) {
-        let Ok(task) = self.k.openat(Some(nsdir), c"../task", Open::Dir) else { return };
-        let mut tids = Vec::new();
-        each_entry(&self.k, task.as_fd(), &mut [0; PROC_BATCH], |name| {
-            tids.extend(digits(name.to_bytes()).filter(|&tid| tid != pid));
-        });
-        for tid in tids {
-            let Ok(name) = CString::new(format!("{tid}/ns")) else { continue };
-            let Ok(dir) = self.k.openat(Some(task.as_fd()), &name, Open::Dir) else { continue };
-            let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/{}", name.to_string_lossy()));
-            if self.differing(dir.as_fd(), &links.members, own, &at).is_err() {
-                return; // refused: so are its other threads
-            }
-        }
-    }
-
-    /// Notes the links in `dir` that name another namespace than `own` has for their
-    /// type, at the path `at` makes of the link's name; `Err` if the kernel refuses.
-    fn differing(
-        &mut self,
-        dir: BorrowedFd<'_>,
-        links: &[(NsType, CString)],
-        own: &Own,
-        at: &dyn Fn(&CStr) -> PathBuf,
-    ) -> Result<(), Errno> {
-        for (ty, name) in links {
-            match self.link_of(dir, name, *ty) {
-                Ok(ino) if ino != own[*ty as usize] => {
-                    self.hidden.refs.push(HiddenRef { ino, ty: *ty, path: at(name) });
-                }
-                Err(e @ (Errno::EACCES | Errno::EPERM)) => return Err(e),
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     /// The inode a namespace link of type `ty` names.
@@ -135,19 +77,6 @@ impl<K: Kernel> Scan<K> {
         let mut text = [0u8; LINK_MAX];
         let n = self.k.readlinkat(dir, name, &mut text)?;
         link_inode(&text[..n], ty.proc_name().as_bytes()).ok_or(Errno::EINVAL)
-    }
-
-    /// The namespaces only a thread holds, each checked
-    /// (pinned through the link, as an fd's namespace is) and joined by its ancestors.
-    pub(super) fn add_hidden_namespaces(&mut self, types: NsSet) {
-        for r in std::mem::take(&mut self.hidden.refs) {
-            if self.model.contains(r.ino) {
-                continue; // a process is in it, or another link held it
-            }
-            let Some(file) = self.open_verified(&r.path, r.ino) else { continue };
-            self.model.add(Namespace::new(r.ino, r.ty, Access::Path(r.path), Origin::Held));
-            self.add_ancestors(file.as_fd(), r.ty, types);
-        }
     }
 
     /// nsfs bind mounts of the other mount namespaces: the mount table of each read once,

@@ -119,7 +119,6 @@ impl<K: Kernel> Scan<K> {
         }
         let refs = s.scan_processes(o);
         s.add_fd_namespaces(o.types, refs);
-        s.add_hidden_namespaces(o.types);
         s.add_mounts(o.types)?;
         s.add_other_mounts(o.types);
         if o.task.is_none() {

@@ -44,11 +44,9 @@ fn scan(fake: Fake, o: &ScanOpts) -> Scan<Fake> {
 }
 
 /// The calls that open and read the ns links of `pid`: the start of every process.
-/// Besides its member links, its thread count (see `hidden`).
 fn ns_calls(pid: i32) -> Vec<String> {
     let mut v = vec![format!("openat /proc/{pid}/ns [dir]")];
     v.extend(NsType::ALL.iter().map(|t| format!("readlinkat /proc/{pid}/ns/{}", t.proc_name())));
-    v.push(format!("statx /proc/{pid}/task [nlink]"));
     v
 }
 
@@ -71,8 +69,8 @@ fn dense_fds_cost_a_statx_each() {
         "statx /proc/42/fd/2",
     ]));
     assert_eq!(s.kernel().log_of(42), want);
-    // (the ns directory, a link per type, the thread count, the fd count, the fds)
-    assert_eq!(want.len(), 1 + NsType::ALL.len() + 1 + 1 + 3);
+    // (the ns directory, a link per type, the fd count, the fds)
+    assert_eq!(want.len(), 1 + NsType::ALL.len() + 1 + 3);
     assert_eq!(s.model.len(), NsType::ALL.len());
 }
 
@@ -130,7 +128,6 @@ fn a_vanished_process_costs_no_more() {
         let e = if t == NsType::Net { "" } else { " -> ENOENT" };
         want.push(format!("readlinkat /proc/43/ns/{}{e}", t.proc_name()));
     }
-    want.push("statx /proc/43/task [nlink]".into());
     want.push("statx /proc/43/fd [size] -> ENOENT".into());
     assert_eq!(s.kernel().log_of(43), want);
     let net = s.model.get(5000).unwrap();
@@ -356,44 +353,6 @@ fn a_wrong_fd_count_is_caught_in_debug_builds() {
     let mut k = Fake::new();
     k.size("/proc/self/fd", 3);
     scan(k, &all_types());
-}
-
-/// A process with more than one thread (its task directory's link count says so) has
-/// its other threads' links read; a thread's namespace that differs from its process's
-/// is listed as no process's (NPROCS 0), one that a process is in is not added again.
-/// A single-threaded process costs the one `statx` of its task directory (`ns_calls`).
-#[test]
-fn threads_with_namespaces_of_their_own() {
-    let mut k = Fake::new();
-    let mut own = host();
-    k.process(42, &own).thread(42, 43, &own);
-    own[NsType::ALL.iter().position(|&t| t == NsType::Net).unwrap()].1 = 5000;
-    k.thread(42, 44, &own);
-    let mut shared = host();
-    shared[NsType::ALL.iter().position(|&t| t == NsType::Uts).unwrap()].1 = 6000;
-    k.thread(42, 45, &shared).process(46, &shared);
-    let s = scan(k, &all_types());
-    let mut want = ns_calls(42);
-    want.extend(lines(&["openat /proc/42/task [dir]", "getdents64 /proc/42/task"]));
-    for tid in [43, 44, 45] {
-        want.push(format!("openat /proc/42/task/{tid}/ns [dir]"));
-        want.extend(NsType::ALL.iter().map(|t| format!("readlinkat /proc/42/task/{tid}/ns/{}", t.proc_name())));
-    }
-    want.push("statx /proc/42/fd [size]".into());
-    // the thread's namespace, pinned through its link and checked, then its ancestors
-    want.extend(lines(&[
-        "openat /proc/42/task/44/ns/net [path]",
-        "statx /proc/42/task/44/ns/net",
-        "openat /proc/42/task/44/ns/net [file]",
-        "ioctl NS_GET_USERNS /proc/42/task/44/ns/net -> EPERM",
-    ]));
-    assert_eq!(s.kernel().log_of(42), want);
-    let held = |ino| s.model.get(ino).map(|n| (n.ty, n.origin, n.nprocs));
-    assert_eq!(held(5000), Some((NsType::Net, Origin::Held, 0)));
-    assert_eq!(held(6000), Some((NsType::Uts, Origin::Held, 1)));
-    assert_eq!(s.model.len(), NsType::ALL.len() + 2);
-    // a single-threaded process costs one call more than its links, not a thread look
-    assert_eq!(s.kernel().log_of(46), [ns_calls(46), lines(&["statx /proc/46/fd [size]"])].concat());
 }
 
 /// nsfs mounts of other mount namespaces: each mount table read once, through the lowest
