@@ -15,7 +15,8 @@ use std::process::Command;
 use common::{as_nobody, nobody, require_root, require_unpriv, run, run_lsns_retrying, wait_for, Procs, TempDir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
-/// Who runs the holders and rs-lsns.
+
+/// Who makes the namespaces and runs rs-lsns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Who {
     Root,
@@ -24,30 +25,6 @@ enum Who {
 }
 
 impl Who {
-    fn available(self, test: &str) -> bool {
-        match self {
-            Who::Root => require_root(test),
-            Who::Nobody => require_unpriv(test),
-        }
-    }
-
-    /// `program args...` as this user; uid 65534 first enters a user namespace of its
-    /// own, which gives it the right to make the others.
-    fn command(self, program: &str, args: &[&str]) -> Command {
-        match self {
-            Who::Root => {
-                let mut c = Command::new(program);
-                c.args(args);
-                c
-            }
-            Who::Nobody => {
-                let mut c = nobody("/usr/bin/unshare");
-                c.args(["-Ur", program]).args(args);
-                c
-            }
-        }
-    }
-
     fn lsns(self, args: &[&str]) -> (String, String, i32) {
         let mut c = match self {
             Who::Root => Command::new(BIN),

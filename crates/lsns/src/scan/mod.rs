@@ -2,9 +2,7 @@
 //! owner ioctls, NETNSID) is looked up later, only for the lines that need it.
 //!
 //! Per process the pass costs an `openat` of `/proc/PID/ns` and one `readlinkat` per
-//! selected type (the link text, `net:[4026531840]`, names type and inode), a `statx`
-//! of `/proc/PID/task` (whose link
-//! count tells whether there are threads to look at, see `hidden`), then a
+//! selected type (the link text, `net:[4026531840]`, names type and inode), then a
 //! `statx` of `/proc/PID/fd`, whose size is the number of open fds, and one `statx` per
 //! open descriptor, looked up by number. Only a process whose fds are not 0 to n-1 costs
 //! an `openat` and a `getdents64` of the directory (so does every process on a kernel
@@ -27,7 +25,7 @@
 //! The modules: [`kernel`] is the seam (every call the scan makes, `Os` for real,
 //! `fake::Fake` in unit tests); [`procfs`] reads /proc through it (directories in
 //! batches, small files); `discover` is the pass (per process, then fds and mounts);
-//! `hidden` what no process's ns links show (threads, the mounts
+//! `hidden` what no process's ns links show (the mounts
 //! of other mount namespaces, process-less parents of user namespaces); `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
 //! speed contract, and why, is in `docs/performance.md`.
 
