@@ -14,6 +14,7 @@ mod lsns;
 mod lsns_container;
 mod lsns_fds;
 mod lsns_fuse;
+mod lsns_hidden;
 mod lsns_input;
 mod lsns_layout;
 mod lsns_trees;

@@ -13,6 +13,7 @@ use nscore::procfs::parse_mountinfo;
 use nscore::sys::{self, FileId};
 use nscore::{Error, NsSet, NsType};
 
+use super::hidden::{Links, Own};
 use super::kernel::{Kernel, Open};
 use super::procfs::{digits, each_entry, last_batch, link_inode, proc_path, LINK_MAX, PROC_BATCH};
 use super::{Scan, ScanOpts};
@@ -58,8 +59,7 @@ impl<K: Kernel> Scan<K> {
         // link count is the number of processes plus a few
         let procs = self.k.nlink(self.proc_dir.as_fd()).unwrap_or(0);
         self.model.reserve(procs * 3);
-        let links: Vec<(NsType, CString)> =
-            o.types.iter().filter_map(|t| Some((t, CString::new(t.proc_name()).ok()?))).collect();
+        let links = Links::new(o.types);
         let mut refs = Vec::new();
         let mut path = Vec::with_capacity(32);
         let mut batch = [0u8; PROC_BATCH];
@@ -88,7 +88,7 @@ impl<K: Kernel> Scan<K> {
         &mut self,
         pid: i32,
         o: &ScanOpts,
-        links: &[(NsType, CString)],
+        links: &Links,
         path: &mut Vec<u8>,
         fd_buf: &mut Vec<u8>,
         refs: &mut Vec<FdRef>,
@@ -97,7 +97,11 @@ impl<K: Kernel> Scan<K> {
         let Ok(nsdir) = self.k.openat(Some(self.proc_dir.as_fd()), name, Open::Dir) else {
             return; // gone, or not ours to see
         };
-        let Some(rep) = self.read_ns_links(pid, nsdir.as_fd(), links, o) else { return };
+        let mut own: Own = [0; NsType::ALL.len()];
+        let Some(rep) = self.read_ns_links(pid, nsdir.as_fd(), &links.members, o, &mut own) else { return };
+        if o.task.is_none() {
+            self.look_hidden(pid, nsdir.as_fd(), links, &mut own);
+        }
         if rep {
             self.prefetch(pid, nsdir.as_fd(), o.prefetch);
         }
@@ -181,8 +185,9 @@ impl<K: Kernel> Scan<K> {
         }
     }
 
-    /// Counts `pid` in the namespaces its `/proc/PID/ns` links name; `None` if the
-    /// kernel refused to show them, else whether `pid` represents one of them.
+    /// Counts `pid` in the namespaces its `/proc/PID/ns` links name (noted in `own`);
+    /// `None` if the kernel refused to show them, else whether `pid` represents one of
+    /// them.
     ///
     /// Kernel assumption: the kernel asks the same ptrace question for every ns link and
     /// every fd link of a process, so after one refusal nothing else of it is tried. Were
@@ -195,6 +200,7 @@ impl<K: Kernel> Scan<K> {
         nsdir: BorrowedFd<'_>,
         links: &[(NsType, CString)],
         o: &ScanOpts,
+        own: &mut Own,
     ) -> Option<bool> {
         let mut text = [0u8; LINK_MAX];
         let mut rep = false;
@@ -205,6 +211,7 @@ impl<K: Kernel> Scan<K> {
                 Err(_) => continue, // a type this kernel lacks, or the process is gone
             };
             let Some(ino) = link_inode(&text[..n], link.to_bytes()) else { continue };
+            own[ty as usize] = ino;
             rep |= self.model.attach(ino, ty, pid);
             if o.target == Some(ino) {
                 self.model.add_member(pid);
@@ -278,7 +285,7 @@ impl<K: Kernel> Scan<K> {
         self.model.add(Namespace::new(ino, NsType::Net, Access::Held(netns), Origin::Held));
     }
 
-    fn add_ancestors(&mut self, fd: BorrowedFd<'_>, ty: NsType, types: NsSet) {
+    pub(super) fn add_ancestors(&mut self, fd: BorrowedFd<'_>, ty: NsType, types: NsSet) {
         let mut up: Vec<(OwnedFd, NsType)> = Vec::new();
         if matches!(ty, NsType::Pid | NsType::User) {
             if let Ok(p) = self.k.ns_get_parent(fd) {
@@ -302,7 +309,7 @@ impl<K: Kernel> Scan<K> {
     /// a namespace is listed only if its mount point leads to it (as util-linux does): not
     /// for a user who may not reach the mount, nor when something is mounted over it.
     pub(super) fn add_mounts(&mut self, types: NsSet) -> Result<(), Error> {
-        let text = self.k.mountinfo().map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
+        let text = self.k.mountinfo(None).map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
         for m in parse_mountinfo(&text) {
             let Some((ty, ino)) = m.nsfs_target() else { continue };
             self.model.add_nsfs(ino, &m.mount_point);

@@ -58,6 +58,8 @@ pub struct Fake {
     namespaces: HashMap<u64, Ns>,
     socket_ns: HashMap<u64, u64>,
     mountinfo: Vec<u8>,
+    /// The mount tables of other processes' mount namespaces, by PID.
+    mountinfos: HashMap<i32, Vec<u8>>,
     no_pidfd_info: bool,
 }
 
@@ -88,13 +90,16 @@ fn join(base: &str, rel: &str) -> String {
 impl Fake {
     /// The PID of the scanning process.
     pub const PID: i32 = 1000;
+    /// The inode of the scanning process's first namespace (in `NsType::ALL` order; the
+    /// others follow).
+    pub const OWN_NS: u64 = 4026531832;
 
     pub fn new() -> Fake {
         let mut f = Fake::default();
         f.dirs.insert("/proc".into(), vec![".".into(), "..".into()]);
         f.links.insert("/proc/self".into(), Fake::PID.to_string().into_bytes());
-        for t in NsType::ALL {
-            f.ids.insert(format!("/proc/self/ns/{}", t.proc_name()), nsfs(1));
+        for (i, t) in NsType::ALL.into_iter().enumerate() {
+            f.ids.insert(format!("/proc/self/ns/{}", t.proc_name()), nsfs(Fake::OWN_NS + i as u64));
         }
         f.dirs.insert("/proc/self/fd".into(), ["0", "1", "2", "3"].map(String::from).to_vec());
         f.sizes.insert("/proc/self/fd".into(), 4);
@@ -105,12 +110,7 @@ impl Fake {
     pub fn process(&mut self, pid: i32, namespaces: &[(NsType, u64)]) -> &mut Fake {
         self.dirs.get_mut("/proc").unwrap().push(pid.to_string());
         let dir = format!("/proc/{pid}");
-        self.dirs.insert(format!("{dir}/ns"), namespaces.iter().map(|(t, _)| t.proc_name().into()).collect());
-        for &(ty, ino) in namespaces {
-            self.links.insert(format!("{dir}/ns/{}", ty.proc_name()), format!("{}:[{ino}]", ty.proc_name()).into());
-            self.ids.insert(format!("{dir}/ns/{}", ty.proc_name()), nsfs(ino));
-            self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
-        }
+        self.ns_links(&format!("{dir}/ns"), namespaces);
         self.dirs.insert(format!("{dir}/fd"), vec![".".into(), "..".into()]);
         self.sizes.insert(format!("{dir}/fd"), 0);
         self.files.insert(format!("{dir}/cmdline"), format!("cmd-{pid}\0").into_bytes());
@@ -119,6 +119,17 @@ impl Fake {
             format!("{pid} (cmd-{pid}) S 1 {pid} {pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0").into_bytes(),
         );
         self
+    }
+
+    /// The links of an ns directory `dir` (a process's), and what they
+    /// lead to.
+    fn ns_links(&mut self, dir: &str, namespaces: &[(NsType, u64)]) {
+        self.dirs.insert(dir.into(), namespaces.iter().map(|(t, _)| t.proc_name().into()).collect());
+        for &(ty, ino) in namespaces {
+            self.links.insert(format!("{dir}/{}", ty.proc_name()), format!("{}:[{ino}]", ty.proc_name()).into());
+            self.ids.insert(format!("{dir}/{}", ty.proc_name()), nsfs(ino));
+            self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
+        }
     }
 
     /// Adds fd `fd` of `pid`, whose file is `id`.
@@ -164,6 +175,16 @@ impl Fake {
         self.mountinfo.extend_from_slice(line.as_bytes());
         self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
         self.ids.insert(point.into(), nsfs(now));
+        self
+    }
+
+    /// An nsfs mount of namespace `ino` at `point` in the mount namespace of `pid` (a line
+    /// of `/proc/PID/mountinfo`); through the process's root the point leads to `now`.
+    pub fn mount_in(&mut self, pid: i32, point: &str, ty: NsType, ino: u64, now: u64) -> &mut Fake {
+        let line = format!("700 25 0:4 {}:[{ino}] {point} rw - nsfs nsfs rw\n", ty.proc_name());
+        self.mountinfos.entry(pid).or_default().extend_from_slice(line.as_bytes());
+        self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
+        self.ids.insert(format!("/proc/{pid}/root{point}"), nsfs(now));
         self
     }
 
@@ -441,8 +462,16 @@ impl Kernel for Fake {
         found
     }
 
-    fn mountinfo(&self) -> Result<Vec<u8>, Errno> {
-        self.note("read /proc/self/mountinfo".into(), Ok(self.mountinfo.clone()))
+    fn mountinfo(&self, pid: Option<i32>) -> Result<Vec<u8>, Errno> {
+        match pid {
+            None => self.note("read /proc/self/mountinfo".into(), Ok(self.mountinfo.clone())),
+            Some(pid) => {
+                let r = self
+                    .failure(&format!("/proc/{pid}/mountinfo"))
+                    .map(|()| self.mountinfos.get(&pid).cloned().unwrap_or_default());
+                self.note(format!("read /proc/{pid}/mountinfo"), r)
+            }
+        }
     }
 
     fn netnsid(&self, target: netlink::Target) -> Result<Option<i32>, Errno> {

@@ -89,8 +89,9 @@ pub trait Kernel {
     /// (a helper process asks, see [`crate::sockets`]); nothing when sockets cannot be
     /// examined here.
     fn socket_netns(&self, sockets: &[Socket], known: &dyn Fn(u64) -> bool) -> Found;
-    /// `/proc/self/mountinfo`, whole.
-    fn mountinfo(&self) -> Result<Vec<u8>, Errno>;
+    /// `/proc/self/mountinfo` (with a PID: `/proc/PID/mountinfo`, the mount table of
+    /// that process's mount namespace, its paths as seen from its root), whole.
+    fn mountinfo(&self, pid: Option<i32>) -> Result<Vec<u8>, Errno>;
     /// `RTM_GETNSID` over rtnetlink: the id our network namespace gives another one.
     fn netnsid(&self, target: netlink::Target) -> Result<Option<i32>, Errno>;
     /// The name of `uid` in the user database.
@@ -200,8 +201,13 @@ impl Kernel for Os {
         }
     }
 
-    fn mountinfo(&self) -> Result<Vec<u8>, Errno> {
-        std::fs::read("/proc/self/mountinfo").map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))
+    fn mountinfo(&self, pid: Option<i32>) -> Result<Vec<u8>, Errno> {
+        // (a procfs file: nobody can put another file in its place)
+        let path = match pid {
+            Some(pid) => format!("/proc/{pid}/mountinfo"),
+            None => "/proc/self/mountinfo".to_owned(),
+        };
+        std::fs::read(path).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))
     }
 
     fn netnsid(&self, target: netlink::Target) -> Result<Option<i32>, Errno> {

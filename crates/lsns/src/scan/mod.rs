@@ -25,12 +25,14 @@
 //! The modules: [`kernel`] is the seam (every call the scan makes, `Os` for real,
 //! `fake::Fake` in unit tests); [`procfs`] reads /proc through it (directories in
 //! batches, small files); `discover` is the pass (per process, then fds and mounts);
-//! `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
+//! `hidden` what no process's ns links show (the mounts
+//! of other mount namespaces, process-less parents of user namespaces); `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
 //! speed contract, and why, is in `docs/performance.md`.
 
 mod discover;
 #[cfg(test)]
 pub mod fake;
+mod hidden;
 pub mod kernel;
 mod lookups;
 pub mod procfs;
@@ -80,6 +82,8 @@ pub struct Scan<K: Kernel> {
     pub unsupported: Option<&'static str>,
     /// The processes whose sockets could not be examined (see [`crate::sockets`]).
     socket_warnings: Vec<String>,
+    /// What the pass noted of namespaces no process is in (see `hidden`).
+    hidden: hidden::Hidden,
 }
 
 impl<K: Kernel> Scan<K> {
@@ -106,6 +110,7 @@ impl<K: Kernel> Scan<K> {
             cache: Lookups::default(),
             unsupported: None,
             socket_warnings: Vec::new(),
+            hidden: hidden::Hidden::default(),
         };
         if s.proc_is_ours() {
             s.cache.pid_infos = Some(Default::default());
@@ -113,6 +118,10 @@ impl<K: Kernel> Scan<K> {
         let refs = s.scan_processes(o);
         s.add_fd_namespaces(o.types, refs);
         s.add_mounts(o.types)?;
+        s.add_other_mounts(o.types);
+        if o.task.is_none() {
+            s.add_user_parents(o.types);
+        }
         Ok(s)
     }
 

@@ -33,9 +33,10 @@ fn all_types() -> ScanOpts {
     ScanOpts { types: all(), task: None, target: None, prefetch: Prefetch::default() }
 }
 
-/// The namespaces of an ordinary process: every type, inodes from 4026531832 up.
+/// The namespaces of an ordinary process, the scanning one's: every type, inodes from
+/// 4026531832 up.
 fn host() -> Vec<(NsType, u64)> {
-    NsType::ALL.iter().enumerate().map(|(i, &t)| (t, 4026531832 + i as u64)).collect()
+    NsType::ALL.iter().enumerate().map(|(i, &t)| (t, Fake::OWN_NS + i as u64)).collect()
 }
 
 fn scan(fake: Fake, o: &ScanOpts) -> Scan<Fake> {
@@ -68,6 +69,7 @@ fn dense_fds_cost_a_statx_each() {
         "statx /proc/42/fd/2",
     ]));
     assert_eq!(s.kernel().log_of(42), want);
+    // (the ns directory, a link per type, the fd count, the fds)
     assert_eq!(want.len(), 1 + NsType::ALL.len() + 1 + 3);
     assert_eq!(s.model.len(), NsType::ALL.len());
 }
@@ -375,4 +377,67 @@ fn a_wrong_fd_count_is_caught_in_debug_builds() {
     let mut k = Fake::new();
     k.size("/proc/self/fd", 3);
     scan(k, &all_types());
+}
+
+/// nsfs mounts of other mount namespaces: each mount table read once, through the lowest
+/// member's `/proc/PID/mountinfo` (none for our own mount namespace), each mount point
+/// pinned and checked through that process's root. The NSFS column shows their path
+/// only for namespaces our own mount table has no mount of.
+#[test]
+fn mounts_in_other_mount_namespaces() {
+    let mut k = Fake::new();
+    let theirs = |mnt: u64| {
+        let mut ns = host();
+        ns[NsType::ALL.iter().position(|&t| t == NsType::Mnt).unwrap()].1 = mnt;
+        ns
+    };
+    k.process(42, &host()).process(43, &theirs(7000)).process(44, &theirs(7000)).process(45, &host());
+    k.mount("/run/netns/host-too", NsType::Net, 5002, 5002);
+    k.mount_in(43, "/run/netns/c", NsType::Net, 5001, 5001);
+    k.mount_in(43, "/run/netns/gone", NsType::Net, 5003, 9999);
+    k.mount_in(43, "/var/run/netns/other-name", NsType::Net, 5002, 5002);
+    let s = scan(k, &all_types());
+    let log = s.kernel().log();
+    let reads: Vec<&String> = log.iter().filter(|l| l.ends_with("/mountinfo")).collect();
+    assert_eq!(reads, ["read /proc/self/mountinfo", "read /proc/43/mountinfo"]);
+    let at = log.iter().position(|l| l == "read /proc/43/mountinfo").unwrap();
+    assert_eq!(
+        log[at + 1..at + 5],
+        lines(&[
+            "openat /proc/43/root/run/netns/c [path]",
+            "statx /proc/43/root/run/netns/c",
+            "openat /proc/43/root/run/netns/gone [path]",
+            "statx /proc/43/root/run/netns/gone",
+        ])
+    );
+    let n = s.model.get(5001).unwrap();
+    assert_eq!((n.ty, n.origin, n.nprocs), (NsType::Net, Origin::Held, 0));
+    assert_eq!(s.model.nsfs(5001), Some(&[b"/run/netns/c".to_vec()][..]));
+    assert!(s.model.get(5003).is_none());
+    assert_eq!(s.model.nsfs(5002), Some(&[b"/run/netns/host-too".to_vec()][..]));
+    // processes all in our mount namespace: no mount table but ours is read
+    let mut k = Fake::new();
+    k.process(42, &host()).process(43, &host());
+    let s = scan(k, &all_types());
+    assert_eq!(s.kernel().log().iter().filter(|l| l.ends_with("mountinfo")).count(), 1);
+}
+
+/// A user namespace without a process that a child user namespace keeps alive is listed
+/// with the others (not only in trees): the parent of each user namespace processes are
+/// in is asked once, but not of our own, whose parent the kernel never shows.
+#[test]
+fn process_less_user_parents_in_flat_listings() {
+    let own_user = Fake::OWN_NS; // (user is the first type)
+    assert_eq!(NsType::ALL[0], NsType::User);
+    let mut k = Fake::new();
+    k.process(42, &host()).process(43, &[(NsType::User, 600)]).process(44, &[(NsType::User, 600)]);
+    k.namespace(600, NsType::User, Some(500), Some(500));
+    k.namespace(500, NsType::User, Some(own_user), Some(own_user));
+    let s = scan(k, &all_types());
+    let n = s.model.get(500).unwrap();
+    assert_eq!((n.ty, n.origin, n.nprocs), (NsType::User, Origin::Held, 0));
+    let log = s.kernel().log();
+    let asked: Vec<&String> = log.iter().filter(|l| l.starts_with("ioctl NS_GET_USERNS /proc")).collect();
+    assert_eq!(asked, ["ioctl NS_GET_USERNS /proc/43/ns/user"]);
+    assert_eq!(s.model.len(), NsType::ALL.len() + 2);
 }
