@@ -111,7 +111,6 @@ pub struct Fake {
     missing: Vec<String>,
     readable: Vec<String>,
     groups: Vec<u32>,
-    owners: HashMap<String, u32>,
 }
 
 impl Fake {
@@ -198,13 +197,6 @@ impl Fake {
     /// Makes `poll` find the descriptor named `label` readable (a pidfd whose process ended).
     pub fn set_readable(&mut self, label: &str) -> &mut Fake {
         self.readable.push(label.to_string());
-        self
-    }
-
-    /// The uid `NS_GET_OWNER_UID` reports for the user namespace named `label` (such as
-    /// `userns of /proc/42/ns/net`; 0 unless set).
-    pub fn set_owner(&mut self, label: &str, uid: u32) -> &mut Fake {
-        self.owners.insert(label.to_string(), uid);
         self
     }
 
@@ -416,7 +408,7 @@ impl Syscall for Fake {
     fn ns_get_owner_uid(&mut self, fd: BorrowedFd<'_>) -> Result<u32, Errno> {
         let label = self.label(fd);
         self.call(format!("owner {label}"))?;
-        Ok(self.owners.get(&label).copied().unwrap_or(0))
+        Ok(0) // every user namespace is root's
     }
     fn open_ns_by_id(&mut self, _nsfs: BorrowedFd<'_>, id: u64) -> Result<OwnedFd, Errno> {
         self.call(format!("open_by_handle {id}"))?;
