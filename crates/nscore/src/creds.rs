@@ -39,12 +39,7 @@ pub struct Creds {
 impl Creds {
     /// Picks the lines out of a status file; `None` when one is missing.
     pub fn parse(status: &[u8]) -> Option<Creds> {
-        let field = |name: &[u8]| -> Option<Vec<u8>> {
-            status.split(|&b| b == b'\n').find_map(|line| {
-                let rest = line.strip_prefix(name)?.strip_prefix(b":")?;
-                Some(rest.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(&b' '))
-            })
-        };
+        let field = |name: &[u8]| Some(crate::procfs::status_field(status, name)?.join(&b' '));
         Some(Creds {
             uids: field(b"Uid")?,
             gids: field(b"Gid")?,
@@ -54,11 +49,31 @@ impl Creds {
         })
     }
 
+    /// The effective uid (the second of the `Uid:` line's ids).
+    pub fn euid(&self) -> Option<u32> {
+        nth_number(&self.uids, 1)
+    }
+
+    /// The effective gid.
+    pub fn egid(&self) -> Option<u32> {
+        nth_number(&self.gids, 1)
+    }
+
+    /// The effective capability set, as a mask.
+    pub fn cap_eff_mask(&self) -> Option<u64> {
+        u64::from_str_radix(std::str::from_utf8(&self.cap_eff).ok()?, 16).ok()
+    }
+
     /// Whether these credentials hold no capabilities at all.
     fn no_capabilities(&self) -> bool {
         let zero = |v: &[u8]| v.iter().all(|&b| b == b'0');
         zero(&self.cap_prm) && zero(&self.cap_eff)
     }
+}
+
+/// Word `n` (from 0) of a space-separated line, as a number.
+fn nth_number(line: &[u8], n: usize) -> Option<u32> {
+    std::str::from_utf8(line.split(|&b| b == b' ').nth(n)?).ok()?.parse().ok()
 }
 
 /// Whether code of the target's owner could run with no more privilege than it already
@@ -134,6 +149,7 @@ mod tests {
         let c = Creds::parse(ROOT).unwrap();
         assert_eq!(c.uids, b"0 0 0 0");
         assert_eq!(c.cap_eff, b"000001ffffffffff");
+        assert_eq!((c.euid(), c.egid(), c.cap_eff_mask()), (Some(0), Some(0), Some(0x1ff_ffff_ffff)));
         assert!(!c.no_capabilities());
         assert!(Creds::parse(NOBODY).unwrap().no_capabilities());
         assert_eq!(Creds::parse(b"Uid:\t0\t0\t0\t0\n"), None);

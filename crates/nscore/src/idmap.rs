@@ -151,28 +151,36 @@ pub fn parse_map_spec(s: &str) -> Result<MapSpec, Error> {
 #[error("failed to parse subid map: '{0}'")]
 pub struct BadSubidLine(pub String);
 
-/// Finds the first subordinate-id block of a user in `/etc/subuid`-format text: the first
-/// line whose owner field is the user's name or numeric uid. Malformed lines are skipped;
-/// a matching line with bad numbers is an error, as util-linux reports it.
+/// Finds the first subordinate-id block of a user in `/etc/subuid`-format text (see
+/// [`subid_blocks`]); a matching line with bad numbers is an error, as util-linux
+/// reports it.
 pub fn find_subid_block(text: &str, name: Option<&str>, uid: u32) -> Result<Option<(u32, u32)>, BadSubidLine> {
+    subid_blocks(text, name, uid).next().transpose()
+}
+
+/// Every subordinate-id block of a user in `/etc/subuid`-format text, in file order: the
+/// lines whose owner field is the user's name or numeric uid, each as `(start, count)`
+/// or, where its numbers are bad, the line. Malformed lines are skipped.
+pub fn subid_blocks<'a>(
+    text: &'a str,
+    name: Option<&'a str>,
+    uid: u32,
+) -> impl Iterator<Item = Result<(u32, u32), BadSubidLine>> + 'a {
     let uid_s = uid.to_string();
-    for line in text.lines() {
+    text.lines().filter_map(move |line| {
         let mut f = line.splitn(3, ':');
-        let (Some(owner), Some(start), Some(count)) = (f.next(), f.next(), f.next()) else {
-            continue;
-        };
+        let (owner, start, count) = (f.next()?, f.next()?, f.next()?);
         if owner != uid_s && Some(owner) != name {
-            continue;
+            return None;
         }
         let bad = || BadSubidLine(line.to_string());
-        let start = parse_id(start.trim().as_bytes()).map_err(|_| bad())?;
-        let count = parse_id(count.trim().as_bytes()).map_err(|_| bad())?;
-        if checked_range(0, u64::from(start), u64::from(count)).is_none() {
-            return Err(bad());
-        }
-        return Ok(Some((start, count)));
-    }
-    Ok(None)
+        let block = (|| {
+            let start = parse_id(start.trim().as_bytes()).ok()?;
+            let count = parse_id(count.trim().as_bytes()).ok()?;
+            checked_range(0, u64::from(start), u64::from(count)).map(|_| (start, count))
+        })();
+        Some(block.ok_or_else(bad))
+    })
 }
 
 /// Parses a `uid_map`/`gid_map` file's lines (`inner outer count`).
@@ -316,6 +324,10 @@ mod tests {
         assert!(find_subid_block("dave:x:1\n", Some("dave"), 5).is_err());
         // a user never gets another user's block by a prefix match
         assert_eq!(find_subid_block("alice2:1:1\n", Some("alice"), 7), Ok(None));
+        // every block of a user, by name or number, the bad one as its line
+        let t = "alice:100000:10\nbob:1:1\n1000:200000:5\nalice:x:1\n";
+        let all: Vec<_> = subid_blocks(t, Some("alice"), 1000).collect();
+        assert_eq!(all, [Ok((100000, 10)), Ok((200000, 5)), Err(BadSubidLine("alice:x:1".into()))]);
     }
 
     #[test]

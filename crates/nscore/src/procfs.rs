@@ -139,6 +139,23 @@ pub fn unescape_octal(s: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The words of the `Name:` line of a `/proc/PID/status` file (`Uid:\t0\t0\t0\t0` gives
+/// the four ids); `None` when the file has no such line.
+///
+/// ```
+/// use nscore::procfs::status_field;
+/// let status = b"Name:\tsh\nUid:\t1000\t1001\t1000\t1000\nNSpid:\t42\t1\n";
+/// assert_eq!(status_field(status, b"Uid").unwrap()[1], b"1001");
+/// assert_eq!(status_field(status, b"NSpid").map(|w| w.len()), Some(2));
+/// assert!(status_field(status, b"Gid").is_none());
+/// ```
+pub fn status_field<'a>(status: &'a [u8], name: &[u8]) -> Option<Vec<&'a [u8]>> {
+    status.split(|&b| b == b'\n').find_map(|line| {
+        let rest = line.strip_prefix(name)?.strip_prefix(b":")?;
+        Some(rest.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect())
+    })
+}
+
 /// Parses one line of mountinfo; `None` for a malformed line.
 ///
 /// The number of optional fields varies, so the line is split at the lone `-`, not by

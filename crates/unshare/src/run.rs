@@ -895,7 +895,11 @@ mod tests {
     fn a_refused_unshare_is_explained() {
         let plan = plan_of(&["-n", "true"], 65534);
         let mut fake = Fake::new();
-        fake.set_file("/proc/self/status", b"Uid:\t65534\t65534\t65534\t65534\nCapEff:\t0000000000000000\n");
+        fake.set_file(
+            "/proc/self/status",
+            b"Uid:\t65534\t65534\t65534\t65534\nGid:\t65534\t65534\t65534\t65534\n\
+              CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\n",
+        );
         let e = unshare_error(&mut fake, &plan, Errno::EPERM);
         assert_eq!(
             e.render("rs-unshare", "rs-unshare"),

@@ -8,21 +8,11 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
 use super::{Caller, SetnsFacts, Sysctl, UserNs, CAP_SYS_ADMIN};
-use crate::idmap::IdKind;
+use crate::creds::Creds;
+use crate::idmap::{self, IdKind};
 use crate::nstype::{NsSet, NsType};
-use crate::procfs::MountInfo;
+use crate::procfs::{self, MountInfo};
 use crate::seam::Syscall;
-
-/// The value of a `Name:` line of a status file, split into words.
-fn status_field<'a>(status: &'a str, name: &str) -> Vec<&'a str> {
-    let line = status.lines().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')));
-    line.map(|r| r.split_whitespace().collect()).unwrap_or_default()
-}
-
-/// The effective id (second field) of a `Uid:` or `Gid:` line.
-fn effective_id(status: &str, name: &str) -> Option<u32> {
-    status_field(status, name).get(1)?.parse().ok()
-}
 
 fn open_ro<S: Syscall>(sys: &mut S, path: &str) -> Option<OwnedFd> {
     sys.open(None, Path::new(path), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()
@@ -44,13 +34,12 @@ pub fn owner_of<S: Syscall>(sys: &mut S, path: &str) -> Option<UserNs> {
 
 /// Who we are: effective ids and CAP_SYS_ADMIN from our status, and our user namespace.
 pub fn caller<S: Syscall>(sys: &mut S) -> Caller {
-    let status = sys.read_text(Path::new("/proc/self/status")).unwrap_or_default();
-    let cap_eff = status_field(&status, "CapEff").first().and_then(|h| u64::from_str_radix(h, 16).ok());
+    let creds = sys.read_file(Path::new("/proc/self/status")).ok().and_then(|s| Creds::parse(&s));
     let userns = open_ro(sys, "/proc/self/ns/user").and_then(|fd| user_ns(sys, &fd));
     Caller {
-        euid: effective_id(&status, "Uid").unwrap_or(u32::MAX),
-        egid: effective_id(&status, "Gid").unwrap_or(u32::MAX),
-        admin: cap_eff.is_some_and(|c| c & (1 << CAP_SYS_ADMIN) != 0),
+        euid: creds.as_ref().and_then(Creds::euid).unwrap_or(u32::MAX),
+        egid: creds.as_ref().and_then(Creds::egid).unwrap_or(u32::MAX),
+        admin: creds.as_ref().and_then(Creds::cap_eff_mask).is_some_and(|c| c & (1 << CAP_SYS_ADMIN) != 0),
         userns,
     }
 }
@@ -82,8 +71,8 @@ pub fn limit_names(types: NsSet) -> Vec<String> {
 /// Our PID namespace's depth as our `/proc` shows it (one `NSpid` entry per level from
 /// the proc's namespace down).
 pub fn pid_level<S: Syscall>(sys: &mut S) -> Option<u32> {
-    let status = sys.read_text(Path::new("/proc/self/status")).ok()?;
-    let n = status_field(&status, "NSpid").len();
+    let status = sys.read_file(Path::new("/proc/self/status")).ok()?;
+    let n = procfs::status_field(&status, b"NSpid")?.len();
     u32::try_from(n).ok()?.checked_sub(1)
 }
 
@@ -96,15 +85,7 @@ pub fn mountinfo<S: Syscall>(sys: &mut S) -> Vec<MountInfo> {
 /// Every block of ours (by user name or number) in /etc/subuid or /etc/subgid.
 pub fn subid_blocks<S: Syscall>(sys: &mut S, kind: IdKind, name: Option<&str>, id: u32) -> Vec<(u32, u32)> {
     let text = sys.read_text(Path::new(kind.subid_file())).unwrap_or_default();
-    let id = id.to_string();
-    text.lines()
-        .filter_map(|l| {
-            let mut f = l.trim().split(':');
-            let (who, start, count) = (f.next()?, f.next()?, f.next()?);
-            (Some(who) == name || who == id).then_some(())?;
-            Some((start.parse().ok()?, count.parse().ok()?))
-        })
-        .collect()
+    idmap::subid_blocks(&text, name, id).filter_map(Result::ok).collect()
 }
 
 /// About a refused `setns(2)` into namespaces of `pid` (`types`; by `/proc/PID/ns`) or
@@ -121,8 +102,8 @@ pub fn setns<S: Syscall>(
         None => pid.map(|p| format!("/proc/{p}/ns/{}", t.proc_name())),
     };
     let target_uid = pid.and_then(|p| {
-        let status = sys.read_text(Path::new(&format!("/proc/{p}/status"))).ok()?;
-        effective_id(&status, "Uid")
+        let status = sys.read_file(Path::new(&format!("/proc/{p}/status"))).ok()?;
+        Creds::parse(&status)?.euid()
     });
     let mut target_userns = path_of(NsType::User).and_then(|p| open_ro(sys, &p)).and_then(|fd| user_ns(sys, &fd));
     // A process we may not inspect, with our uid map, is in our user namespace.
