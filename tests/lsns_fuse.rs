@@ -257,17 +257,7 @@ fn run_or_report(
     victim.store(child.id() as i32, Ordering::SeqCst);
     // read as it comes: a listing longer than a pipe holds (a host with thousands of
     // namespaces) would otherwise block rs-lsns's write until the deadline
-    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            if let Some(mut r) = r {
-                let _ = r.read_to_end(&mut v);
-            }
-            v
-        })
-    };
-    let out = drain(child.stdout.take().map(|r| Box::new(r) as Box<dyn std::io::Read + Send>));
-    let err = drain(child.stderr.take().map(|r| Box::new(r) as Box<dyn std::io::Read + Send>));
+    let output = common::Drained::start(&mut child);
     let deadline = Instant::now() + Duration::from_secs(secs);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
@@ -282,8 +272,7 @@ fn run_or_report(
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    let status = child.wait().unwrap();
-    Ok(Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() })
+    Ok(output.collect(child.wait().unwrap()))
 }
 
 /// A process of uid 65534 swaps 40 fds between sockets (of a network namespace that

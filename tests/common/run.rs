@@ -14,21 +14,7 @@ pub fn run_timeout(cmd: &mut Command, secs: u64) -> Output {
 /// Waits for a spawned child with a deadline, collecting its output.
 pub fn wait_timeout(mut child: Child, secs: u64) -> Output {
     let deadline = Instant::now() + Duration::from_secs(secs);
-    // read the pipes on threads so a chatty child cannot block on a full pipe
-    let out = child.stdout.take().map(|mut s| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut s, &mut v).ok();
-            v
-        })
-    });
-    let err = child.stderr.take().map(|mut s| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            std::io::Read::read_to_end(&mut s, &mut v).ok();
-            v
-        })
-    });
+    let output = Drained::start(&mut child);
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
             break st;
@@ -40,10 +26,37 @@ pub fn wait_timeout(mut child: Child, secs: u64) -> Output {
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    Output {
-        status,
-        stdout: out.map(|t| t.join().unwrap()).unwrap_or_default(),
-        stderr: err.map(|t| t.join().unwrap()).unwrap_or_default(),
+    output.collect(status)
+}
+
+/// A child's stdout and stderr, read on threads as they come, so that a chatty child (a
+/// listing longer than a pipe holds) never blocks on a full pipe while it is waited for.
+pub struct Drained {
+    out: Option<std::thread::JoinHandle<Vec<u8>>>,
+    err: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Drained {
+    /// Starts reading the child's piped stdout and stderr.
+    pub fn start(child: &mut Child) -> Drained {
+        fn reader(r: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+            std::thread::spawn(move || {
+                let mut r = r;
+                let mut v = Vec::new();
+                r.read_to_end(&mut v).ok();
+                v
+            })
+        }
+        Drained { out: child.stdout.take().map(reader), err: child.stderr.take().map(reader) }
+    }
+
+    /// What was read, once the child has ended with `status`.
+    pub fn collect(self, status: std::process::ExitStatus) -> Output {
+        Output {
+            status,
+            stdout: self.out.map(|t| t.join().unwrap()).unwrap_or_default(),
+            stderr: self.err.map(|t| t.join().unwrap()).unwrap_or_default(),
+        }
     }
 }
 
