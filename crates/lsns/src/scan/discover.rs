@@ -94,7 +94,7 @@ impl<K: Kernel> Scan<K> {
         refs: &mut Vec<FdRef>,
     ) {
         let Some(name) = proc_path(path, pid, b"ns") else { return };
-        let Ok(nsdir) = self.k.openat(Some(self.proc_dir.as_fd()), name, Open::Dir) else {
+        let Ok(nsdir) = self.k.openat(Some(self.proc_dir.as_fd()), name, Open::Walk) else {
             return; // gone, or not ours to see
         };
         let mut own: Own = [0; NsType::ALL.len()];

@@ -331,12 +331,13 @@ impl Kernel for Fake {
         let p = self.resolve(dir, path);
         let kind = match how {
             Open::Dir => "dir",
+            Open::Walk => "walk",
             Open::File => "file",
             Open::Path => "path",
         };
         let r = self.failure(&p).and_then(|()| match how {
-            Open::Dir if self.dirs.contains_key(&p) => Ok(()),
-            Open::Dir => Err(if self.id_of(&p).is_ok() { Errno::ENOTDIR } else { Errno::ENOENT }),
+            Open::Dir | Open::Walk if self.dirs.contains_key(&p) => Ok(()),
+            Open::Dir | Open::Walk => Err(if self.id_of(&p).is_ok() { Errno::ENOTDIR } else { Errno::ENOENT }),
             _ => self.id_of(&p).map(|_| ()),
         });
         self.note(format!("openat {p} [{kind}]"), r).map(|()| self.new_fd(p))

@@ -32,8 +32,13 @@ use crate::sockets::{self, Found, Socket};
 /// How [`Kernel::openat`] opens a file; every way is read-only and close-on-exec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Open {
-    /// A directory, to read or to walk from (`O_RDONLY | O_DIRECTORY`).
+    /// A directory to read (`O_RDONLY | O_DIRECTORY`).
     Dir,
+    /// A directory only to walk from (`O_PATH | O_DIRECTORY`): on /proc's directories
+    /// this open costs about half what a readable one does (no permission check, no file
+    /// operations set up; 2.3 us against 4.5 us here), which `/proc/PID/ns`, opened once
+    /// per process, saves every time.
+    Walk,
     /// A file to read, or a namespace file for its ioctls (`O_RDONLY`).
     File,
     /// The file a path leads to, opened for nothing (`O_PATH`): a FIFO or a device is
@@ -45,6 +50,7 @@ impl Open {
     fn flags(self) -> OFlag {
         let how = match self {
             Open::Dir => OFlag::O_RDONLY | OFlag::O_DIRECTORY,
+            Open::Walk => OFlag::O_PATH | OFlag::O_DIRECTORY,
             Open::File => OFlag::O_RDONLY,
             Open::Path => OFlag::O_PATH,
         };

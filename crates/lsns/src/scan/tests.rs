@@ -45,7 +45,7 @@ fn scan(fake: Fake, o: &ScanOpts) -> Scan<Fake> {
 
 /// The calls that open and read the ns links of `pid`: the start of every process.
 fn ns_calls(pid: i32) -> Vec<String> {
-    let mut v = vec![format!("openat /proc/{pid}/ns [dir]")];
+    let mut v = vec![format!("openat /proc/{pid}/ns [walk]")];
     v.extend(NsType::ALL.iter().map(|t| format!("readlinkat /proc/{pid}/ns/{}", t.proc_name())));
     v
 }
@@ -122,8 +122,8 @@ fn a_vanished_process_costs_no_more() {
     k.process(43, &[(NsType::Net, 5000)]).pipes(43, &[0]).fail("/proc/43/fd", Errno::ENOENT);
     k.process(44, &[(NsType::Net, 5000)]);
     let s = scan(k, &all_types());
-    assert_eq!(s.kernel().log_of(42), ["openat /proc/42/ns [dir] -> ENOENT"]);
-    let mut want = vec!["openat /proc/43/ns [dir]".to_string()];
+    assert_eq!(s.kernel().log_of(42), ["openat /proc/42/ns [walk] -> ENOENT"]);
+    let mut want = vec!["openat /proc/43/ns [walk]".to_string()];
     for t in NsType::ALL {
         let e = if t == NsType::Net { "" } else { " -> ENOENT" };
         want.push(format!("readlinkat /proc/43/ns/{}{e}", t.proc_name()));
@@ -146,9 +146,9 @@ fn a_refused_process_costs_one_call() {
     let s = scan(k, &all_types());
     assert_eq!(
         s.kernel().log_of(42),
-        ["openat /proc/42/ns [dir]".to_string(), format!("readlinkat {first} -> EACCES")]
+        ["openat /proc/42/ns [walk]".to_string(), format!("readlinkat {first} -> EACCES")]
     );
-    assert_eq!(s.kernel().log_of(43), ["openat /proc/43/ns [dir] -> EACCES"]);
+    assert_eq!(s.kernel().log_of(43), ["openat /proc/43/ns [walk] -> EACCES"]);
     assert!(s.model.is_empty());
 }
 
