@@ -1,9 +1,9 @@
 //! rs-lsns and live namespaces that no process's `/proc/PID/ns` shows, nor an fd, a
 //! socket or a mount of our mount namespace, which util-linux's lsns does not list: held
-//! only by an nsfs bind mount in another mount namespace, or only as the parent of a user
-//! namespace. Each is made
-//! for real, as root and unprivileged, and must be listed with its type by the default
-//! listing, `-P`, `-J` and `-t`, as a namespace no process is in.
+//! only by a thread, only as a process's `time_for_children` or `pid_for_children`, only
+//! by an nsfs bind mount in another mount namespace, or only as the parent of a user
+//! namespace. Each is made for real, as root and unprivileged, and must be listed with
+//! its type by the default listing, `-P`, `-J` and `-t`, as a namespace no process is in.
 
 use std::fs;
 use std::os::fd::AsFd;
@@ -15,6 +15,53 @@ use crate::common::{
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_rs-lsns");
+const PYTHON: &str = "/usr/bin/python3";
+
+/// Holds a namespace the way argv says, writes its link's text to the file named last,
+/// then sleeps. `thread FLAG LINK OUT`: a second thread calls `unshare(FLAG)` and reads
+/// its own `/proc/self/task/TID/ns/LINK`; `main FLAG LINK OUT`: the process itself calls
+/// it and reads `/proc/self/ns/LINK` (such as `time_for_children`), and neither forks nor
+/// execs after.
+const HOLDER: &str = r#"
+import ctypes, os, sys, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+how, flag, link, out = sys.argv[1], int(sys.argv[2], 0), sys.argv[3], sys.argv[4]
+def hold(ns_dir):
+    if libc.unshare(flag) != 0:
+        sys.stderr.write("unshare: errno %d\n" % ctypes.get_errno())
+        os._exit(3)
+    with open(out + ".tmp", "w") as f:
+        f.write(os.readlink(ns_dir() + "/" + link))
+    os.rename(out + ".tmp", out)
+    time.sleep(300)
+if how == "thread":
+    threading.Thread(target=hold, args=(lambda: "/proc/self/task/%d/ns" % threading.get_native_id(),), daemon=True).start()
+    time.sleep(300)
+else:
+    hold(lambda: "/proc/self/ns")
+"#;
+
+const CLONE_NEWNET: &str = "0x40000000";
+const CLONE_NEWTIME: &str = "0x80";
+
+/// Two tests of `case`, one as root and one unprivileged.
+macro_rules! both_ways {
+    ($root:ident, $unpriv:ident, $case:ident) => {
+        #[test]
+        fn $root() {
+            if require_root() {
+                $case(Who::Root);
+            }
+        }
+
+        #[test]
+        fn $unpriv() {
+            if require_unpriv() {
+                $case(Who::Unpriv);
+            }
+        }
+    };
+}
 
 /// Who makes the namespaces and runs rs-lsns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -26,6 +73,21 @@ enum Who {
 }
 
 impl Who {
+    /// `program args...` as this user; the unprivileged user first enters a user
+    /// namespace of its own (`unshare -Ur`), which gives it the right to make the others.
+    fn command(self, program: &str, args: &[&str]) -> Command {
+        let mut c = match self {
+            Who::Root => Command::new(program),
+            Who::Unpriv => {
+                let mut c = unpriv("/usr/bin/unshare");
+                c.args(["-Ur", program]);
+                c
+            }
+        };
+        c.args(args);
+        c
+    }
+
     fn lsns(self, args: &[&str]) -> (String, String, i32) {
         let mut c = match self {
             Who::Root => Command::new(BIN),
@@ -43,6 +105,15 @@ fn open_dir(tag: &str) -> TempDir {
     dir
 }
 
+/// Starts the holder script (`how`: thread or main) and returns the inode it reports.
+fn start_holder(p: &mut Procs, who: Who, dir: &TempDir, how: &str, flag: &str, link: &str) -> u64 {
+    let out = dir.path().join(format!("{how}-{link}"));
+    let out_s = out.to_str().unwrap();
+    p.spawn(&mut who.command(PYTHON, &["-c", HOLDER, how, flag, link, out_s]));
+    let text = wait_for("the holder to report its namespace", || fs::read_to_string(&out).ok());
+    common::parse_ns_inode(&text)
+}
+
 /// The line of namespace `ino` in a listing whose first two columns are NS and TYPE.
 fn line_of(out: &str, ino: u64) -> Option<&str> {
     out.lines().find(|l| l.split_whitespace().next() == Some(&ino.to_string()))
@@ -51,25 +122,35 @@ fn line_of(out: &str, ino: u64) -> Option<&str> {
 /// The checks every case makes: `ino`, of type `ty`, is listed by the default listing,
 /// `-P`, `-J` and `-t TYPE`, with no member process (NPROCS 0, no PID).
 fn assert_listed(who: Who, ino: u64, ty: &str) {
-    let (out, err, rc) = who.lsns(&[]);
+    assert_listed_with(who, ino, ty, &[]);
+}
+
+/// As [`assert_listed`], each listing asked with the options `with` too.
+fn assert_listed_with(who: Who, ino: u64, ty: &str, with: &[&str]) {
+    let lsns = |args: &[&str]| who.lsns(&[with, args].concat());
+    let (out, err, rc) = lsns(&[]);
     assert_eq!((err.as_str(), rc), ("", 0), "{who:?}");
     let line = line_of(&out, ino).unwrap_or_else(|| panic!("{who:?}: {ino} missing from the default listing\n{out}"));
     let cells: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(&cells[1..3], [ty, "0"], "{who:?}: {line}");
-    let (out, err, rc) = who.lsns(&["-P", "-r", "-n", "-o", "NS,TYPE,NPROCS,PID"]);
+    let (out, err, rc) = lsns(&["-P", "-r", "-n", "-o", "NS,TYPE,NPROCS,PID"]);
     assert_eq!((err.as_str(), rc), ("", 0));
     assert!(out.lines().any(|l| l == format!("{ino} {ty} 0 ")), "{who:?}: {ino} missing from -P\n{out}");
-    let (out, _, rc) = who.lsns(&["-J", "-o", "NS,TYPE,NPROCS"]);
+    let (out, _, rc) = lsns(&["-J", "-o", "NS,TYPE,NPROCS"]);
     assert_eq!(rc, 0);
     let want = format!("\"ns\": {ino},\n         \"type\": \"{ty}\",\n         \"nprocs\": 0\n");
     assert!(out.contains(&want), "{who:?}: {ino} missing from -J\n{out}");
-    let (out, _, rc) = who.lsns(&["-t", ty, "-r", "-n", "-o", "NS,TYPE"]);
+    let (out, _, rc) = lsns(&["-t", ty, "-r", "-n", "-o", "NS,TYPE"]);
     assert_eq!(rc, 0);
     assert!(out.lines().any(|l| l == format!("{ino} {ty}")), "{who:?}: {ino} missing from -t {ty}\n{out}");
 }
 
 /// util-linux's lsns (2.38.1 here) does not list it: the difference README states.
-fn assert_util_linux_misses(ino: u64) {
+/// Asked as root only, who sees every namespace.
+fn assert_util_linux_misses(who: Who, ino: u64) {
+    if who != Who::Root {
+        return;
+    }
     let o = run_lsns_retrying(Command::new("/usr/bin/lsns").args(["-r", "-n", "-o", "NS"]), 60);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(!out.lines().any(|l| l == ino.to_string()), "util-linux lists {ino} now: update README\n{out}");
@@ -112,24 +193,14 @@ fn bind_mount_case(who: Who) {
     let (out, _, rc) = who.lsns(&["-r", "-n", "-o", "NS,NSFS", "-t", "net"]);
     assert_eq!(rc, 0);
     assert!(out.lines().any(|l| l == format!("{ino} {}/net", netns.display())), "{who:?}: NSFS\n{out}");
-    if who == Who::Root {
-        assert_util_linux_misses(ino);
-    }
+    assert_util_linux_misses(who, ino);
 }
 
-#[test]
-fn netns_bound_in_another_mount_namespace() {
-    if require_root() {
-        bind_mount_case(Who::Root);
-    }
-}
-
-#[test]
-fn netns_bound_in_another_mount_namespace_unprivileged() {
-    if require_unpriv() {
-        bind_mount_case(Who::Unpriv);
-    }
-}
+both_ways!(
+    netns_bound_in_another_mount_namespace,
+    netns_bound_in_another_mount_namespace_unprivileged,
+    bind_mount_case
+);
 
 /// `unshare -Ur unshare -Ur sleep`: the process passes through the middle user namespace
 /// and leaves it, which its child user namespace (the sleep's) keeps alive. Listed
@@ -148,21 +219,66 @@ fn nested_user_case(who: Who) {
     drop(middle);
     assert_ne!(Some(ino), common::ns_of("self", "user"));
     assert_listed(who, ino, "user");
-    if who == Who::Root {
-        assert_util_linux_misses(ino);
-    }
+    assert_util_linux_misses(who, ino);
 }
 
-#[test]
-fn process_less_middle_user_namespace() {
-    if require_root() {
-        nested_user_case(Who::Root);
-    }
+both_ways!(process_less_middle_user_namespace, process_less_middle_user_namespace_unprivileged, nested_user_case);
+
+/// A thread that called `unshare(CLONE_NEWNET)`: its network namespace is in its own
+/// `/proc/PID/task/TID/ns` only.
+fn thread_case(who: Who) {
+    let dir = open_dir("lsns-hidden-thread");
+    let mut p = Procs::new();
+    let ino = start_holder(&mut p, who, &dir, "thread", CLONE_NEWNET, "net");
+    assert_listed(who, ino, "net");
+    assert_util_linux_misses(who, ino);
 }
 
-#[test]
-fn process_less_middle_user_namespace_unprivileged() {
-    if require_unpriv() {
-        nested_user_case(Who::Unpriv);
-    }
+both_ways!(netns_held_only_by_a_thread, netns_held_only_by_a_thread_unprivileged, thread_case);
+
+/// Without `--for-children` no process's `*_for_children` link is read: `ino` is not
+/// listed (the listing is util-linux's).
+fn assert_only_with_for_children(who: Who, ino: u64, ty: &str) {
+    let (out, err, rc) = who.lsns(&["-r", "-n", "-o", "NS"]);
+    assert_eq!((err.as_str(), rc), ("", 0));
+    assert!(!out.lines().any(|l| l == ino.to_string()), "{who:?}: {ino} listed without --for-children");
+    assert_listed_with(who, ino, ty, &["--for-children"]);
 }
+
+/// A process that called `unshare(CLONE_NEWTIME)` and neither forked nor exec'd: the
+/// new time namespace is only its `time_for_children`.
+fn time_for_children_case(who: Who) {
+    let dir = open_dir("lsns-hidden-time");
+    let mut p = Procs::new();
+    let ino = start_holder(&mut p, who, &dir, "main", CLONE_NEWTIME, "time_for_children");
+    assert_ne!(Some(ino), common::ns_of("self", "time"));
+    assert_only_with_for_children(who, ino, "time");
+    assert_util_linux_misses(who, ino);
+}
+
+both_ways!(
+    timens_held_only_as_time_for_children,
+    timens_held_only_as_time_for_children_unprivileged,
+    time_for_children_case
+);
+
+/// `unshare --pid` without `--fork`: the program stays outside, its first child is PID 1
+/// of the new namespace. Once that child has exited, nothing is in the namespace, and
+/// only the program's `pid_for_children` keeps it (the link reads from the first fork
+/// on, so the holder forks `true` before it sleeps).
+fn pid_for_children_case(who: Who) {
+    let mut p = Procs::new();
+    // (every program down to sleep execs in the same process)
+    let sleep = p.start(&mut who.command("/usr/bin/unshare", &["--pid", "sh", "-c", "/bin/true; exec sleep 300"]));
+    let link = wait_for("pid_for_children", || fs::read_link(format!("/proc/{sleep}/ns/pid_for_children")).ok());
+    let ino = common::parse_ns_inode(link.to_str().unwrap());
+    assert_ne!(common::ns_of(sleep, "pid"), Some(ino));
+    assert_only_with_for_children(who, ino, "pid");
+    assert_util_linux_misses(who, ino);
+}
+
+both_ways!(
+    pidns_held_only_as_pid_for_children,
+    pidns_held_only_as_pid_for_children_unprivileged,
+    pid_for_children_case
+);

@@ -89,7 +89,13 @@ fn list(plan: &Plan, locale: &Locale) -> Result<Listing, Error> {
         None => None,
     };
     let prefetch = assemble::prefetch(plan);
-    let opts = ScanOpts { types: plan.types, task: plan.task, target: plan.namespace, prefetch };
+    let opts = ScanOpts {
+        types: plan.types,
+        task: plan.task,
+        target: plan.namespace,
+        prefetch,
+        for_children: plan.for_children,
+    };
     let mut scan = Scan::run(&opts, scan::Os::new(locale.single))?;
     let table = assemble::build(plan, &mut scan, filter)?;
     let mut style = style(plan.format, plan.headings, locale);

@@ -55,6 +55,8 @@ pub struct Plan {
     pub nowrap: bool,
     /// The positional namespace: list its processes.
     pub namespace: Option<u64>,
+    /// `--for-children`: read every process's `*_for_children` links too.
+    pub for_children: bool,
 }
 
 #[derive(Debug)]
@@ -89,7 +91,8 @@ fn excluded_by(id: Id) -> Option<Id> {
         | Id::Tree
         | Id::Nowrap
         | Id::Filter
-        | Id::ListColumns => None,
+        | Id::ListColumns
+        | Id::ForChildren => None,
     }
 }
 
@@ -110,6 +113,7 @@ struct Options {
     notruncate: bool,
     filter: Option<Result<Filter, FilterError>>,
     list_columns: bool,
+    for_children: bool,
     /// The options seen so far (each once), for the word order of the exclusion message.
     seen: Vec<Id>,
 }
@@ -136,6 +140,7 @@ impl Options {
             Id::Notruncate => self.notruncate = true,
             Id::Filter => self.filter = check_filter(val, locale)?,
             Id::ListColumns => self.list_columns = true,
+            Id::ForChildren => self.for_children = true,
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
         }
@@ -194,6 +199,7 @@ impl Options {
             notruncate: self.notruncate,
             nowrap: self.nowrap,
             namespace,
+            for_children: self.for_children,
         }))
     }
 }
@@ -330,6 +336,7 @@ mod tests {
         assert_eq!(plan(&["4026531835", "extra"]).namespace, Some(4026531835));
         assert_eq!(plan(&["--output-all"]).tree, Tree::None);
         assert_eq!(plan(&["--output-all"]).columns.len(), 13);
+        assert!(!d.for_children && plan(&["--for-children", "-P"]).for_children);
         assert_eq!(plan(&["-o", "ns"]).tree, Tree::Process);
         assert_eq!(plan(&["-l"]).tree, Tree::None);
         assert_eq!(plan(&["-l", "-T"]).tree, Tree::Owner);

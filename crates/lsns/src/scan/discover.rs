@@ -59,7 +59,7 @@ impl<K: Kernel> Scan<K> {
         // link count is the number of processes plus a few
         let procs = self.k.nlink(self.proc_dir.as_fd()).unwrap_or(0);
         self.model.reserve(procs * 3);
-        let links = Links::new(o.types);
+        let links = Links::new(o.types, o.for_children);
         let mut refs = Vec::new();
         let mut path = Vec::with_capacity(32);
         let mut batch = [0u8; PROC_BATCH];

@@ -10,8 +10,9 @@
 //! our descriptor N. A namespace that an ioctl returns is `nsfs:INODE`.
 //!
 //! [`Fake::new`] has an empty /proc but for `self` (PID [`Fake::PID`], four fds, every
-//! namespace link); [`Fake::process`] adds a process with its ns links, an empty fd
-//! table, a command line and a stat file; [`Fake::fd`] and its kin add fds. Queries
+//! namespace link); [`Fake::process`] adds a process with its ns links (its
+//! `*_for_children` links the same), one thread, an empty fd table, a command line and a
+//! stat file; [`Fake::fd`] and its kin add fds, [`Fake::thread`] threads. Queries
 //! without effects (`getpid`, the user database) are answered, not logged.
 
 use std::cell::RefCell;
@@ -113,6 +114,10 @@ impl Fake {
         self.ns_links(&format!("{dir}/ns"), namespaces);
         self.dirs.insert(format!("{dir}/fd"), vec![".".into(), "..".into()]);
         self.sizes.insert(format!("{dir}/fd"), 0);
+        self.dirs.insert(format!("{dir}/task"), vec![".".into(), "..".into(), pid.to_string()]);
+        for &(ty, ino) in namespaces.iter().filter(|(t, _)| matches!(t, NsType::Pid | NsType::Time)) {
+            self.for_children(pid, ty, ino);
+        }
         self.files.insert(format!("{dir}/cmdline"), format!("cmd-{pid}\0").into_bytes());
         self.files.insert(
             format!("{dir}/stat"),
@@ -121,7 +126,7 @@ impl Fake {
         self
     }
 
-    /// The links of an ns directory `dir` (a process's), and what they
+    /// The links of an ns directory `dir` (a process's or a thread's), and what they
     /// lead to.
     fn ns_links(&mut self, dir: &str, namespaces: &[(NsType, u64)]) {
         self.dirs.insert(dir.into(), namespaces.iter().map(|(t, _)| t.proc_name().into()).collect());
@@ -130,6 +135,28 @@ impl Fake {
             self.ids.insert(format!("{dir}/{}", ty.proc_name()), nsfs(ino));
             self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
         }
+    }
+
+    /// Thread `tid` of `pid`, in `namespaces` (its `*_for_children` links the same).
+    pub fn thread(&mut self, pid: i32, tid: i32, namespaces: &[(NsType, u64)]) -> &mut Fake {
+        let dir = format!("/proc/{pid}/task/{tid}/ns");
+        self.dirs.get_mut(&format!("/proc/{pid}/task")).expect("a process first").push(tid.to_string());
+        self.ns_links(&dir, namespaces);
+        for &(ty, ino) in namespaces.iter().filter(|(t, _)| matches!(t, NsType::Pid | NsType::Time)) {
+            let link = format!("{dir}/{}", ty.for_children_name());
+            self.links.insert(link.clone(), format!("{}:[{ino}]", ty.proc_name()).into());
+            self.ids.insert(link, nsfs(ino));
+        }
+        self
+    }
+
+    /// Sets the `*_for_children` link of `pid` for type `ty` (pid or time) to `ino`.
+    pub fn for_children(&mut self, pid: i32, ty: NsType, ino: u64) -> &mut Fake {
+        let link = format!("/proc/{pid}/ns/{}", ty.for_children_name());
+        self.links.insert(link.clone(), format!("{}:[{ino}]", ty.proc_name()).into());
+        self.ids.insert(link, nsfs(ino));
+        self.namespaces.entry(ino).or_insert(Ns { ty, parent: None, owner: None });
+        self
     }
 
     /// Adds fd `fd` of `pid`, whose file is `id`.
@@ -393,6 +420,17 @@ impl Kernel for Fake {
         let p = self.resolve(Some(dir), name);
         let r = self.failure(&p).and_then(|()| self.sizes.get(&p).copied().ok_or(Errno::ENOENT));
         self.note(format!("statx {p} [size]"), r)
+    }
+
+    /// A directory's link count: 2 plus its entries but `.` and `..` (for a task
+    /// directory, 2 plus the threads).
+    fn statx_nlink(&self, dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
+        let p = self.resolve(Some(dir), name);
+        let r = self.failure(&p).and_then(|()| {
+            let entries = self.dirs.get(&p).ok_or(Errno::ENOENT)?;
+            Ok(2 + entries.iter().filter(|e| *e != "." && *e != "..").count() as u64)
+        });
+        self.note(format!("statx {p} [nlink]"), r)
     }
 
     fn nlink(&self, fd: BorrowedFd<'_>) -> Result<usize, Errno> {

@@ -75,6 +75,9 @@ pub trait Kernel {
     fn statx(&self, dir: BorrowedFd<'_>, name: &CStr) -> Result<FileId, Errno>;
     /// `statx(2)`, following a final link: the size (of `/proc/PID/fd`: the fd count).
     fn statx_size(&self, dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno>;
+    /// `statx(2)`, following a final link: the link count (of `/proc/PID/task`: 2 plus
+    /// the number of threads).
+    fn statx_nlink(&self, dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno>;
     /// `fstat(2)`: the link count of an open directory.
     fn nlink(&self, fd: BorrowedFd<'_>) -> Result<usize, Errno>;
     /// `newfstatat(2)`: the owner of a file.
@@ -158,6 +161,11 @@ impl Kernel for Os {
     #[inline]
     fn statx_size(&self, dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
         sys::size_at(dir, name)
+    }
+
+    #[inline]
+    fn statx_nlink(&self, dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
+        sys::nlink_at(dir, name)
     }
 
     #[inline]

@@ -2,7 +2,10 @@
 //! owner ioctls, NETNSID) is looked up later, only for the lines that need it.
 //!
 //! Per process the pass costs an `openat` of `/proc/PID/ns` and one `readlinkat` per
-//! selected type (the link text, `net:[4026531840]`, names type and inode), then a
+//! selected type (the link text, `net:[4026531840]`, names type and inode; with
+//! `--for-children` one per `*_for_children` link of a selected type too), a `statx` of
+//! `/proc/PID/task` (whose link count tells whether there are threads to look at, see
+//! `hidden`), then a
 //! `statx` of `/proc/PID/fd`, whose size is the number of open fds, and one `statx` per
 //! open descriptor, looked up by number. Only a process whose fds are not 0 to n-1 costs
 //! an `openat` and a `getdents64` of the directory (so does every process on a kernel
@@ -25,7 +28,7 @@
 //! The modules: [`kernel`] is the seam (every call the scan makes, `Os` for real,
 //! `fake::Fake` in unit tests); [`procfs`] reads /proc through it (directories in
 //! batches, small files); `discover` is the pass (per process, then fds and mounts);
-//! `hidden` what no process's ns links show (the mounts
+//! `hidden` what no process's ns links show (threads, `*_for_children` links, the mounts
 //! of other mount namespaces, process-less parents of user namespaces); `lookups` answers [`crate::model::Facts`] lazily, each answer cached. Which call counts are the
 //! speed contract, and why, is in `docs/performance.md`.
 
@@ -63,6 +66,10 @@ pub struct ScanOpts {
     /// What every representative's line will show, looked up as soon as the scan meets
     /// the process (see [`Prefetch`]).
     pub prefetch: Prefetch,
+    /// Read each process's `pid_for_children` and `time_for_children` links too (of the
+    /// asked types), for the namespaces only they keep. Off by default: two more
+    /// `readlinkat` per process, about an eighth more time (`docs/performance.md`).
+    pub for_children: bool,
 }
 
 /// A scan's model plus what it learned lazily about processes and namespaces, and the
@@ -117,6 +124,7 @@ impl<K: Kernel> Scan<K> {
         }
         let refs = s.scan_processes(o);
         s.add_fd_namespaces(o.types, refs);
+        s.add_hidden_namespaces(o.types);
         s.add_mounts(o.types)?;
         s.add_other_mounts(o.types);
         if o.task.is_none() {

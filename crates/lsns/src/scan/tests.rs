@@ -30,7 +30,7 @@ fn all() -> NsSet {
 
 /// Every type, no positional namespace, no `-p`, nothing prefetched.
 fn all_types() -> ScanOpts {
-    ScanOpts { types: all(), task: None, target: None, prefetch: Prefetch::default() }
+    ScanOpts { types: all(), task: None, target: None, prefetch: Prefetch::default(), for_children: false }
 }
 
 /// The namespaces of an ordinary process, the scanning one's: every type, inodes from
@@ -44,9 +44,12 @@ fn scan(fake: Fake, o: &ScanOpts) -> Scan<Fake> {
 }
 
 /// The calls that open and read the ns links of `pid`: the start of every process.
+/// Besides its member links, the links of the namespaces its children will be in, and
+/// its thread count (see `hidden`).
 fn ns_calls(pid: i32) -> Vec<String> {
     let mut v = vec![format!("openat /proc/{pid}/ns [walk]")];
     v.extend(NsType::ALL.iter().map(|t| format!("readlinkat /proc/{pid}/ns/{}", t.proc_name())));
+    v.push(format!("statx /proc/{pid}/task [nlink]"));
     v
 }
 
@@ -69,8 +72,8 @@ fn dense_fds_cost_a_statx_each() {
         "statx /proc/42/fd/2",
     ]));
     assert_eq!(s.kernel().log_of(42), want);
-    // (the ns directory, a link per type, the fd count, the fds)
-    assert_eq!(want.len(), 1 + NsType::ALL.len() + 1 + 3);
+    // (the ns directory, a link per type, the thread count, the fd count, the fds)
+    assert_eq!(want.len(), 1 + NsType::ALL.len() + 1 + 1 + 3);
     assert_eq!(s.model.len(), NsType::ALL.len());
 }
 
@@ -128,6 +131,7 @@ fn a_vanished_process_costs_no_more() {
         let e = if t == NsType::Net { "" } else { " -> ENOENT" };
         want.push(format!("readlinkat /proc/43/ns/{}{e}", t.proc_name()));
     }
+    want.push("statx /proc/43/task [nlink]".into());
     want.push("statx /proc/43/fd [size] -> ENOENT".into());
     assert_eq!(s.kernel().log_of(43), want);
     let net = s.model.get(5000).unwrap();
@@ -379,6 +383,83 @@ fn a_wrong_fd_count_is_caught_in_debug_builds() {
     scan(k, &all_types());
 }
 
+/// A process with more than one thread (its task directory's link count says so) has
+/// its other threads' links read; a thread's namespace that differs from its process's
+/// is listed as no process's (NPROCS 0), one that a process is in is not added again.
+/// A single-threaded process costs the one `statx` of its task directory (`ns_calls`).
+#[test]
+fn threads_with_namespaces_of_their_own() {
+    let mut k = Fake::new();
+    let mut own = host();
+    k.process(42, &own).thread(42, 43, &own);
+    own[NsType::ALL.iter().position(|&t| t == NsType::Net).unwrap()].1 = 5000;
+    k.thread(42, 44, &own);
+    let mut shared = host();
+    shared[NsType::ALL.iter().position(|&t| t == NsType::Uts).unwrap()].1 = 6000;
+    k.thread(42, 45, &shared).process(46, &shared);
+    let s = scan(k, &all_types());
+    let mut want = ns_calls(42);
+    want.extend(lines(&["openat /proc/42/task [dir]", "getdents64 /proc/42/task"]));
+    for tid in [43, 44, 45] {
+        want.push(format!("openat /proc/42/task/{tid}/ns [walk]"));
+        want.extend(NsType::ALL.iter().map(|t| format!("readlinkat /proc/42/task/{tid}/ns/{}", t.proc_name())));
+        want.push(format!("readlinkat /proc/42/task/{tid}/ns/pid_for_children"));
+        want.push(format!("readlinkat /proc/42/task/{tid}/ns/time_for_children"));
+    }
+    want.push("statx /proc/42/fd [size]".into());
+    // the thread's namespace, pinned through its link and checked, then its ancestors
+    want.extend(lines(&[
+        "openat /proc/42/task/44/ns/net [path]",
+        "statx /proc/42/task/44/ns/net",
+        "openat /proc/42/task/44/ns/net [file]",
+        "ioctl NS_GET_USERNS /proc/42/task/44/ns/net -> EPERM",
+    ]));
+    assert_eq!(s.kernel().log_of(42), want);
+    let held = |ino| s.model.get(ino).map(|n| (n.ty, n.origin, n.nprocs));
+    assert_eq!(held(5000), Some((NsType::Net, Origin::Held, 0)));
+    assert_eq!(held(6000), Some((NsType::Uts, Origin::Held, 1)));
+    assert_eq!(s.model.len(), NsType::ALL.len() + 2);
+    // a single-threaded process costs one call more than its links, not a thread look
+    assert_eq!(s.kernel().log_of(46), [ns_calls(46), lines(&["statx /proc/46/fd [size]"])].concat());
+}
+
+/// With `--for-children`, `time_for_children` (and `pid_for_children`) that name a
+/// namespace no process is in: listed, pinned through the link; one a later process is
+/// in counts as that process's. Each process costs the two links more.
+#[test]
+fn namespaces_for_children_only() {
+    let for_children = ScanOpts { for_children: true, ..all_types() };
+    let mut k = Fake::new();
+    k.process(42, &host()).for_children(42, NsType::Time, 5000).for_children(42, NsType::Pid, 5001);
+    k.process(43, &host()).for_children(43, NsType::Pid, 5002).process(44, &[(NsType::Pid, 5002)]);
+    let s = scan(k, &for_children);
+    let mut want = ns_calls(45);
+    want.splice(9..9, lines(&["readlinkat /proc/45/ns/pid_for_children", "readlinkat /proc/45/ns/time_for_children"]));
+    let mut k = Fake::new();
+    k.process(45, &host());
+    assert_eq!(scan(k, &for_children).kernel().log_of(45)[..want.len()], want);
+    let held = |ino| s.model.get(ino).map(|n| (n.ty, n.origin, n.nprocs, n.rep));
+    assert_eq!(held(5000), Some((NsType::Time, Origin::Held, 0, None)));
+    assert_eq!(held(5001), Some((NsType::Pid, Origin::Held, 0, None)));
+    assert_eq!(held(5002), Some((NsType::Pid, Origin::Held, 1, Some(44))));
+    let log = s.kernel().log();
+    assert!(log.contains(&"openat /proc/42/ns/time_for_children [path]".to_string()));
+    assert!(!log.iter().any(|l| l.contains("/proc/43/ns/pid_for_children [")), "{log:?}");
+    // without time namespaces asked for, the link is not read
+    let mut k = Fake::new();
+    k.process(42, &host()).for_children(42, NsType::Time, 5000);
+    let o = ScanOpts { types: [NsType::Net].into_iter().collect(), ..for_children };
+    let s = scan(k, &o);
+    assert!(!s.kernel().log().iter().any(|l| l.contains("for_children")));
+    assert!(s.model.get(5000).is_none());
+    // nor without --for-children
+    let mut k = Fake::new();
+    k.process(42, &host()).for_children(42, NsType::Time, 5000);
+    let s = scan(k, &all_types());
+    assert!(!s.kernel().log().iter().any(|l| l.contains("for_children")));
+    assert!(s.model.get(5000).is_none());
+}
+
 /// nsfs mounts of other mount namespaces: each mount table read once, through the lowest
 /// member's `/proc/PID/mountinfo` (none for our own mount namespace), each mount point
 /// pinned and checked through that process's root. The NSFS column shows their path
@@ -420,6 +501,32 @@ fn mounts_in_other_mount_namespaces() {
     k.process(42, &host()).process(43, &host());
     let s = scan(k, &all_types());
     assert_eq!(s.kernel().log().iter().filter(|l| l.ends_with("mountinfo")).count(), 1);
+}
+
+/// A thread in a mount namespace of its own (Go's locked OS thread after
+/// `unshare(CLONE_NEWNS)`): that mount table is read too, through `/proc/TID`, and its
+/// nsfs mounts are pinned through the thread's root.
+#[test]
+fn mounts_of_a_threads_mount_namespace() {
+    let mut k = Fake::new();
+    let mut theirs = host();
+    theirs[NsType::ALL.iter().position(|&t| t == NsType::Mnt).unwrap()].1 = 7000;
+    k.process(42, &host()).thread(42, 43, &theirs);
+    k.mount_in(43, "/run/netns/t", NsType::Net, 5001, 5001);
+    let s = scan(k, &all_types());
+    let log = s.kernel().log();
+    let reads: Vec<&String> = log.iter().filter(|l| l.ends_with("/mountinfo")).collect();
+    assert_eq!(reads, ["read /proc/self/mountinfo", "read /proc/43/mountinfo"]);
+    let n = s.model.get(5001).unwrap();
+    assert_eq!((n.ty, n.origin, n.nprocs), (NsType::Net, Origin::Held, 0));
+    assert_eq!(s.model.get(7000).map(|n| (n.ty, n.nprocs)), Some((NsType::Mnt, 0)));
+    // the same when mount namespaces themselves are not asked for
+    let mut k = Fake::new();
+    k.process(42, &host()).thread(42, 43, &theirs);
+    k.mount_in(43, "/run/netns/t", NsType::Net, 5001, 5001);
+    let s = scan(k, &ScanOpts { types: [NsType::Net].into_iter().collect(), ..all_types() });
+    assert!(s.kernel().log().contains(&"read /proc/43/mountinfo".to_string()));
+    assert!(s.model.get(5001).is_some() && s.model.get(7000).is_none());
 }
 
 /// A user namespace without a process that a child user namespace keeps alive is listed

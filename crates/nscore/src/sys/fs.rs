@@ -111,6 +111,16 @@ pub fn size_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
     Ok(statx_at(dir, name, libc::STATX_SIZE)?.stx_size)
 }
 
+/// The link count `statx(2)` reports for `name` relative to `dir`, following a final
+/// symlink. For a `/proc/PID/task` directory that is 2 plus the number of the process's
+/// threads, which the kernel knows without listing them.
+///
+/// # Errors
+/// As `statx(2)`: `ENOENT` for a name that is gone, `EACCES`, `ENOTDIR`, `ENOMEM`.
+pub fn nlink_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<u64, Errno> {
+    Ok(u64::from(statx_at(dir, name, libc::STATX_NLINK)?.stx_nlink))
+}
+
 /// `statx(2)` of `name` relative to `dir` (of `dir` itself for an empty name), following
 /// a final symlink, asking for `mask` and taking what the kernel has cached
 /// (`AT_STATX_DONT_SYNC`).
@@ -149,6 +159,28 @@ mod tests {
         }
         assert!(names.iter().any(|n| n == "net") && names.iter().any(|n| n == ".."), "{names:?}");
         assert_eq!(dirent_names(&[0u8; 10]).count(), 0);
+    }
+
+    /// The link count of `/proc/PID/task` is 2 plus the threads: 3 for a `sleep`, more
+    /// for this test process, which runs at least the test's thread and ours.
+    #[test]
+    fn task_link_count_counts_threads() {
+        use std::os::fd::AsFd;
+        let proc = std::fs::File::open("/proc").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            let _ = rx.recv();
+        });
+        assert!(nlink_at(proc.as_fd(), c"self/task").unwrap() >= 4);
+        tx.send(()).unwrap();
+        t.join().unwrap();
+        let mut sleep = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let task = std::ffi::CString::new(format!("{}/task", sleep.id())).unwrap();
+        let n = nlink_at(proc.as_fd(), &task);
+        let _ = sleep.kill();
+        let _ = sleep.wait();
+        assert_eq!(n, Ok(3));
+        assert_eq!(nlink_at(proc.as_fd(), c"no-such-dir"), Err(Errno::ENOENT));
     }
 
     #[test]

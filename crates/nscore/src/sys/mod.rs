@@ -19,7 +19,7 @@
 //! | `signals.rs` | [`kill`], [`default_action`], [`reset_and_unblock`], [`set_pdeathsig`], [`forward_signals_to`] |
 //! | `ns.rs` | [`setns`], [`unshare`], the `ioctl_ns(2)` requests (`ns_get_*`), [`socket_netns`], [`open_ns_by_id`] |
 //! | `caps.rs` | [`capget`], [`capset`], [`ambient_raise`] |
-//! | `fs.rs` | [`getdents64`] and [`dirent_names`], [`readlink_into`], [`file_id_at`], [`size_at`] |
+//! | `fs.rs` | [`getdents64`] and [`dirent_names`], [`readlink_into`], [`file_id_at`], [`size_at`], [`nlink_at`] |
 //! | `fds.rs` | [`dup_from`], [`close_range`], [`send_with_fd`], [`recv_with_fd`] |
 //! | `text.rs` | [`strerror`], [`locale_is_utf8`], [`terminal_width`] |
 //!
