@@ -36,8 +36,6 @@ pub struct UserNs {
 pub struct Caller {
     /// Effective uid.
     pub euid: u32,
-    /// Effective gid.
-    pub egid: u32,
     /// CAP_SYS_ADMIN in the effective set.
     pub admin: bool,
     /// Our own user namespace.

@@ -154,6 +154,11 @@ pub fn group_name(gid: u32) -> Option<String> {
     Group::from_gid(Gid::from_raw(gid)).ok().flatten().map(|g| g.name)
 }
 
+/// The passwd entry's home directory of `uid`.
+pub fn home_dir(uid: u32) -> Option<std::path::PathBuf> {
+    User::from_uid(Uid::from_raw(uid)).ok().flatten().map(|u| u.dir)
+}
+
 /// The passwd entry's login shell of `uid`, if it has a non-empty one.
 pub fn login_shell(uid: u32) -> Option<std::path::PathBuf> {
     User::from_uid(Uid::from_raw(uid)).ok().flatten().map(|u| u.shell).filter(|s| !s.as_os_str().is_empty())

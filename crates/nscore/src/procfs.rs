@@ -120,6 +120,13 @@ impl MountInfo {
     }
 }
 
+/// `/proc/self/fd/N`: a path the kernel resolves to the very file `fd` stands for, to
+/// reopen (or mount onto) what an `O_PATH` descriptor pinned.
+pub fn fd_link(fd: std::os::fd::BorrowedFd<'_>) -> String {
+    use std::os::fd::AsRawFd;
+    format!("/proc/self/fd/{}", fd.as_raw_fd())
+}
+
 /// Decodes the `\ooo` escapes the kernel writes for space, tab, newline and backslash.
 pub fn unescape_octal(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());

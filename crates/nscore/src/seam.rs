@@ -20,7 +20,7 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 
 use nix::errno::Errno;
@@ -313,11 +313,11 @@ impl Syscall for Os {
         fstype: Option<&str>,
         flags: MsFlags,
     ) -> Result<(), Errno> {
-        nix::mount::mount(src, fd_link(target).as_str(), fstype, flags, None::<&str>)
+        nix::mount::mount(src, crate::procfs::fd_link(target).as_str(), fstype, flags, None::<&str>)
     }
     fn umount_fd(&mut self, target: BorrowedFd<'_>, flags: MntFlags) -> Result<(), Errno> {
         // followed (no UMOUNT_NOFOLLOW): the link itself is no mount point
-        nix::mount::umount2(fd_link(target).as_str(), flags)
+        nix::mount::umount2(crate::procfs::fd_link(target).as_str(), flags)
     }
     #[inline]
     fn chroot(&mut self, path: &Path) -> Result<(), Errno> {
@@ -395,7 +395,7 @@ impl Syscall for Os {
         nix::unistd::read(fd, buf)
     }
     fn read_to_end(&mut self, file: OwnedFd) -> io::Result<Vec<u8>> {
-        read_all(&file)
+        Ok(read_all(&file, usize::MAX)?)
     }
     #[inline]
     fn write(&mut self, fd: BorrowedFd<'_>, data: &[u8]) -> Result<usize, Errno> {
@@ -403,7 +403,7 @@ impl Syscall for Os {
     }
     fn read_file(&mut self, path: &Path) -> io::Result<Vec<u8>> {
         let fd = nix::fcntl::open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())?;
-        read_all(&fd)
+        Ok(read_all(&fd, usize::MAX)?)
     }
     fn fstat(&mut self, fd: BorrowedFd<'_>) -> Result<Stat, Errno> {
         nix::sys::stat::fstat(fd).map(Stat::from)
@@ -441,38 +441,23 @@ impl Syscall for Os {
         if nix::sys::stat::fstat(&fd)?.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Err(Errno::EINVAL);
         }
-        let mut buf = vec![0; max.saturating_add(1).min(1 << 30)];
-        let mut len = 0;
-        while len < buf.len() {
-            match nix::unistd::read(&fd, &mut buf[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(Errno::EINTR) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if len > max {
-            return Err(Errno::EFBIG);
-        }
-        buf.truncate(len);
-        Ok(buf)
+        read_all(&fd, max)
     }
 }
 
-/// `/proc/self/fd/N`: a path the kernel resolves to the file descriptor `N` stands for.
-fn fd_link(fd: BorrowedFd<'_>) -> String {
-    format!("/proc/self/fd/{}", fd.as_raw_fd())
-}
-
-/// Reads `fd` to its end in page-sized steps. `std`'s `read_to_end` first asks for the
-/// size (a `statx` and an `lseek`) and then probes with 32-byte reads, because a file
-/// that says it is empty may not be: /proc files all say so, and the probing took eight
-/// reads for an `environ` that two reads of a page hold.
-fn read_all(fd: &OwnedFd) -> io::Result<Vec<u8>> {
+/// Reads `fd` to its end in page-sized steps, `EFBIG` once it holds more than `max`
+/// bytes. `std`'s `read_to_end` first asks for the size (a `statx` and an `lseek`) and
+/// then probes with 32-byte reads, because a file that says it is empty may not be: /proc
+/// files all say so, and the probing took eight reads for an `environ` that two reads of
+/// a page hold. The buffer grows with what is read, not with `max`.
+fn read_all(fd: &OwnedFd, max: usize) -> Result<Vec<u8>, Errno> {
     const STEP: usize = 4096;
     let mut buf = Vec::new();
     loop {
         let len = buf.len();
+        if len > max {
+            return Err(Errno::EFBIG);
+        }
         buf.resize(len + STEP, 0);
         match nix::unistd::read(fd, &mut buf[len..]) {
             Ok(0) => {
@@ -481,7 +466,7 @@ fn read_all(fd: &OwnedFd) -> io::Result<Vec<u8>> {
             }
             Ok(n) => buf.truncate(len + n),
             Err(Errno::EINTR) => buf.truncate(len),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
 }

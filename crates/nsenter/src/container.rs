@@ -4,12 +4,10 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
-use nscore::container::cgroup::Verdict;
 use nscore::container::names::Names;
-use nscore::container::procs::candidates;
-use nscore::container::reference::{pick, Pick};
+use nscore::container::procs::{candidates, container_of, name_all};
+use nscore::container::reference::{decided_by_id, pick, Pick};
 use nscore::container::Container;
 use nscore::getopt::lossy;
 use nscore::seam::Syscall;
@@ -19,8 +17,11 @@ use crate::plan::TargetSpec;
 
 /// The main process of the one running container `reference` means, and that container.
 pub fn main_process<S: Syscall>(sys: &mut S, reference: &OsStr) -> Result<(TargetSpec, Container)> {
-    let uid = sys.getuid();
-    let running = candidates(sys, &mut Names::for_caller(uid));
+    let mut running = candidates(sys);
+    if !decided_by_id(reference.as_bytes(), &running) {
+        let uid = sys.getuid();
+        name_all(sys, &mut Names::for_caller(uid), &mut running);
+    }
     match pick(reference.as_bytes(), &running) {
         Pick::One(c) => Ok((TargetSpec { pid: c.main, inode: None }, c.container.clone())),
         Pick::None => Err(Error::msg(format!("no container matches '{}'", lossy(reference)))),
@@ -35,10 +36,7 @@ pub fn main_process<S: Syscall>(sys: &mut S, reference: &OsStr) -> Result<(Targe
 /// container `c`: between the scan and the pidfd, the main process may have ended and
 /// its PID been given to another process.
 pub fn check_still_in<S: Syscall>(sys: &mut S, pid: i32, c: &Container) -> Result<()> {
-    let text = sys.read_bounded(Path::new(&format!("/proc/{pid}/cgroup")), 256 << 10).unwrap_or_default();
-    let mut verdict = Verdict::default();
-    text.split(|&b| b == b'\n').for_each(|l| verdict.line(l));
-    if verdict.container().as_ref() != Some(c) {
+    if container_of(sys, pid).flatten().as_ref() != Some(c) {
         return Err(Error::msg(format!("target process {pid} has terminated")));
     }
     Ok(())
@@ -81,6 +79,13 @@ mod tests {
     fn references() {
         let mut f = machine();
         assert_eq!(resolve(&mut f, A).unwrap(), 20);
+        // a whole ID needs no names: no runtime file is read; and only the processes in a
+        // container have their parent looked up
+        let log = f.log();
+        assert!(!log.iter().any(|l| l.contains("/var/lib/")), "{log:?}");
+        let stats: Vec<&str> = log.iter().copied().filter(|l| l.ends_with("/stat")).collect();
+        assert_eq!(stats, ["read /proc/20/stat", "read /proc/21/stat", "read /proc/30/stat"]);
+        let mut f = machine();
         assert_eq!(resolve(&mut f, "web").unwrap(), 20);
         assert_eq!(resolve(&mut f, "docker:4f1c").unwrap(), 20);
         assert_eq!(resolve(&mut f, "podman:4f1c2a").unwrap(), 30);

@@ -371,7 +371,7 @@ fn open_named<S: Syscall>(sys: &mut S, path: &OsStr, kind: SFlag, flags: OFlag) 
     if st.mode & SFlag::S_IFMT.bits() != kind.bits() {
         return Ok(Opened::Wrong(st));
     }
-    let again = format!("/proc/self/fd/{}", at.as_raw_fd());
+    let again = nscore::procfs::fd_link(at.as_fd());
     sys.open(None, Path::new(&again), flags, Mode::empty()).map(Opened::Fd).map_err(cannot_open)
 }
 

@@ -63,11 +63,7 @@ impl Names {
     /// [`Names::new`] with the home directory of the calling (real) user's passwd entry,
     /// unless that is root, whose runtimes keep their state system-wide.
     pub fn for_caller(uid: u32) -> Names {
-        let home = (uid != 0)
-            .then(|| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten())
-            .flatten()
-            .map(|u| u.dir);
-        Names::new(home)
+        Names::new((uid != 0).then(|| crate::ids::home_dir(uid)).flatten())
     }
 
     /// The name of container `c`, if its runtime's state says one.

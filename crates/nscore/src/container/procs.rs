@@ -47,13 +47,24 @@ pub fn scan<S: Syscall>(sys: &mut S) -> Vec<Proc> {
     pids.into_iter().filter_map(|pid| examine(sys, pid)).collect()
 }
 
+/// A process's container, and its parent only when it is in one (no other process's
+/// parent matters to [`mains`]); `None` if it ended.
 fn examine<S: Syscall>(sys: &mut S, pid: i32) -> Option<Proc> {
-    let stat = sys.read_bounded(Path::new(&format!("/proc/{pid}/stat")), 4096).ok()?;
-    let ppid = parse_stat(&stat)?.ppid;
+    let container = container_of(sys, pid)?;
+    let ppid = match container {
+        Some(_) => parse_stat(&sys.read_bounded(Path::new(&format!("/proc/{pid}/stat")), 4096).ok()?)?.ppid,
+        None => 0,
+    };
+    Some(Proc { pid, ppid, container })
+}
+
+/// The container the cgroup of process `pid` names; `None` if the file cannot be read
+/// (the process ended).
+pub fn container_of<S: Syscall>(sys: &mut S, pid: i32) -> Option<Option<Container>> {
     let text = sys.read_bounded(Path::new(&format!("/proc/{pid}/cgroup")), CGROUP_MAX).ok()?;
     let mut verdict = Verdict::default();
     text.split(|&b| b == b'\n').for_each(|l| verdict.line(l));
-    Some(Proc { pid, ppid, container: verdict.container() })
+    Some(verdict.container())
 }
 
 /// Each container among `procs` with its main process (see the module's documentation),
@@ -74,13 +85,18 @@ pub fn mains(procs: &[Proc]) -> Vec<(Container, i32)> {
     v
 }
 
-/// The running containers, named, each with its main process.
-pub fn candidates<S: Syscall>(sys: &mut S, names: &mut Names) -> Vec<Candidate> {
+/// The running containers, each with its main process, not yet named (see [`name_all`]).
+pub fn candidates<S: Syscall>(sys: &mut S) -> Vec<Candidate> {
     let procs = scan(sys);
-    mains(&procs)
-        .into_iter()
-        .map(|(container, main)| Candidate { name: names.name(sys, &container), container, main })
-        .collect()
+    mains(&procs).into_iter().map(|(container, main)| Candidate { name: None, container, main }).collect()
+}
+
+/// Names every candidate from its runtime's files: the reads a reference by whole ID
+/// does without (see [`super::reference::decided_by_id`]).
+pub fn name_all<S: Syscall>(sys: &mut S, names: &mut Names, candidates: &mut [Candidate]) {
+    for c in candidates {
+        c.name = names.name(sys, &c.container);
+    }
 }
 
 #[cfg(test)]

@@ -79,6 +79,14 @@ pub fn pick<'a>(reference: &[u8], candidates: &'a [Candidate]) -> Pick<'a> {
     Pick::None
 }
 
+/// Whether step 1 decides for `reference` (a whole ID, or an LXC or nspawn name, that a
+/// candidate has): then [`pick`] needs no names, and the runtimes' files need not be read.
+pub fn decided_by_id(reference: &[u8], candidates: &[Candidate]) -> bool {
+    let (runtime, rest) = split(reference);
+    !rest.is_empty()
+        && candidates.iter().any(|c| runtime.map_or(true, |r| c.container.runtime == r) && c.container.id == rest)
+}
+
 /// `RUNTIME:REST` into the runtime and the rest; a reference whose part before the first
 /// colon names no runtime is all rest (a name may hold colons).
 fn split(reference: &[u8]) -> (Option<Runtime>, &[u8]) {

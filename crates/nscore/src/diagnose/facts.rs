@@ -38,7 +38,6 @@ pub fn caller<S: Syscall>(sys: &mut S) -> Caller {
     let userns = open_ro(sys, "/proc/self/ns/user").and_then(|fd| user_ns(sys, &fd));
     Caller {
         euid: creds.as_ref().and_then(Creds::euid).unwrap_or(u32::MAX),
-        egid: creds.as_ref().and_then(Creds::egid).unwrap_or(u32::MAX),
         admin: creds.as_ref().and_then(Creds::cap_eff_mask).is_some_and(|c| c & (1 << CAP_SYS_ADMIN) != 0),
         userns,
     }

@@ -1,7 +1,7 @@
 use super::*;
 
 const INIT: UserNs = UserNs { ino: 4026531837, owner: 0 };
-const NOBODY: Caller = Caller { euid: 65534, egid: 65534, admin: false, userns: Some(INIT) };
+const NOBODY: Caller = Caller { euid: 65534, admin: false, userns: Some(INIT) };
 
 fn set(types: &[NsType]) -> NsSet {
     types.iter().copied().collect()
@@ -47,7 +47,7 @@ fn setns_causes() {
     );
     // nothing known, or root: no hint
     assert_eq!(setns_eperm(&NOBODY, &setns(42, 65534, false, None, None)), None);
-    let root = Caller { euid: 0, egid: 0, admin: true, userns: Some(INIT) };
+    let root = Caller { euid: 0, admin: true, userns: Some(INIT) };
     assert_eq!(setns_eperm(&root, &setns(1, 0, true, Some(INIT), None)), None);
 }
 
@@ -63,7 +63,7 @@ fn unshare_causes() {
         "unprivileged user namespaces are switched off here: kernel.unprivileged_userns_clone = 0"
     );
     assert_eq!(unshare_eperm(&NOBODY, set(&[NsType::User]), &[]), None);
-    let root = Caller { euid: 0, egid: 0, admin: true, userns: Some(INIT) };
+    let root = Caller { euid: 0, admin: true, userns: Some(INIT) };
     assert_eq!(unshare_eperm(&root, set(&[NsType::Net]), &[]), None);
 }
 
