@@ -208,6 +208,13 @@ fn program_missing_inside_root() {
         hint,
         format!("rs-nsenter: hint: /mnt/prog was not found inside the mount namespace of PID {}", t.pid())
     );
+    // -a enters it too, without -m
+    let script = format!("$T -t {} -a /mnt/prog", t.pid());
+    let hint = versus(&script, "$N", "/usr/bin/nsenter");
+    assert_eq!(
+        hint,
+        format!("rs-nsenter: hint: /mnt/prog was not found inside the mount namespace of PID {}", t.pid())
+    );
 }
 
 #[test]

@@ -64,6 +64,29 @@ fn python_target(script: &str) -> (Target, String) {
     (target, line)
 }
 
+/// A python3 process back in our network namespace that holds an fd, opened by `open`
+/// (a Python expression giving an fd number) in a new network namespace: the process,
+/// the fd and that namespace's link text.
+fn holding_from_another_netns(open: &str) -> (Target, String, String) {
+    let script = format!(
+        r#"
+import ctypes, os, socket, time
+libc = ctypes.CDLL(None, use_errno=True)
+home = os.open("/proc/self/ns/net", os.O_RDONLY)
+assert libc.unshare(0x40000000) == 0
+fd = {open}
+inside = os.readlink("/proc/self/ns/net")
+assert libc.setns(home, 0x40000000) == 0
+print(fd, inside, flush=True)
+time.sleep(300)
+"#
+    );
+    let (py, line) = python_target(&script);
+    let mut parts = line.split_whitespace();
+    let (fd, inside) = (parts.next().unwrap().to_string(), parts.next().unwrap().to_string());
+    (py, fd, inside)
+}
+
 /// Reads the namespace links of the program rs-nsenter starts, for each name.
 fn links_inside(args: &[&str], names: &[&str]) -> Vec<String> {
     let script = names.iter().map(|n| format!("readlink /proc/self/ns/{n}")).collect::<Vec<_>>().join("; ");
@@ -584,21 +607,8 @@ fn net_socket_from_another_namespace() {
         return;
     }
     // A process in our network namespace holding a socket made in a new one.
-    let script = r#"
-import ctypes, os, socket, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-home = os.open("/proc/self/ns/net", os.O_RDONLY)
-assert libc.unshare(0x40000000) == 0
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-inside = os.readlink("/proc/self/ns/net")
-assert libc.setns(home, 0x40000000) == 0
-print(s.fileno(), inside, flush=True)
-time.sleep(300)
-"#;
-    let (py, line) = python_target(script);
+    let (py, fd, inside) = holding_from_another_netns("socket.socket(socket.AF_INET, socket.SOCK_DGRAM).detach()");
     let pid = py.pid();
-    let mut parts = line.split_whitespace();
-    let (fd, inside) = (parts.next().unwrap().to_string(), parts.next().unwrap().to_string());
     assert_eq!(link(&pid, "net"), link("self", "net"));
     assert_ne!(inside, link("self", "net"));
     let got = links_inside(&["-t", &pid, "-N", &fd], &["net"]);
@@ -612,6 +622,21 @@ time.sleep(300)
     let (_, err, code) = nsenter(&["-t", &pid, "-N", "999", "true"]);
     assert_eq!(code, 1);
     assert!(err.starts_with("rs-nsenter: pidfd_getfd(") && err.ends_with(", 999): Bad file descriptor\n"), "{err}");
+}
+
+/// `-N` with a tun file (`/dev/net/tun`, opened in another network namespace): the tun
+/// driver answers `SIOCGSKNS` with that namespace, as the newest util-linux's `nsenter`
+/// uses it (2.38.1, in /usr/bin, has no `-N` to compare with).
+#[test]
+fn net_socket_of_a_tun_file() {
+    if !require_root() {
+        return;
+    }
+    let (py, fd, inside) = holding_from_another_netns("os.open('/dev/net/tun', os.O_RDWR)");
+    let pid = py.pid();
+    assert_ne!(inside, link("self", "net"));
+    let args = ["-t", &pid, "-N", &fd, "readlink", "/proc/self/ns/net"];
+    assert_eq!(nsenter(&args), (format!("{inside}\n"), String::new(), 0));
 }
 
 #[test]

@@ -51,11 +51,13 @@ pub struct Stat {
     pub uid: u32,
     /// Group, as our user namespace sees it.
     pub gid: u32,
+    /// The device a device file stands for (`makedev(major, minor)`; 0 for others).
+    pub rdev: u64,
 }
 
 impl From<FileStat> for Stat {
     fn from(st: FileStat) -> Stat {
-        Stat { dev: st.st_dev, ino: st.st_ino, mode: st.st_mode, uid: st.st_uid, gid: st.st_gid }
+        Stat { dev: st.st_dev, ino: st.st_ino, mode: st.st_mode, uid: st.st_uid, gid: st.st_gid, rdev: st.st_rdev }
     }
 }
 

@@ -122,6 +122,17 @@ mod tests {
         assert_eq!(log[pin + 4], "poll pidfd 20");
         assert!(log.iter().any(|l| l.starts_with("setns pidfd 20 ")), "{log:?}");
 
+        // a refused setns is explained for the container's main process, as for -t
+        let mut f = machine();
+        f.fail("setns", Errno::EPERM);
+        let args = ["--container", "web", "hostname"].map(std::ffi::OsString::from);
+        let plan = match crate::plan::parse(&args, &mut f).unwrap() {
+            crate::plan::Action::Run(p) => *p,
+            _ => panic!("not a run"),
+        };
+        assert!(matches!(f.run(|sys| crate::run::run(sys, plan)), Ended::Failed(..)));
+        assert!(f.log().contains(&"read /proc/20/status"), "{:?}", f.log());
+
         // the PID is another process's by the time it is pinned (in another cgroup, or
         // gone)
         let docker = Container { runtime: nscore::container::Runtime::Docker, id: A.as_bytes().to_vec() };

@@ -286,10 +286,22 @@ fn socket_netns<S: Syscall>(sys: &mut S, target: &Target, fd: i32) -> Result<Own
         .map_err(|e| Error::sys(format!("pidfd_getfd({}, {fd})", pidfd.as_raw_fd()), e))?;
     let st = sys.fstat(sock.as_fd()).map_err(|e| Error::sys(format!("fstat({})", sock.as_raw_fd()), e))?;
     let ioctl_failed = |e| Error::sys(format!("ioctl({}, SIOCGSKNS)", sock.as_raw_fd()), e);
-    if st.mode & libc::S_IFMT != libc::S_IFSOCK {
+    if !answers_siocgskns(&st) {
         return Err(ioctl_failed(Errno::ENOTTY));
     }
     sys.socket_netns(sock.as_fd()).map_err(ioctl_failed)
+}
+
+/// Whether the file `st` describes is one the kernel answers `SIOCGSKNS` for: a socket,
+/// or a tun/tap file (`/dev/net/tun`, character device 10:200, which util-linux's
+/// `-N` serves too). Any other file gets no ioctl: the target chooses what its fd holds,
+/// and 0x894c may mean something else to another device's driver.
+fn answers_siocgskns(st: &nscore::seam::Stat) -> bool {
+    match st.mode & libc::S_IFMT {
+        libc::S_IFSOCK => true,
+        libc::S_IFCHR => st.rdev == libc::makedev(10, 200),
+        _ => false,
+    }
 }
 
 /// `-c`: `cgroup.procs` of the target's cgroup, opened for appending.
@@ -635,7 +647,9 @@ pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
     let setgroups_failed_before = user_entered && ids.1.is_some() && sys.setgroups(&[]).is_err();
     // 11.
     let pidfd = target.as_ref().and_then(|t| t.pidfd.as_ref().ok());
-    enter(sys, pidfd, ns.via_target, &mut ns.files).map_err(|e| explain_setns(sys, plan, entered, e))?;
+    // (the target by -t, or the container's main process)
+    let target_pid = target.as_ref().map(|t| t.pid);
+    enter(sys, pidfd, ns.via_target, &mut ns.files).map_err(|e| explain_setns(sys, plan, target_pid, entered, e))?;
     // 12.-14.
     change_directories(sys, plan, target.as_ref(), dirs.root.or(from.root.take()), dirs.wd.or(from.wd.take()))?;
     // 15.
@@ -670,14 +684,16 @@ pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
     // 21.
     let prog = program(sys, plan, env.as_deref());
     match sys.exec(&prog, env.as_deref()) {
-        e @ Error::Exec { errno: Errno::ENOENT, .. } => Err(explain_missing(sys, plan, &prog, env.as_deref(), e)),
+        e @ Error::Exec { errno: Errno::ENOENT, .. } => {
+            Err(explain_missing(sys, plan, target_pid, entered, &prog, env.as_deref(), e))
+        }
         e => Err(e),
     }
 }
 
 /// A refused `setns(2)`: who owns the namespaces, and what would let us in (read only
 /// now, on the failure path).
-fn explain_setns<S: Syscall>(sys: &mut S, plan: &Plan, entered: NsSet, e: Error) -> Error {
+fn explain_setns<S: Syscall>(sys: &mut S, plan: &Plan, target: Option<i32>, entered: NsSet, e: Error) -> Error {
     use nscore::diagnose::{self, facts};
     if e.errno() != Some(Errno::EPERM) {
         return e;
@@ -690,7 +706,7 @@ fn explain_setns<S: Syscall>(sys: &mut S, plan: &Plan, entered: NsSet, e: Error)
         })
         .collect();
     let me = facts::caller(sys);
-    let found = facts::setns(sys, &me, plan.target.map(|t| t.pid), entered, &files);
+    let found = facts::setns(sys, &me, target, entered, &files);
     match diagnose::setns_eperm(&me, &found) {
         Some(h) => e.with_hint(h),
         None => e,
@@ -698,13 +714,21 @@ fn explain_setns<S: Syscall>(sys: &mut S, plan: &Plan, entered: NsSet, e: Error)
 }
 
 /// The program was not found after entering a mount namespace or root: say where.
-fn explain_missing<S: Syscall>(sys: &mut S, plan: &Plan, prog: &Program, env: Option<&[OsString]>, e: Error) -> Error {
-    let whose = plan.target.map_or_else(String::new, |t| format!(" of PID {}", t.pid));
-    let place = match (&plan.root, plan.ns_source(NsType::Mnt)) {
+fn explain_missing<S: Syscall>(
+    sys: &mut S,
+    plan: &Plan,
+    target: Option<i32>,
+    entered: NsSet,
+    prog: &Program,
+    env: Option<&[OsString]>,
+    e: Error,
+) -> Error {
+    let whose = target.map_or_else(String::new, |pid| format!(" of PID {pid}"));
+    let place = match (&plan.root, entered.contains(NsType::Mnt)) {
         (Some(DirSpec::Path(p)), _) => format!("the root {}", lossy(p)),
         (Some(DirSpec::Target), _) => format!("the root{whose}"),
-        (None, Some(_)) => format!("the mount namespace{whose}"),
-        (None, None) => return e,
+        (None, true) => format!("the mount namespace{whose}"),
+        (None, false) => return e,
     };
     let found = nscore::exec::program_exists(sys, prog, env);
     e.with_hint(nscore::diagnose::missing_inside(&prog.display_name(), &place, found))
@@ -786,6 +810,17 @@ mod tests {
                 f.set_stat("fd 3 of pidfd 42", Stat { mode, ..Stat::default() });
             }
         };
+        // a tun file answers too (another character device does not, below)
+        let tun = |f: &mut Fake| {
+            f.fork_as(Forked::Child);
+            f.set_stat(
+                "fd 3 of pidfd 42",
+                Stat { mode: libc::S_IFCHR | 0o600, rdev: libc::makedev(10, 200), ..Stat::default() },
+            );
+        };
+        let (end, log) = trace(&["-t", "42", "-N", "3", "true"], tun);
+        assert_eq!(end, Ended::Exec);
+        assert!(log.iter().any(|l| *l == "SIOCGSKNS fd 3 of pidfd 42"), "{log:?}");
         let (end, log) = trace(&["-t", "42", "-N", "3", "true"], socket(libc::S_IFSOCK | 0o777));
         assert_eq!(end, Ended::Exec);
         assert_eq!(

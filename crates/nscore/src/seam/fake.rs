@@ -281,6 +281,7 @@ impl Fake {
             mode: libc::S_IFREG | 0o444,
             uid: 0,
             gid: 0,
+            rdev: 0,
         })
     }
 
