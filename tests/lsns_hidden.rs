@@ -236,13 +236,13 @@ fn thread_case(who: Who) {
 
 both_ways!(netns_held_only_by_a_thread, netns_held_only_by_a_thread_unprivileged, thread_case);
 
-/// Without `--for-children` no process's `*_for_children` link is read: `ino` is not
+/// Without `--children` no process's `*_for_children` link is read: `ino` is not
 /// listed (the listing is util-linux's).
 fn assert_only_with_for_children(who: Who, ino: u64, ty: &str) {
     let (out, err, rc) = who.lsns(&["-r", "-n", "-o", "NS"]);
     assert_eq!((err.as_str(), rc), ("", 0));
-    assert!(!out.lines().any(|l| l == ino.to_string()), "{who:?}: {ino} listed without --for-children");
-    assert_listed_with(who, ino, ty, &["--for-children"]);
+    assert!(!out.lines().any(|l| l == ino.to_string()), "{who:?}: {ino} listed without --children");
+    assert_listed_with(who, ino, ty, &["--children"]);
 }
 
 /// A process that called `unshare(CLONE_NEWTIME)` and neither forked nor exec'd: the

@@ -67,7 +67,7 @@ pub fn def() -> Def {
             .completing(&[COLUMN_NAMES])
             .at(OPTS, 8),
         flag('H', "list-columns", "describe the available columns").at(OPTS, 14),
-        flag(' ', "for-children", "also namespaces only *_for_children links keep").at(OPTS, 15),
+        flag(' ', "children", "also namespaces only *_for_children links keep").at(OPTS, 15),
         Arg::new("namespace").value_name("namespace"),
     ]);
     Def { cmd, layout: Layout { column: 24, long_only_indent: "     " }, short_optional_values: true }

@@ -55,7 +55,7 @@ pub struct Plan {
     pub nowrap: bool,
     /// The positional namespace: list its processes.
     pub namespace: Option<u64>,
-    /// `--for-children`: read every process's `*_for_children` links too.
+    /// `--children`: read every process's `*_for_children` links too.
     pub for_children: bool,
 }
 
@@ -92,7 +92,7 @@ fn excluded_by(id: Id) -> Option<Id> {
         | Id::Nowrap
         | Id::Filter
         | Id::ListColumns
-        | Id::ForChildren => None,
+        | Id::Children => None,
     }
 }
 
@@ -140,7 +140,7 @@ impl Options {
             Id::Notruncate => self.notruncate = true,
             Id::Filter => self.filter = check_filter(val, locale)?,
             Id::ListColumns => self.list_columns = true,
-            Id::ForChildren => self.for_children = true,
+            Id::Children => self.for_children = true,
             Id::Help => return Ok(Flow::Help),
             Id::Version => return Ok(Flow::Version),
         }
@@ -336,7 +336,9 @@ mod tests {
         assert_eq!(plan(&["4026531835", "extra"]).namespace, Some(4026531835));
         assert_eq!(plan(&["--output-all"]).tree, Tree::None);
         assert_eq!(plan(&["--output-all"]).columns.len(), 13);
-        assert!(!d.for_children && plan(&["--for-children", "-P"]).for_children);
+        assert!(!d.for_children && plan(&["--children", "-P"]).for_children);
+        // no option of ours makes an abbreviation util-linux takes ambiguous
+        assert!(plan(&["--f", "TYPE == \"net\""]).filter.is_some());
         assert_eq!(plan(&["-o", "ns"]).tree, Tree::Process);
         assert_eq!(plan(&["-l"]).tree, Tree::None);
         assert_eq!(plan(&["-l", "-T"]).tree, Tree::Owner);

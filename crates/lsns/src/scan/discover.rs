@@ -285,6 +285,9 @@ impl<K: Kernel> Scan<K> {
         self.model.add(Namespace::new(ino, NsType::Net, Access::Held(netns), Origin::Held));
     }
 
+    /// The parent (pid and user namespaces) and the owner of the namespace `fd` is, and
+    /// theirs, up to what the model has. A user namespace's owner is its parent, asked
+    /// once.
     pub(super) fn add_ancestors(&mut self, fd: BorrowedFd<'_>, ty: NsType, types: NsSet) {
         let mut up: Vec<(OwnedFd, NsType)> = Vec::new();
         if matches!(ty, NsType::Pid | NsType::User) {
@@ -292,8 +295,10 @@ impl<K: Kernel> Scan<K> {
                 up.push((p, ty));
             }
         }
-        if let Ok(o) = self.k.ns_get_userns(fd) {
-            up.push((o, NsType::User));
+        if ty != NsType::User {
+            if let Ok(o) = self.k.ns_get_userns(fd) {
+                up.push((o, NsType::User));
+            }
         }
         for (f, t) in up {
             let Some(ino) = self.inode(f.as_fd()) else { continue };
@@ -309,14 +314,33 @@ impl<K: Kernel> Scan<K> {
     /// a namespace is listed only if its mount point leads to it (as util-linux does): not
     /// for a user who may not reach the mount, nor when something is mounted over it.
     pub(super) fn add_mounts(&mut self, types: NsSet) -> Result<(), Error> {
-        let text = self.k.mountinfo(None).map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))?;
+        self.add_mount_table(None, types, &mut HashSet::new())
+            .map_err(|_| Error::msg("failed to parse /proc/self/mountinfo"))
+    }
+
+    /// The nsfs mounts of our mount table (`pid` `None`), or of the mount namespace of
+    /// process `pid` (see `hidden`), whose mount points are reached through its root
+    /// (`/proc/PID/root/POINT`) and noted for NSFS only for namespaces with no mount point
+    /// in ours; `theirs` collects those.
+    pub(super) fn add_mount_table(
+        &mut self,
+        pid: Option<i32>,
+        types: NsSet,
+        theirs: &mut HashSet<u64>,
+    ) -> Result<(), Errno> {
+        let text = self.k.mountinfo(pid)?;
         for m in parse_mountinfo(&text) {
             let Some((ty, ino)) = m.nsfs_target() else { continue };
-            self.model.add_nsfs(ino, &m.mount_point);
+            if pid.is_none() || self.model.nsfs(ino).is_none() || theirs.contains(&ino) {
+                theirs.insert(ino); // (for our own table, a set nobody reads)
+                self.model.add_nsfs(ino, &m.mount_point);
+            }
             if !types.contains(ty) || self.model.contains(ino) {
                 continue;
             }
-            let path = PathBuf::from(OsStr::from_bytes(&m.mount_point));
+            let mut path = pid.map_or_else(Vec::new, |pid| format!("/proc/{pid}/root").into_bytes());
+            path.extend_from_slice(&m.mount_point);
+            let path = PathBuf::from(OsStr::from_bytes(&path));
             if self.pin(&path, ino).is_some() {
                 self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
             }

@@ -115,7 +115,7 @@ impl Fake {
         self.dirs.insert(format!("{dir}/fd"), vec![".".into(), "..".into()]);
         self.sizes.insert(format!("{dir}/fd"), 0);
         self.dirs.insert(format!("{dir}/task"), vec![".".into(), "..".into(), pid.to_string()]);
-        for &(ty, ino) in namespaces.iter().filter(|(t, _)| matches!(t, NsType::Pid | NsType::Time)) {
+        for &(ty, ino) in namespaces.iter().filter(|(t, _)| t.for_children_name() != t.proc_name()) {
             self.for_children(pid, ty, ino);
         }
         self.files.insert(format!("{dir}/cmdline"), format!("cmd-{pid}\0").into_bytes());
@@ -142,7 +142,7 @@ impl Fake {
         let dir = format!("/proc/{pid}/task/{tid}/ns");
         self.dirs.get_mut(&format!("/proc/{pid}/task")).expect("a process first").push(tid.to_string());
         self.ns_links(&dir, namespaces);
-        for &(ty, ino) in namespaces.iter().filter(|(t, _)| matches!(t, NsType::Pid | NsType::Time)) {
+        for &(ty, ino) in namespaces.iter().filter(|(t, _)| t.for_children_name() != t.proc_name()) {
             let link = format!("{dir}/{}", ty.for_children_name());
             self.links.insert(link.clone(), format!("{}:[{ino}]", ty.proc_name()).into());
             self.ids.insert(link, nsfs(ino));
@@ -215,13 +215,13 @@ impl Fake {
         self
     }
 
-    /// Every call on `path` fails with `e` from now on.
     /// Our own namespace of type `ty` (`/proc/self/ns/TYPE`) is `ino`.
     pub fn own_namespace(&mut self, ty: NsType, ino: u64) -> &mut Fake {
         self.ids.insert(format!("/proc/self/ns/{}", ty.proc_name()), nsfs(ino));
         self
     }
 
+    /// Every call on `path` fails with `e` from now on.
     pub fn fail(&mut self, path: &str, e: Errno) -> &mut Fake {
         self.failures.insert(path.into(), e);
         self

@@ -10,7 +10,7 @@
 //! - held only as the namespace a process's children will be in: `pid_for_children`
 //!   (readable once the first child was forked into it) and `time_for_children` (made by
 //!   `unshare(CLONE_NEWTIME)`, entered by the process itself only when it execs): a
-//!   thread's are read with its other links; a process's only with `--for-children`,
+//!   thread's are read with its other links; a process's only with `--children`,
 //!   since two more `readlinkat` per process cost about an eighth more time, over the
 //!   5% that finding hidden namespaces may add to a scan (`docs/performance.md`);
 //! - held only by an nsfs bind mount in another mount namespace (`ip netns add` inside a
@@ -28,17 +28,15 @@
 //! process, their owners and parents alongside.
 
 use std::collections::HashSet;
-use std::ffi::{CStr, CString, OsString};
+use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use nix::errno::Errno;
-use nscore::procfs::parse_mountinfo;
 use nscore::{NsSet, NsType};
 
 use super::kernel::{Kernel, Open};
-use super::procfs::{digits, each_entry, link_inode, LINK_MAX, PROC_BATCH};
+use super::procfs::{digits, each_entry, link_inode, proc_path, LINK_MAX, PROC_BATCH};
 use super::Scan;
 use crate::model::{Access, Namespace, Origin};
 
@@ -50,9 +48,9 @@ pub(super) struct Links {
     /// Of the asked types: what a process is a member of.
     pub members: Vec<(NsType, CString)>,
     /// `pid_for_children` and `time_for_children`, of the asked types: read for every
-    /// thread looked at, and for every process with `--for-children`.
+    /// thread looked at, and for every process with `--children`.
     children: Vec<(NsType, CString)>,
-    /// Whether each process's `*_for_children` links are read (`--for-children`).
+    /// Whether each process's `*_for_children` links are read (`--children`).
     process_children: bool,
     /// `mnt`, when mount namespaces are not asked for (their mount tables still are).
     mnt_only: Option<(NsType, CString)>,
@@ -63,13 +61,13 @@ impl Links {
         let link = |t: NsType, name: &str| Some((t, CString::new(name).ok()?));
         Links {
             members: types.iter().filter_map(|t| link(t, t.proc_name())).collect(),
-            children: [NsType::Pid, NsType::Time]
-                .into_iter()
-                .filter(|&t| types.contains(t))
+            children: types
+                .iter()
+                .filter(|t| t.for_children_name() != t.proc_name())
                 .filter_map(|t| link(t, t.for_children_name()))
                 .collect(),
             process_children: for_children,
-            mnt_only: if types.contains(NsType::Mnt) { None } else { link(NsType::Mnt, "mnt") },
+            mnt_only: if types.contains(NsType::Mnt) { None } else { link(NsType::Mnt, NsType::Mnt.proc_name()) },
         }
     }
 }
@@ -93,7 +91,7 @@ pub(super) struct Hidden {
 
 impl<K: Kernel> Scan<K> {
     /// After a process's member links (`own`): its `*_for_children` links (with
-    /// `--for-children`), its mount namespace, and, if it has more than one thread, its
+    /// `--children`), its mount namespace, and, if it has more than one thread, its
     /// threads' links.
     pub(super) fn look_hidden(&mut self, pid: i32, nsdir: BorrowedFd<'_>, links: &Links, own: &mut Own) {
         let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/ns/{}", name.to_string_lossy()));
@@ -126,9 +124,10 @@ impl<K: Kernel> Scan<K> {
         each_entry(&self.k, task.as_fd(), &mut [0; PROC_BATCH], |name| {
             tids.extend(digits(name.to_bytes()).filter(|&tid| tid != pid));
         });
+        let mut path = Vec::new();
         for tid in tids {
-            let Ok(name) = CString::new(format!("{tid}/ns")) else { continue };
-            let Ok(dir) = self.k.openat(Some(task.as_fd()), &name, Open::Walk) else { continue };
+            let Some(name) = proc_path(&mut path, tid, b"ns") else { continue };
+            let Ok(dir) = self.k.openat(Some(task.as_fd()), name, Open::Walk) else { continue };
             let at = |name: &CStr| PathBuf::from(format!("/proc/{pid}/task/{tid}/ns/{}", name.to_string_lossy()));
             let mut its: Own = [0; NsType::ALL.len()];
             let r = self.differing(dir.as_fd(), &links.members, own, &mut its, &at);
@@ -206,29 +205,7 @@ impl<K: Kernel> Scan<K> {
         let mut theirs = HashSet::new();
         for (mnt, pid) in mnts {
             if mnt != ours.ino {
-                self.add_mounts_of(pid, types, &mut theirs);
-            }
-        }
-    }
-
-    /// The nsfs mounts in the mount namespace of `pid`; `theirs`: the namespaces whose
-    /// mount points were found in other mount namespaces only.
-    fn add_mounts_of(&mut self, pid: i32, types: NsSet, theirs: &mut HashSet<u64>) {
-        let Ok(text) = self.k.mountinfo(Some(pid)) else { return };
-        for m in parse_mountinfo(&text) {
-            let Some((ty, ino)) = m.nsfs_target() else { continue };
-            if self.model.nsfs(ino).is_none() || theirs.contains(&ino) {
-                theirs.insert(ino);
-                self.model.add_nsfs(ino, &m.mount_point);
-            }
-            if !types.contains(ty) || self.model.contains(ino) {
-                continue;
-            }
-            let mut path = format!("/proc/{pid}/root").into_bytes();
-            path.extend_from_slice(&m.mount_point);
-            let path = PathBuf::from(OsString::from_vec(path));
-            if self.pin(&path, ino).is_some() {
-                self.model.add(Namespace::new(ino, ty, Access::Path(path), Origin::Held));
+                let _ = self.add_mount_table(Some(pid), types, &mut theirs);
             }
         }
     }

@@ -15,6 +15,11 @@
 //! where what happens inside is not the scan's business: [`Kernel::socket_netns`] (a
 //! helper process duplicates and examines sockets, see [`crate::sockets`]) and
 //! [`Kernel::netnsid`] (a request and an answer over rtnetlink, see [`crate::netlink`]).
+//!
+//! One look-up goes around it: the CONTAINERNAME column reads the container runtimes'
+//! state files through nscore's own seam (`nscore::container::names`, with its fake and
+//! its tests there), once per container and only for lines that show the column. Those
+//! are not /proc reads, and the scan's call counts do not include them.
 
 use std::cell::OnceCell;
 use std::ffi::CStr;

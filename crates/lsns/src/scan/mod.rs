@@ -3,7 +3,8 @@
 //!
 //! Per process the pass costs an `openat` of `/proc/PID/ns` and one `readlinkat` per
 //! selected type (the link text, `net:[4026531840]`, names type and inode; with
-//! `--for-children` one per `*_for_children` link of a selected type too), a `statx` of
+//! `--children` one per `*_for_children` link of a selected type too; the `mnt` link
+//! even when `-t` leaves mount namespaces out, for the mount tables `hidden` reads), a `statx` of
 //! `/proc/PID/task` (whose link count tells whether there are threads to look at, see
 //! `hidden`), then a
 //! `statx` of `/proc/PID/fd`, whose size is the number of open fds, and one `statx` per

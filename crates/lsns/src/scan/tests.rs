@@ -77,6 +77,25 @@ fn dense_fds_cost_a_statx_each() {
     assert_eq!(s.model.len(), NsType::ALL.len());
 }
 
+/// With `-t` leaving mount namespaces out, a process still costs its `mnt` link: the
+/// mount tables of other mount namespaces are read for their nsfs mounts (see `hidden`).
+#[test]
+fn the_mnt_link_is_read_for_the_mount_tables() {
+    let mut k = Fake::new();
+    k.process(42, &host());
+    let s = scan(k, &ScanOpts { types: [NsType::Net].into_iter().collect(), ..all_types() });
+    assert_eq!(
+        s.kernel().log_of(42),
+        lines(&[
+            "openat /proc/42/ns [walk]",
+            "readlinkat /proc/42/ns/net",
+            "readlinkat /proc/42/ns/mnt",
+            "statx /proc/42/task [nlink]",
+            "statx /proc/42/fd [size]",
+        ])
+    );
+}
+
 /// A process with a gap among its fds: the look-up by number stops at the first fd not
 /// open, and the directory is read (once: a batch with room left was the last).
 #[test]
@@ -423,7 +442,7 @@ fn threads_with_namespaces_of_their_own() {
     assert_eq!(s.kernel().log_of(46), [ns_calls(46), lines(&["statx /proc/46/fd [size]"])].concat());
 }
 
-/// With `--for-children`, `time_for_children` (and `pid_for_children`) that name a
+/// With `--children`, `time_for_children` (and `pid_for_children`) that name a
 /// namespace no process is in: listed, pinned through the link; one a later process is
 /// in counts as that process's. Each process costs the two links more.
 #[test]
@@ -452,7 +471,7 @@ fn namespaces_for_children_only() {
     let s = scan(k, &o);
     assert!(!s.kernel().log().iter().any(|l| l.contains("for_children")));
     assert!(s.model.get(5000).is_none());
-    // nor without --for-children
+    // nor without --children
     let mut k = Fake::new();
     k.process(42, &host()).for_children(42, NsType::Time, 5000);
     let s = scan(k, &all_types());
