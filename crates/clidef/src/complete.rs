@@ -80,7 +80,7 @@ fn for_shell(def: &Def, bin: &str) -> (Command, Vec<Custom>) {
         }
         let optional = HasArg::of(&a) == HasArg::Optional;
         if optional && !def.short_optional_values && a.get_short().is_some() {
-            cmd = cmd.arg(flag(&a, &format!("{}-short", a.get_id()), a.get_short(), None));
+            cmd = cmd.arg(short_flag(&a, &format!("{}-short", a.get_id()), a.get_short()));
             cmd = cmd.arg(a.short(None));
         } else {
             cmd = cmd.arg(a);
@@ -89,12 +89,9 @@ fn for_shell(def: &Def, bin: &str) -> (Command, Vec<Custom>) {
     (cmd, custom)
 }
 
-/// `a` as an option without a value, under these names.
-fn flag(a: &Arg, id: &str, short: Option<char>, long: Option<&str>) -> Arg {
-    let mut f = Arg::new(id.to_string()).action(ArgAction::SetTrue).short(short);
-    if let Some(long) = long {
-        f = f.long(long.to_string());
-    }
+/// `a` as a short option without a value.
+fn short_flag(a: &Arg, id: &str, short: Option<char>) -> Arg {
+    let f = Arg::new(id.to_string()).action(ArgAction::SetTrue).short(short);
     match a.get_help() {
         Some(help) => f.help(help.clone()),
         None => f,

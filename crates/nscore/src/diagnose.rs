@@ -140,12 +140,18 @@ pub const MAX_USERNS_LEVEL: u32 = 33;
 /// See [`MAX_USERNS_LEVEL`].
 pub const MAX_PIDNS_LEVEL: u32 = 32;
 
+/// The sysctl that limits the namespaces of type `t` a user may have,
+/// `user.max_<type>_namespaces`.
+pub fn max_sysctl(t: NsType) -> String {
+    format!("user.max_{}_namespaces", t.proc_name())
+}
+
 /// `unshare(2)` refused with ENOSPC or EUSERS: which limit. `sysctls` are the
 /// `user.max_<type>_namespaces` of the types asked for, `pid_level` the current PID
 /// namespace's depth where known.
 pub fn unshare_limit(types: NsSet, sysctls: &[Sysctl], pid_level: Option<u32>) -> Option<String> {
     let per_type = |t: NsType| {
-        let name = format!("user.max_{}_namespaces", t.proc_name());
+        let name = max_sysctl(t);
         sysctls.iter().find(|(n, _)| *n == name).map(|(_, v)| (name, *v))
     };
     for t in types.iter() {

@@ -164,15 +164,16 @@ impl Trust {
 }
 
 /// The environment `-e` gives the program: the target's `env` as far as `trust` allows,
-/// with `ours` (our own environment) supplying the [`LOCATING_VARIABLES`] under
-/// [`Trust::OurFiles`]: each takes the place of the target's, is added at the end where
-/// the target has none, and is left out where we have none.
-pub fn inherit(mut env: Vec<OsString>, trust: Trust, ours: &[OsString]) -> Vec<OsString> {
+/// with `ours` (our own environment, asked for only then) supplying the
+/// [`LOCATING_VARIABLES`] under [`Trust::OurFiles`]: each takes the place of the target's,
+/// is added at the end where the target has none, and is left out where we have none.
+pub fn inherit(mut env: Vec<OsString>, trust: Trust, ours: impl FnOnce() -> Vec<OsString>) -> Vec<OsString> {
     if trust == Trust::Whole {
         return env;
     }
     env.retain(|e| !is_unsafe(e));
     if trust == Trust::OurFiles {
+        let ours = ours();
         for name in LOCATING_VARIABLES.map(str::as_bytes) {
             let slot = env.iter().position(|e| name_of(e) == name);
             let mine = ours.iter().find(|e| name_of(e) == name).cloned();
@@ -248,8 +249,8 @@ mod tests {
     #[test]
     fn whole_when_privileges_match() {
         let ours = entries(&["PATH=/usr/bin", "HOME=/root"]);
-        assert_eq!(inherit(entries(THEIRS), Trust::new(true, false), &ours), entries(THEIRS));
-        assert_eq!(inherit(entries(THEIRS), Trust::new(true, true), &ours), entries(THEIRS));
+        assert_eq!(inherit(entries(THEIRS), Trust::new(true, false), || ours.clone()), entries(THEIRS));
+        assert_eq!(inherit(entries(THEIRS), Trust::new(true, true), || ours.clone()), entries(THEIRS));
     }
 
     /// The entries of [`THEIRS`] that no trust leaves out.
@@ -260,7 +261,7 @@ mod tests {
     #[test]
     fn unsafe_variables_go_and_their_files_keep_their_paths() {
         let ours = entries(&["PATH=/usr/bin", "HOME=/root", "SHELL=/bin/bash"]);
-        let got = inherit(entries(THEIRS), Trust::new(false, true), &ours);
+        let got = inherit(entries(THEIRS), Trust::new(false, true), || ours.clone());
         let locating = |e: &str| LOCATING_VARIABLES.iter().any(|v| e.starts_with(&format!("{v}=")));
         let kept: Vec<&str> = THEIRS.iter().copied().filter(|e| harmless(e) || locating(e)).collect();
         assert_eq!(kept.len(), 9);
@@ -270,7 +271,7 @@ mod tests {
     #[test]
     fn our_files_take_our_paths() {
         let ours = entries(&["SHELL=/bin/bash", "PATH=/usr/bin", "X=1"]);
-        let got = inherit(entries(THEIRS), Trust::new(false, false), &ours);
+        let got = inherit(entries(THEIRS), Trust::new(false, false), || ours.clone());
         // ours in the place of theirs, and HOME left out, as we have none
         let want: Vec<&str> = THEIRS
             .iter()
@@ -282,7 +283,7 @@ mod tests {
             .collect();
         assert_eq!(got, entries(&want));
         // ours added where the target has none
-        let got = inherit(entries(&["A=1", "SHELL=/x"]), Trust::OurFiles, &entries(&["HOME=/root"]));
+        let got = inherit(entries(&["A=1", "SHELL=/x"]), Trust::OurFiles, || entries(&["HOME=/root"]));
         assert_eq!(got, entries(&["A=1", "HOME=/root"]));
     }
 

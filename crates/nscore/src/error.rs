@@ -94,6 +94,14 @@ impl Error {
         Error::Hint { source: Box::new(self), hint: hint.into() }
     }
 
+    /// [`Error::with_hint`] when a diagnosis found one, else the error as it is.
+    pub fn with_hint_if(self, hint: Option<String>) -> Error {
+        match hint {
+            Some(h) => self.with_hint(h),
+            None => self,
+        }
+    }
+
     /// The errno behind this error, if any.
     pub fn errno(&self) -> Option<Errno> {
         match self {

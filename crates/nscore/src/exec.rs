@@ -3,7 +3,7 @@
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
@@ -123,14 +123,25 @@ fn exec_one(path: &[u8], argv: &[CString], envp: Option<&[CString]>) -> Errno {
 /// Whether the file `execvp` looks for exists (after a failed exec: then its
 /// interpreter or a library is what is missing).
 pub fn program_exists<S: crate::seam::Syscall>(sys: &mut S, prog: &Program, env: Option<&[OsString]>) -> bool {
-    let name = prog.path.as_bytes();
-    if name.contains(&b'/') {
-        return sys.exists(Path::new(&prog.path));
+    find_program(sys, &prog.path, env).is_some()
+}
+
+/// The file `execvp` would run for `name` with the PATH of `env` (ours when `None`):
+/// `name` itself when it holds a slash, else the first in PATH that exists; with its
+/// status.
+pub fn find_program<S: crate::seam::Syscall>(
+    sys: &mut S,
+    name: &OsStr,
+    env: Option<&[OsString]>,
+) -> Option<(PathBuf, crate::seam::Stat)> {
+    let found = |sys: &mut S, p: PathBuf| sys.stat(None, &p).ok().map(|st| (p, st));
+    if name.as_bytes().contains(&b'/') {
+        return found(sys, PathBuf::from(name));
     }
     let path_var = path_var(env);
     search_path(path_var.as_deref())
         .into_iter()
-        .any(|dir| sys.exists(&Path::new(OsStr::from_bytes(&dir)).join(&prog.path)))
+        .find_map(|dir| found(sys, Path::new(OsStr::from_bytes(&dir)).join(name)))
 }
 
 /// PATH as `execvp` sees it: from `env` when given, else our own.

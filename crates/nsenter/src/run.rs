@@ -657,7 +657,7 @@ pub fn run<S: Syscall>(sys: &mut S, mut plan: Plan) -> Result<i32> {
     let env = from
         .env
         .take()
-        .map(|(env, same)| nscore::environ::inherit(env, Trust::new(same, their_files), &nscore::exec::current_env()));
+        .map(|(env, same)| nscore::environ::inherit(env, Trust::new(same, their_files), nscore::exec::current_env));
     // 16. Join the cgroup before forking, so the child is born in it.
     if let Some(procs) = from.cgroup_procs.take() {
         let me = sys.getpid();
@@ -707,10 +707,7 @@ fn explain_setns<S: Syscall>(sys: &mut S, plan: &Plan, target: Option<i32>, ente
         .collect();
     let me = facts::caller(sys);
     let found = facts::setns(sys, &me, target, entered, &files);
-    match diagnose::setns_eperm(&me, &found) {
-        Some(h) => e.with_hint(h),
-        None => e,
-    }
+    e.with_hint_if(diagnose::setns_eperm(&me, &found))
 }
 
 /// The program was not found after entering a mount namespace or root: say where.

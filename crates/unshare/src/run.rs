@@ -235,7 +235,7 @@ fn unshare_error<S: Syscall>(sys: &mut S, plan: &Plan, errno: Errno) -> Error {
         }
         _ => None,
     };
-    with_optional_hint(e, hint)
+    e.with_hint_if(hint)
 }
 
 /// Resolves the range specs of one kind into the map a helper writes, merging the
@@ -357,7 +357,7 @@ fn explain_map_helper<S: Syscall>(
     let name = nscore::ids::user_name(plan.euid);
     for (kind, ranges) in asked {
         let Some(ranges) = ranges else { continue };
-        if let Some((path, st)) = find_in_path(sys, kind.helper()) {
+        if let Some((path, st)) = nscore::exec::find_program(sys, kind.helper().as_ref(), None) {
             if let Some(h) = diagnose::helper_not_setuid(&path, st.mode) {
                 return e.with_hint(h);
             }
@@ -369,15 +369,6 @@ fn explain_map_helper<S: Syscall>(
         }
     }
     e
-}
-
-/// The file `execvp` would run for `name`: the first in PATH that exists.
-fn find_in_path<S: Syscall>(sys: &mut S, name: &str) -> Option<(std::path::PathBuf, nscore::seam::Stat)> {
-    let path_var = std::env::var_os("PATH");
-    nscore::exec::search_path(path_var.as_deref()).into_iter().find_map(|dir| {
-        let p = Path::new(std::ffi::OsStr::from_bytes(&dir)).join(name);
-        sys.stat(None, &p).ok().map(|st| (p, st))
-    })
 }
 
 /// Writes `--boottime`/`--monotonic` in one write, before any process enters the
@@ -565,8 +556,7 @@ fn change_root<S: Syscall>(sys: &mut S, plan: &Plan) -> Result<()> {
 }
 
 /// `--mount-proc`: a fresh proc, made private first where the root's propagation would
-/// otherwise carry the mount back to the original namespace.
-/// `--mount-proc`. Where the directory's propagation is changed first (no `--root`, and a
+/// otherwise carry the mount back to the original namespace. Where the directory's propagation is changed first (no `--root`, and a
 /// propagation other than private), the two mounts go through one look-up of `dir` (an
 /// `O_PATH` descriptor, used through its `/proc/self/fd` link), so that a path someone
 /// else can change between them cannot send the second one elsewhere: onto a shared
@@ -597,7 +587,7 @@ fn mount_proc<S: Syscall>(sys: &mut S, plan: &Plan, dir: &Path) -> Result<()> {
         let covered = (errno == Errno::EPERM)
             .then(|| nscore::diagnose::covered_proc(&nscore::diagnose::facts::mountinfo(sys)))
             .flatten();
-        with_optional_hint(e, covered)
+        e.with_hint_if(covered)
     })
 }
 
@@ -606,7 +596,7 @@ fn write_setgroups<S: Syscall>(sys: &mut S, sg: Setgroups) -> Result<()> {
         Err(e) if e.errno() == Some(Errno::ENOENT) => Ok(()),
         Err(e) if e.errno() == Some(Errno::EPERM) => {
             let map = sys.read_text(Path::new("/proc/self/gid_map")).unwrap_or_default();
-            Err(with_optional_hint(e, nscore::diagnose::setgroups_after_gid_map(&map)))
+            Err(e.with_hint_if(nscore::diagnose::setgroups_after_gid_map(&map)))
         }
         other => other,
     }
@@ -617,16 +607,9 @@ fn write_own_gid_map<S: Syscall>(sys: &mut S, range: IdRange) -> Result<()> {
     match idmap::write_map_file(sys, "/proc/self/gid_map", &[range]) {
         Err(e) if e.errno() == Some(Errno::EPERM) => {
             let sg = sys.read_text(Path::new("/proc/self/setgroups")).unwrap_or_default();
-            Err(with_optional_hint(e, nscore::diagnose::gid_map_with_setgroups(&sg)))
+            Err(e.with_hint_if(nscore::diagnose::gid_map_with_setgroups(&sg)))
         }
         other => other,
-    }
-}
-
-fn with_optional_hint(e: Error, hint: Option<String>) -> Error {
-    match hint {
-        Some(h) => e.with_hint(h),
-        None => e,
     }
 }
 

@@ -58,7 +58,7 @@ pub fn sysctls<S: Syscall>(sys: &mut S, names: &[String]) -> Vec<Sysctl> {
 /// The `user.max_<type>_namespaces` names of `types`, and the settings that switch user
 /// namespaces off.
 pub fn limit_names(types: NsSet) -> Vec<String> {
-    let mut names: Vec<String> = types.iter().map(|t| format!("user.max_{}_namespaces", t.proc_name())).collect();
+    let mut names: Vec<String> = types.iter().map(super::max_sysctl).collect();
     for (n, _) in super::USERNS_SWITCHES {
         if !names.iter().any(|m| m == n) {
             names.push(n.to_string());
